@@ -1,0 +1,16 @@
+"""segcore: semantic segmentation, label correction, label formats and metrics.
+
+The one flow: ``load(image) -> load_model(name).predict(image) -> Segmentation -> edit ->
+render / export / metrics``. Importing segcore is light; torch loads with the first model.
+"""
+
+from .errors import FormatError, ImageError, ModelError, PromptError, SegcoreError, WeightsError
+from .image import load as load_image
+from .labels import LabelSet
+from .registry import get_model_spec, list_models, load_model
+from .segmentation import Segmentation
+
+__all__ = [
+    "load_image", "LabelSet", "Segmentation", "load_model", "list_models", "get_model_spec",
+    "SegcoreError", "ImageError", "WeightsError", "ModelError", "FormatError", "PromptError",
+]

@@ -1,0 +1,1 @@
+"""Label file formats: VOC palette PNGs and datasets, COCO JSON, labelme JSON."""

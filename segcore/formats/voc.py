@@ -1,0 +1,88 @@
+"""PASCAL VOC label maps: palette ("P") PNGs whose pixel values are class indices.
+
+Index = class, 255 = void (drawn in the VOC void colour). Reading also accepts greyscale
+index masks (CamVid style) and colour-coded RGB masks, mapped by exact palette lookup.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+from ..errors import FormatError
+from ..fileio import write_with
+from ..labels import LabelSet
+
+__all__ = ["label_png", "write_label_png", "read_label_map", "labels_from_rgb"]
+
+
+def label_png(labels: np.ndarray, label_set: LabelSet) -> Image.Image:
+    """``(H, W)`` uint8 label map -> palette PIL image with the label set's colours."""
+    im = Image.fromarray(np.ascontiguousarray(labels, dtype=np.uint8), mode="P")
+    im.putpalette(label_set.palette())
+    return im
+
+
+def write_label_png(path: str | os.PathLike, labels: np.ndarray, label_set: LabelSet) -> Path:
+    """Write a VOC palette PNG atomically (a replaced file is kept as ``.bak``)."""
+    im = label_png(labels, label_set)
+    return write_with(path, lambda p: im.save(p, format="PNG"))
+
+
+def labels_from_rgb(rgb: np.ndarray, label_set: LabelSet, name: str = "mask") -> np.ndarray:
+    """Colour-coded ``(H, W, 3)`` mask -> label map by exact colour lookup; unknown colours fail."""
+    lut = label_set.lut()
+    known = {tuple(int(v) for v in lut[i]): i for i in list(range(len(label_set))) + [label_set.void_index]}
+    flat = rgb.reshape(-1, 3).astype(np.uint32)
+    codes = (flat[:, 0] << 16) | (flat[:, 1] << 8) | flat[:, 2]
+    uniq, inverse = np.unique(codes, return_inverse=True)
+    out = np.empty(len(uniq), dtype=np.uint8)
+    unknown = []
+    for k, code in enumerate(uniq):
+        col = (int(code >> 16), int((code >> 8) & 255), int(code & 255))
+        if col in known:
+            out[k] = known[col]
+        else:
+            unknown.append("#%02x%02x%02x" % col)
+    if unknown:
+        raise FormatError(f"{name} has colours that are no class of the label set: "
+                          f"{', '.join(unknown[:5])}{' ...' if len(unknown) > 5 else ''}; "
+                          "give --labels with the right classes")
+    return out[inverse].reshape(rgb.shape[:2])
+
+
+def read_label_map(src, label_set: LabelSet | None = None, name: str | None = None) -> np.ndarray:
+    """A label map ``(H, W)`` uint8 from a palette PNG, a greyscale index mask or an RGB colour mask.
+
+    Palette and greyscale images are read as indices; values must be classes of
+    ``label_set`` or void. RGB masks need ``label_set`` to map colours.
+    """
+    label_set = label_set or LabelSet.voc()
+    name = name or str(src)
+    try:
+        with Image.open(src) as im:
+            im.load()
+            mode = im.mode
+            if mode in ("P", "L", "I", "I;16", "1"):
+                arr = np.asarray(im)
+            elif mode in ("RGB", "RGBA"):
+                arr = labels_from_rgb(np.asarray(im.convert("RGB")), label_set, name)
+            else:
+                raise FormatError(f"{name}: cannot read a label map from a {mode} image; "
+                                  "give a palette, greyscale or RGB PNG")
+    except FormatError:
+        raise
+    except FileNotFoundError:
+        raise FormatError(f"{name} does not exist") from None
+    except (UnidentifiedImageError, OSError, ValueError) as e:
+        raise FormatError(f"{name} is not a readable label image ({e.__class__.__name__})") from None
+    if arr.dtype == bool:
+        arr = arr.astype(np.uint8)
+    bad = np.unique(arr[(arr >= len(label_set)) & (arr != label_set.void_index)])
+    if bad.size:
+        raise FormatError(f"{name} has values {', '.join(map(str, bad[:5].tolist()))} that are no class "
+                          f"of the {len(label_set)}-class label set; give --labels with the right classes")
+    return arr.astype(np.uint8)

@@ -1,0 +1,85 @@
+"""Memory-bounded inference helpers: banded upsampling + argmax, and sliding windows.
+
+``upsample_argmax`` gives exactly what ``F.interpolate(logits, size, mode="bilinear",
+align_corners=False).argmax(1)`` gives, without ever holding ``C x H x W`` floats at full
+size: bilinear upsampling is separable, so a band of output rows is ``Wy[rows] @ L @ Wx.T``.
+The interpolation matrices are made by ``F.interpolate`` itself (on an identity), so they
+follow PyTorch's own sampling convention; PyTorch has no way to produce only a band of an
+interpolated output, which is why this is not a single library call.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+__all__ = ["interp_matrix", "upsample_argmax", "window_starts", "sliding_window_logits"]
+
+#: Bytes of float logits one output band may hold.
+BAND_BYTES = 64 * 2**20
+
+
+def interp_matrix(n_out: int, n_in: int) -> torch.Tensor:
+    """``(n_out, n_in)`` float32: 1-D bilinear (align_corners=False) resampling as a matrix."""
+    eye = torch.eye(n_in, dtype=torch.float32)[None, None]
+    return F.interpolate(eye, size=(n_out, n_in), mode="bilinear", align_corners=False)[0, 0]
+
+
+@torch.inference_mode()
+def upsample_argmax(logits: torch.Tensor, size: tuple[int, int],
+                    band_bytes: int = BAND_BYTES) -> tuple[np.ndarray, np.ndarray]:
+    """Logits ``(C, h, w)`` -> labels ``(H, W)`` uint8 and max softmax probability ``(H, W)`` float32."""
+    c, h, w = logits.shape
+    H, W = size
+    logits = logits.float()
+    wy = interp_matrix(H, h)                       # (H, h)
+    wxt = interp_matrix(W, w).t().contiguous()    # (w, W)
+    labels = np.empty((H, W), dtype=np.uint8)
+    conf = np.empty((H, W), dtype=np.float32)
+    rows = max(1, band_bytes // (4 * c * W))
+    for y0 in range(0, H, rows):
+        y1 = min(H, y0 + rows)
+        band = torch.einsum("rh,chw->crw", wy[y0:y1], logits) @ wxt   # (C, r, W)
+        top, idx = band.max(dim=0)
+        # max softmax probability = 1 / sum(exp(l - l_max))
+        p = torch.exp(band - top).sum(dim=0).reciprocal_()
+        labels[y0:y1] = idx.to(torch.uint8).numpy()
+        conf[y0:y1] = p.numpy()
+    return labels, conf
+
+
+def window_starts(length: int, window: int, stride: int) -> list[int]:
+    """Start offsets of windows of ``window`` covering ``[0, length)``; the last one ends at length."""
+    if length <= window:
+        return [0]
+    starts = list(range(0, length - window, stride))
+    starts.append(length - window)
+    return starts
+
+
+@torch.inference_mode()
+def sliding_window_logits(x: torch.Tensor, forward: Callable[[torch.Tensor], torch.Tensor],
+                          window: int, overlap: float = 1 / 3) -> torch.Tensor:
+    """Logits ``(C, H, W)`` of a normalised image ``x`` ``(1, 3, H, W)`` from overlapping windows.
+
+    ``forward`` maps ``(1, 3, h, w)`` to ``(1, C, h, w)``. Where windows overlap their logits are
+    averaged. An image that fits one window gives exactly ``forward(x)[0]``.
+    """
+    _, _, H, W = x.shape
+    wh, ww = min(window, H), min(window, W)
+    sh = max(1, math.ceil(wh * (1 - overlap)))
+    sw = max(1, math.ceil(ww * (1 - overlap)))
+    acc = None
+    count = torch.zeros((1, H, W), dtype=torch.float32)
+    for y in window_starts(H, wh, sh):
+        for xo in window_starts(W, ww, sw):
+            out = forward(x[..., y:y + wh, xo:xo + ww])[0].float()
+            if acc is None:
+                acc = torch.zeros((out.shape[0], H, W), dtype=torch.float32)
+            acc[:, y:y + wh, xo:xo + ww] += out
+            count[:, y:y + wh, xo:xo + ww] += 1
+    return acc / count

@@ -1,0 +1,148 @@
+"""Finding and loading checkpoints.
+
+Order: a file the user names; the torch hub cache (``$TORCH_HOME/hub/checkpoints``, where
+torchvision keeps its downloads, same file names); a download where the network allows and
+the user has not forbidden it (``offline=True`` or ``SEGCORE_OFFLINE=1``). When none works, a
+:class:`WeightsError` names the missing file and the folder to put it in, within seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import torch
+from torch import nn
+
+from .errors import WeightsError
+
+__all__ = ["checkpoint_dir", "is_offline", "find_weights", "read_state_dict", "load_state",
+           "LoadReport"]
+
+#: Keys used only in training (torchvision's auxiliary heads): not needed to predict.
+TRAINING_ONLY_PREFIXES = ("aux_classifier.",)
+
+
+def checkpoint_dir() -> Path:
+    """The torch hub cache's checkpoint folder (honours ``TORCH_HOME``)."""
+    return Path(torch.hub.get_dir()) / "checkpoints"
+
+
+def is_offline(offline: bool | None = None) -> bool:
+    if offline is not None:
+        return offline
+    return os.environ.get("SEGCORE_OFFLINE", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def find_weights(model: str, file_name: str | None, url: str | None = None,
+                 explicit: str | os.PathLike | None = None, offline: bool | None = None,
+                 progress: bool = False, connect_timeout: float = 3.0) -> Path:
+    """Path of the checkpoint for ``model``, downloading it only as a last resort."""
+    if explicit is not None:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise WeightsError(f"weights file {path} does not exist; check the path given to --weights")
+        return path
+    if file_name is None:
+        raise WeightsError(f"model {model} has no weights file; pass one with --weights FILE")
+    cached = checkpoint_dir() / file_name
+    if cached.is_file():
+        return cached
+    where = (f"weights for {model} not found: put {file_name} in {checkpoint_dir()} "
+             f"or pass --weights FILE")
+    if url is None:
+        raise WeightsError(f"{where} (this model has no public download)")
+    if is_offline(offline):
+        raise WeightsError(f"{where} (offline: download not attempted)")
+    host = urlparse(url).hostname or ""
+    try:
+        # urllib has no connect timeout of its own in torch.hub: probe first so we never hang.
+        socket.create_connection((host, 443), timeout=connect_timeout).close()
+    except OSError:
+        raise WeightsError(f"{where} (download failed: {host} cannot be reached)") from None
+    cached.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        torch.hub.download_url_to_file(url, str(cached), progress=progress)
+    except Exception as e:  # any network failure becomes one actionable line
+        raise WeightsError(f"{where} (download failed: {e.__class__.__name__})") from None
+    return cached
+
+
+def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
+    """Tensors of a checkpoint: plain state dicts and ``{"state_dict"|"model": ...}`` wrappers,
+    with ``module.`` prefixes (DataParallel) stripped."""
+    path = Path(path)
+    try:
+        obj = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:
+        raise WeightsError(f"{path} is not a readable PyTorch checkpoint ({e.__class__.__name__}); "
+                           "give a .pth file saved with torch.save(model.state_dict(), ...)") from None
+    for key in ("state_dict", "model", "model_state_dict"):
+        if isinstance(obj, dict) and key in obj and isinstance(obj[key], dict):
+            obj = obj[key]
+            break
+    if not isinstance(obj, dict) or not any(isinstance(v, torch.Tensor) for v in obj.values()):
+        raise WeightsError(f"{path} holds no state dict (no tensors found)")
+    out = {}
+    for k, v in obj.items():
+        if not isinstance(v, torch.Tensor):
+            continue
+        while k.startswith("module."):
+            k = k[len("module."):]
+        out[k] = v
+    return out
+
+
+@dataclass
+class LoadReport:
+    """What a checkpoint gave a model: tensors loaded and those left out, with why."""
+
+    source: str
+    loaded: int = 0
+    mismatched: list[str] = field(default_factory=list)   # same name, other shape (e.g. head)
+    missing: list[str] = field(default_factory=list)      # the model has it, the file does not
+    unexpected: list[str] = field(default_factory=list)   # the file has it, the model does not
+    ignored: list[str] = field(default_factory=list)      # training-only tensors
+
+    @property
+    def complete(self) -> bool:
+        return not (self.mismatched or self.missing or self.unexpected)
+
+    def summary(self) -> str:
+        parts = [f"loaded {self.loaded} tensors from {self.source}"]
+        if self.mismatched:
+            parts.append(f"skipped {len(self.mismatched)} of another shape ({_names(self.mismatched)})")
+        if self.missing:
+            parts.append(f"{len(self.missing)} missing, left at initial values ({_names(self.missing)})")
+        if self.unexpected:
+            parts.append(f"{len(self.unexpected)} unused ({_names(self.unexpected)})")
+        return "; ".join(parts)
+
+
+def _names(keys: list[str], n: int = 3) -> str:
+    return ", ".join(keys[:n]) + (", ..." if len(keys) > n else "")
+
+
+def load_state(net: nn.Module, state: dict[str, torch.Tensor], source: str) -> LoadReport:
+    """Load what fits; a head for another number of classes is skipped and reported."""
+    own = net.state_dict()
+    report = LoadReport(source=source)
+    fitting = {}
+    for k, v in state.items():
+        if k.startswith(TRAINING_ONLY_PREFIXES) and k not in own:
+            report.ignored.append(k)
+        elif k not in own:
+            report.unexpected.append(k)
+        elif own[k].shape != v.shape:
+            report.mismatched.append(k)
+        else:
+            fitting[k] = v
+    report.missing = [k for k in own if k not in fitting and k not in report.mismatched]
+    if not fitting:
+        raise WeightsError(f"{source} does not fit this model: none of its tensor names match")
+    net.load_state_dict(fitting, strict=False)
+    report.loaded = len(fitting)
+    return report
