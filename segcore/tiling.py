@@ -1,11 +1,12 @@
 """Memory-bounded inference helpers: banded upsampling + argmax, and sliding windows.
 
-``upsample_argmax`` gives exactly what ``F.interpolate(logits, size, mode="bilinear",
-align_corners=False).argmax(1)`` gives, without ever holding ``C x H x W`` floats at full
-size: bilinear upsampling is separable, so a band of output rows is ``Wy[rows] @ L @ Wx.T``.
-The interpolation matrices are made by ``F.interpolate`` itself (on an identity), so they
-follow PyTorch's own sampling convention; PyTorch has no way to produce only a band of an
-interpolated output, which is why this is not a single library call.
+``upsample_argmax`` gives what ``F.interpolate(logits, size, mode="bilinear",
+align_corners=False).argmax(1)`` gives, without ever holding ``C x H x W`` floats at full size
+when they would not fit a budget: bilinear resampling is separable and each output sample
+mixes two source samples, so a band of output rows is built from two source rows, then two
+source columns. The taps and weights are read off ``F.interpolate`` itself (applied to an
+identity), so they follow PyTorch's own sampling convention; PyTorch has no way to produce
+only a band of an interpolated output, which is why this is not a single library call.
 """
 
 from __future__ import annotations
@@ -29,6 +30,18 @@ def interp_matrix(n_out: int, n_in: int) -> torch.Tensor:
     return F.interpolate(eye, size=(n_out, n_in), mode="bilinear", align_corners=False)[0, 0]
 
 
+def _taps(n_out: int, n_in: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """The two source indices ``(n_out, 2)`` and weights ``(n_out, 2)`` of each output sample."""
+    weights, index = interp_matrix(n_out, n_in).topk(min(2, n_in), dim=1)
+    return index, weights
+
+
+def _label_and_confidence(band: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    top, idx = band.max(dim=0)
+    # max softmax probability = 1 / sum(exp(l - l_max)), without a softmax tensor
+    return idx.to(torch.uint8), torch.exp(band - top).sum(dim=0).reciprocal_()
+
+
 @torch.inference_mode()
 def upsample_argmax(logits: torch.Tensor, size: tuple[int, int],
                     band_bytes: int = BAND_BYTES) -> tuple[np.ndarray, np.ndarray]:
@@ -36,18 +49,22 @@ def upsample_argmax(logits: torch.Tensor, size: tuple[int, int],
     c, h, w = logits.shape
     H, W = size
     logits = logits.float()
-    wy = interp_matrix(H, h)                       # (H, h)
-    wxt = interp_matrix(W, w).t().contiguous()    # (w, W)
+    if 4 * c * H * W <= band_bytes:  # fits: PyTorch's own kernel in one call
+        full = F.interpolate(logits[None], size=(H, W), mode="bilinear", align_corners=False)[0]
+        idx, conf = _label_and_confidence(full)
+        return idx.numpy(), conf.numpy()
+    iy, wy = _taps(H, h)
+    ix, wx = _taps(W, w)
     labels = np.empty((H, W), dtype=np.uint8)
     conf = np.empty((H, W), dtype=np.float32)
     rows = max(1, band_bytes // (4 * c * W))
     for y0 in range(0, H, rows):
         y1 = min(H, y0 + rows)
-        band = torch.einsum("rh,chw->crw", wy[y0:y1], logits) @ wxt   # (C, r, W)
-        top, idx = band.max(dim=0)
-        # max softmax probability = 1 / sum(exp(l - l_max))
-        p = torch.exp(band - top).sum(dim=0).reciprocal_()
-        labels[y0:y1] = idx.to(torch.uint8).numpy()
+        # rows first (few output rows from few source rows), then columns
+        tmp = sum(logits[:, iy[y0:y1, k], :] * wy[y0:y1, k, None] for k in range(iy.shape[1]))
+        band = sum(tmp[:, :, ix[:, k]] * wx[:, k] for k in range(ix.shape[1]))  # (C, r, W)
+        idx, p = _label_and_confidence(band)
+        labels[y0:y1] = idx.numpy()
         conf[y0:y1] = p.numpy()
     return labels, conf
 

@@ -1,0 +1,135 @@
+"""COCO JSON: one annotation per connected region of a class, and back to label maps.
+
+Export scheme (what a training pipeline and pycocotools both read faithfully):
+
+* categories: every class of the label set but background, ``id`` = its label index, so ids
+  are stable whatever is present;
+* a region without holes is a polygon list (``[[x1, y1, x2, y2, ...]]``, pixel-edge vertices,
+  see :mod:`.regions`) that pycocotools rasterises back onto exactly its pixels;
+* a region with holes cannot be a polygon (pycocotools unions polygons, filling the holes), so
+  it is compressed RLE with ``iscrowd: 0``: it stays an ordinary instance (``iscrowd: 1`` would
+  make COCO evaluation ignore it), and pycocotools decodes RLE whatever the flag;
+* ``area`` and ``bbox`` are pycocotools' own, computed from the annotation's RLE.
+
+Import reads polygons, uncompressed and compressed RLE, crowd or not; where regions of
+different classes overlap, the pixel becomes void (255).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+from pycocotools import mask as mask_utils
+
+from ..errors import FormatError
+from ..fileio import write_text
+from ..labels import LabelSet
+from .regions import edge_polygons, has_holes, regions
+
+__all__ = ["region_annotations", "to_coco", "write_coco", "read_coco", "from_coco"]
+
+
+def _rle_of(region, shape) -> dict:
+    rle = mask_utils.encode(np.asfortranarray(region.full_mask(shape).astype(np.uint8)))
+    rle["counts"] = rle["counts"].decode("ascii")
+    return rle
+
+
+def region_annotations(labels: np.ndarray, label_set: LabelSet, image_id: int,
+                       first_id: int = 1) -> list[dict]:
+    """COCO annotations for every region of every class but background and void."""
+    h, w = labels.shape
+    anns = []
+    for region in regions(labels, skip=(0, label_set.void_index)):
+        polys = None if has_holes(region.mask) else edge_polygons(region.mask, region.x0, region.y0)
+        if polys:
+            segmentation = [p.reshape(-1).tolist() for p in polys]
+            rle = mask_utils.merge(mask_utils.frPyObjects(segmentation, h, w))
+        else:
+            segmentation = _rle_of(region, (h, w))
+            rle = dict(segmentation, counts=segmentation["counts"].encode("ascii"))
+        anns.append({
+            "id": first_id + len(anns), "image_id": image_id, "category_id": region.label,
+            "segmentation": segmentation, "area": float(mask_utils.area(rle)),
+            "bbox": [float(v) for v in mask_utils.toBbox(rle)], "iscrowd": 0,
+        })
+    return anns
+
+
+def to_coco(items, label_set: LabelSet) -> dict:
+    """``items``: iterable of ``(file_name, labels)``; returns one COCO dataset dict."""
+    images, annotations = [], []
+    for image_id, (file_name, labels) in enumerate(items, start=1):
+        h, w = labels.shape
+        images.append({"id": image_id, "file_name": str(file_name), "height": int(h), "width": int(w)})
+        annotations += region_annotations(labels, label_set, image_id, first_id=len(annotations) + 1)
+    categories = [{"id": i, "name": n, "supercategory": "object"}
+                  for i, n in enumerate(label_set.names) if i != 0]
+    return {"info": {"description": "exported by segcore"}, "licenses": [], "images": images,
+            "annotations": annotations, "categories": categories}
+
+
+def write_coco(path: str | os.PathLike, items, label_set: LabelSet) -> Path:
+    return write_text(path, json.dumps(to_coco(items, label_set)))
+
+
+def read_coco(path: str | os.PathLike) -> dict:
+    """Load and check a COCO JSON file; errors name the file and the problem."""
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FormatError(f"{path} does not exist") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise FormatError(f"{path} is not valid JSON ({e})") from None
+    if not isinstance(data, dict) or not {"images", "annotations", "categories"} <= set(data):
+        raise FormatError(f"{path} is not COCO: it needs images, annotations and categories")
+    return data
+
+
+def from_coco(data: dict, label_set: LabelSet | None = None, name: str = "COCO file"
+              ) -> tuple[dict[str, np.ndarray], LabelSet]:
+    """``{file_name: labels (H, W) uint8}`` and the label set used.
+
+    Without ``label_set``, one is made from the categories (background first, then the
+    categories by id). Overlaps between classes become void.
+    """
+    from pycocotools.coco import COCO
+
+    cats = sorted(data["categories"], key=lambda c: c["id"])
+    if label_set is None:
+        label_set = LabelSet(("background",) + tuple(c["name"] for c in cats if c["name"] != "background"))
+    try:
+        cat_to_label = {c["id"]: label_set.index_of(c["name"]) for c in cats}
+    except FormatError as e:
+        raise FormatError(f"{name}: {e}") from None
+    coco = COCO()
+    coco.dataset = data
+    with contextlib.redirect_stdout(io.StringIO()):  # pycocotools prints progress
+        coco.createIndex()
+    out = {}
+    for img in data["images"]:
+        h, w = int(img["height"]), int(img["width"])
+        labels = np.zeros((h, w), np.uint8)
+        owner = np.full((h, w), -1, np.int16)
+        for ann in coco.imgToAnns.get(img["id"], []):
+            if ann["category_id"] not in cat_to_label:
+                raise FormatError(f"{name}: annotation {ann.get('id')} has unknown category_id {ann['category_id']}")
+            try:
+                m = coco.annToMask(ann).astype(bool)
+            except Exception as e:
+                raise FormatError(f"{name}: annotation {ann.get('id')} has a malformed segmentation "
+                                  f"({e.__class__.__name__})") from None
+            cls = cat_to_label[ann["category_id"]]
+            clash = m & (owner >= 0) & (owner != cls)
+            owner[m & (owner < 0)] = cls
+            labels[m] = cls
+            labels[clash | (m & (owner == 255))] = label_set.void_index
+            owner[clash] = 255
+        out[img["file_name"]] = labels
+    return out, label_set
