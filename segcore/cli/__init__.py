@@ -14,7 +14,7 @@ from ..errors import SegcoreError
 
 __all__ = ["main"]
 
-COMMANDS = ("predict", "models")
+COMMANDS = ("predict", "models", "convert", "eval")
 
 
 def build_parser() -> argparse.ArgumentParser:

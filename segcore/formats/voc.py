@@ -13,10 +13,11 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from ..errors import FormatError
-from ..fileio import write_with
+from ..fileio import write_text, write_with
 from ..labels import LabelSet
 
-__all__ = ["label_png", "write_label_png", "read_label_map", "labels_from_rgb"]
+__all__ = ["label_png", "write_label_png", "read_label_map", "labels_from_rgb", "write_voc_dataset",
+           "read_voc_dataset"]
 
 
 def label_png(labels: np.ndarray, label_set: LabelSet) -> Image.Image:
@@ -86,3 +87,48 @@ def read_label_map(src, label_set: LabelSet | None = None, name: str | None = No
         raise FormatError(f"{name} has values {', '.join(map(str, bad[:5].tolist()))} that are no class "
                           f"of the {len(label_set)}-class label set; give --labels with the right classes")
     return arr.astype(np.uint8)
+
+
+def write_voc_dataset(root: str | os.PathLike, items, label_set: LabelSet,
+                      split: str = "train") -> Path:
+    """Write ``root/JPEGImages/<name>.jpg``, ``root/SegmentationClass/<name>.png`` and
+    ``root/ImageSets/Segmentation/<split>.txt`` (+ ``trainval.txt``).
+
+    ``items``: iterable of ``(name, rgb (H, W, 3) uint8, labels (H, W) uint8)``. Laid out as
+    ``VOCdevkit/VOC2012`` expects, so ``torchvision.datasets.VOCSegmentation`` reads it.
+    """
+    root = Path(root)
+    names = []
+    for name, rgb, labels in items:
+        if rgb.shape[:2] != labels.shape:
+            raise FormatError(f"{name}: image {rgb.shape[1]}x{rgb.shape[0]} and mask "
+                              f"{labels.shape[1]}x{labels.shape[0]} differ in size")
+        im = Image.fromarray(rgb)
+        write_with(root / "JPEGImages" / f"{name}.jpg", lambda p: im.save(p, format="JPEG", quality=95))
+        write_label_png(root / "SegmentationClass" / f"{name}.png", labels, label_set)
+        names.append(str(name))
+    sets = root / "ImageSets" / "Segmentation"
+    for split_name in dict.fromkeys((split, "trainval")):
+        write_text(sets / f"{split_name}.txt", "".join(f"{n}\n" for n in names))
+    write_text(root / "class_names.txt", "".join(f"{n}\n" for n in label_set.names))
+    return root
+
+
+def read_voc_dataset(root: str | os.PathLike, label_set: LabelSet | None = None,
+                     split: str | None = None):
+    """Yield ``(name, image path or None, labels)`` of a VOC root (split file, else every mask)."""
+    root = Path(root)
+    seg = root / "SegmentationClass"
+    if not seg.is_dir():
+        raise FormatError(f"{root} is not a VOC root: it has no SegmentationClass folder")
+    split_file = root / "ImageSets" / "Segmentation" / f"{split}.txt" if split else None
+    if split_file is not None:
+        if not split_file.is_file():
+            raise FormatError(f"{root} has no split {split} ({split_file} is missing)")
+        names = [n.strip() for n in split_file.read_text().splitlines() if n.strip()]
+    else:
+        names = sorted(p.stem for p in seg.glob("*.png"))
+    for name in names:
+        img = next((p for ext in (".jpg", ".jpeg", ".png") for p in [root / "JPEGImages" / f"{name}{ext}"]
+                    if p.is_file()), None)
+        yield name, img, read_label_map(seg / f"{name}.png", label_set)

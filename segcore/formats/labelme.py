@@ -1,0 +1,148 @@
+"""labelme JSON: shapes to label maps (as labelme's own converter draws them) and back.
+
+Reading draws shapes in file order with PIL, as labelme's ``shapes_to_label`` does: polygons
+and rectangles filled with their outline, circles from centre and rim point, lines and
+linestrips 10 px wide, points as 5 px discs; a later shape paints over an earlier one.
+
+Writing gives one polygon per connected region (vertices at boundary pixel centres, which
+PIL's filled-and-outlined polygon covers). labelme polygons cannot have holes, so holes are
+answered by drawing order: shapes are written largest first, and what fills a hole (another
+class, or ``_background_`` for a background hole) comes after the region around it.
+Void pixels are written as ``__ignore__`` shapes.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw
+
+from ..errors import FormatError
+from ..fileio import write_text
+from ..image import load
+from ..labels import LabelSet
+from .regions import centre_polygon, regions
+
+__all__ = ["read_labelme", "labelme_to_labels", "labelme_image", "to_labelme", "write_labelme"]
+
+LINE_WIDTH = 10
+POINT_SIZE = 5
+
+
+def read_labelme(path: str | os.PathLike) -> dict:
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FormatError(f"{path} does not exist") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise FormatError(f"{path} is not valid JSON ({e})") from None
+    if not isinstance(data, dict) or "shapes" not in data:
+        raise FormatError(f"{path} is not a labelme file: it has no 'shapes'")
+    return data
+
+
+def _shape_mask(size: tuple[int, int], points, shape_type: str) -> np.ndarray:
+    h, w = size
+    im = Image.new("L", (w, h), 0)
+    draw = ImageDraw.Draw(im)
+    xy = [tuple(map(float, p)) for p in points]
+    if shape_type == "circle":
+        (cx, cy), (px, py) = xy[:2]
+        d = math.hypot(cx - px, cy - py)
+        draw.ellipse([cx - d, cy - d, cx + d, cy + d], outline=1, fill=1)
+    elif shape_type == "rectangle":
+        (x0, y0), (x1, y1) = xy[:2]
+        draw.rectangle([min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)], outline=1, fill=1)
+    elif shape_type in ("line", "linestrip"):
+        draw.line(xy=xy, fill=1, width=LINE_WIDTH)
+    elif shape_type == "point":
+        cx, cy = xy[0]
+        draw.ellipse([cx - POINT_SIZE, cy - POINT_SIZE, cx + POINT_SIZE, cy + POINT_SIZE], outline=1, fill=1)
+    else:
+        draw.polygon(xy=xy, outline=1, fill=1)
+    return np.asarray(im, dtype=bool)
+
+
+def labelme_to_labels(data: dict, label_set: LabelSet, name: str = "labelme file") -> np.ndarray:
+    """Label map ``(H, W)`` uint8 of a labelme dict; unknown labels and bad shapes fail."""
+    try:
+        h, w = int(data["imageHeight"]), int(data["imageWidth"])
+    except (KeyError, TypeError, ValueError):
+        raise FormatError(f"{name}: imageHeight and imageWidth are missing") from None
+    labels = np.zeros((h, w), np.uint8)
+    for i, shape in enumerate(data["shapes"]):
+        try:
+            cls = label_set.index_of(shape["label"])
+            kind = shape.get("shape_type") or "polygon"
+            need = {"circle": 2, "rectangle": 2, "line": 2, "linestrip": 2, "point": 1}.get(kind, 3)
+            if len(shape["points"]) < need:
+                raise FormatError(f"a {kind} needs {need} points, it has {len(shape['points'])}")
+            m = _shape_mask((h, w), shape["points"], kind)
+        except FormatError as e:
+            raise FormatError(f"{name}: shape {i}: {e}") from None
+        except (KeyError, TypeError, ValueError) as e:
+            raise FormatError(f"{name}: shape {i} is malformed ({e.__class__.__name__}: {e})") from None
+        labels[m] = cls
+    return labels
+
+
+def labelme_image(data: dict, json_path: str | os.PathLike | None = None) -> np.ndarray | None:
+    """The RGB image of a labelme file: embedded ``imageData``, else ``imagePath`` beside it."""
+    if data.get("imageData"):
+        try:
+            return load(base64.b64decode(data["imageData"]))
+        except (ValueError, TypeError):
+            raise FormatError("imageData is not valid base64") from None
+    if data.get("imagePath") and json_path is not None:
+        p = Path(json_path).parent / data["imagePath"]
+        if p.is_file():
+            return load(p)
+    return None
+
+
+def to_labelme(labels: np.ndarray, label_set: LabelSet, image_path: str = "",
+               image: np.ndarray | None = None) -> dict:
+    """A labelme dict with one polygon per region; ``image`` (RGB) is embedded if given."""
+    h, w = labels.shape
+    void = label_set.void_index
+    shapes = []
+    for region in regions(labels, skip=()):
+        if region.label == 0:  # background: only where it is a hole inside something else
+            rh, rw = region.mask.shape
+            if region.x0 == 0 or region.y0 == 0 or region.x0 + rw == w or region.y0 + rh == h:
+                continue
+        name = "__ignore__" if region.label == void else (
+            "_background_" if region.label == 0 else label_set.names[region.label])
+        filled = _fill_holes(region.mask)
+        pts = centre_polygon(filled, region.x0, region.y0)
+        while len(pts) < 3:  # one- and two-pixel regions: labelme wants 3 points
+            pts = np.vstack([pts, pts[-1:]])
+        shapes.append((int(filled.sum()), {
+            "label": name, "points": pts.astype(float).tolist(), "group_id": None,
+            "description": "", "shape_type": "polygon", "flags": {}}))
+    shapes.sort(key=lambda s: -s[0])  # stable: larger first, so hole fillers come later
+    data = {"version": "5.5.0", "flags": {}, "shapes": [s for _, s in shapes],
+            "imagePath": image_path, "imageData": None, "imageHeight": int(h), "imageWidth": int(w)}
+    if image is not None:
+        buf = io.BytesIO()
+        Image.fromarray(image).save(buf, format="PNG")
+        data["imageData"] = base64.b64encode(buf.getvalue()).decode("ascii")
+    return data
+
+
+def _fill_holes(mask: np.ndarray) -> np.ndarray:
+    from scipy.ndimage import binary_fill_holes
+
+    return binary_fill_holes(mask)
+
+
+def write_labelme(path: str | os.PathLike, labels: np.ndarray, label_set: LabelSet,
+                  image_path: str = "", image: np.ndarray | None = None) -> Path:
+    return write_text(path, json.dumps(to_labelme(labels, label_set, image_path, image), indent=1))

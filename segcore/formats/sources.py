@@ -1,0 +1,119 @@
+"""Read any supported annotation source into items, and write items in any format.
+
+A source is a label-map PNG or a folder of them, a COCO JSON, a labelme JSON or a folder of
+them, or a VOC root (``SegmentationClass/`` inside). What it holds is recognised from it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import FormatError
+from ..image import load
+from ..labels import LabelSet
+from . import coco, labelme, voc
+
+__all__ = ["Item", "read_source", "write_items", "FORMATS"]
+
+FORMATS = ("voc", "coco", "labelme")
+IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+
+
+@dataclass
+class Item:
+    """One annotated image: ``labels`` ``(H, W)`` uint8; the image as a path and/or pixels."""
+
+    name: str
+    labels: np.ndarray
+    image_path: Path | None = None
+    image: np.ndarray | None = None
+
+    def rgb(self) -> np.ndarray | None:
+        if self.image is None and self.image_path is not None:
+            self.image = load(self.image_path)
+        return self.image
+
+
+def _find_image(folder: Path | None, name: str) -> Path | None:
+    if folder is None:
+        return None
+    direct = folder / name
+    if direct.suffix.lower() in IMAGE_EXTS and direct.is_file():
+        return direct
+    stem = Path(name).stem
+    return next((folder / f"{stem}{e}" for e in IMAGE_EXTS if (folder / f"{stem}{e}").is_file()), None)
+
+
+def _read_json(path: Path, label_set: LabelSet, images: Path | None) -> list[Item]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise FormatError(f"{path} is not valid JSON ({e})") from None
+    if isinstance(data, dict) and "shapes" in data:
+        labels = labelme.labelme_to_labels(data, label_set, str(path))
+        rgb = labelme.labelme_image(data, path)
+        return [Item(path.stem, labels, None, rgb)]
+    if isinstance(data, dict) and {"images", "annotations", "categories"} <= set(data):
+        maps, _ = coco.from_coco(data, label_set, str(path))
+        return [Item(Path(fn).stem, lab, _find_image(images or path.parent, fn)) for fn, lab in maps.items()]
+    raise FormatError(f"{path} is neither COCO (images, annotations, categories) nor labelme (shapes)")
+
+
+def read_source(src: str | os.PathLike, label_set: LabelSet, images: str | os.PathLike | None = None
+                ) -> list[Item]:
+    src = Path(src)
+    images = Path(images) if images else None
+    if images is not None and not images.is_dir():
+        raise FormatError(f"--images {images} is not a folder")
+    if not src.exists():
+        raise FormatError(f"{src} does not exist")
+    if src.is_file():
+        if src.suffix.lower() == ".json":
+            return _read_json(src, label_set, images)
+        return [Item(src.stem, voc.read_label_map(src, label_set), _find_image(images, src.stem))]
+    if (src / "SegmentationClass").is_dir():
+        return [Item(n, lab, img) for n, img, lab in voc.read_voc_dataset(src, label_set)]
+    items: list[Item] = []
+    for p in sorted(src.iterdir()):
+        if p.suffix.lower() == ".json":
+            items += _read_json(p, label_set, images)
+        elif p.suffix.lower() == ".png" and not p.name.endswith("_overlay.png"):
+            items.append(Item(p.stem, voc.read_label_map(p, label_set), _find_image(images, p.stem)))
+    if not items:
+        raise FormatError(f"{src} holds no label maps (.png), labelme or COCO files (.json)")
+    return items
+
+
+def _check_sizes(items: list[Item]) -> None:
+    for it in items:
+        rgb = it.rgb()
+        if rgb is not None and rgb.shape[:2] != it.labels.shape:
+            raise FormatError(f"{it.name}: image {rgb.shape[1]}x{rgb.shape[0]} and mask "
+                              f"{it.labels.shape[1]}x{it.labels.shape[0]} differ in size")
+
+
+def write_items(items: list[Item], fmt: str, out: str | os.PathLike, label_set: LabelSet) -> Path:
+    """voc: a dataset folder; coco: one JSON file; labelme: a folder of JSON files."""
+    out = Path(out)
+    _check_sizes(items)
+    if fmt == "voc":
+        missing = [it.name for it in items if it.rgb() is None]
+        if missing:
+            raise FormatError(f"a VOC dataset needs the images; none found for {', '.join(missing[:3])}: "
+                              "pass --images DIR")
+        return voc.write_voc_dataset(out, [(it.name, it.rgb(), it.labels) for it in items], label_set)
+    if fmt == "coco":
+        names = [it.image_path.name if it.image_path else f"{it.name}.jpg" for it in items]
+        return coco.write_coco(out, zip(names, (it.labels for it in items)), label_set)
+    if fmt == "labelme":
+        for it in items:
+            rel = os.path.relpath(it.image_path, out) if it.image_path else f"{it.name}.jpg"
+            embed = it.rgb() if it.image_path is None else None
+            labelme.write_labelme(out / f"{it.name}.json", it.labels, label_set, rel, embed)
+        return out
+    raise FormatError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
