@@ -67,11 +67,36 @@ def build_demo() -> gr.Blocks:
                         class_b = gr.Dropdown([], label="Change class (above) to", allow_custom_value=True)
                         replace_btn = gr.Button("Change class")
                     with gr.Row():
+                        points = gr.Textbox(label="Clicks on the photo: x,y,1 to add to the class (above), "
+                                                  "x,y,0 to remove; separate with ;", placeholder="320,300,1; 40,40,0")
+                        click_btn = gr.Button("Segment class by clicks")
+                    with gr.Row():
+                        scribble_btn = gr.Button("Use my strokes as GrabCut seeds for the class (above)")
+                        snap_btn = gr.Button("Snap my strokes to superpixels")
+                    with gr.Row():
                         x0 = gr.Number(0, label="box x0", precision=0)
                         y0 = gr.Number(0, label="box y0", precision=0)
                         x1 = gr.Number(100, label="box x1", precision=0)
                         y1 = gr.Number(100, label="box y1", precision=0)
                         grabcut_btn = gr.Button("GrabCut class (above) in box")
+            with gr.Tab("Portrait", id="portrait"):
+                with gr.Row():
+                    with gr.Column():
+                        portrait_in = PhotoInput(type="filepath", sources=["upload", "clipboard"], label="Portrait",
+                                                 elem_id="portrait-photo", height=360)
+                        gr.Examples([[str(ASSETS / "portrait.jpg")]], inputs=[portrait_in], label="Example")
+                        person_model = gr.Dropdown(h.person_models(), value="grabcut", label="Person from")
+                        person_weights = gr.File(label="Weights file (.pth), optional", file_types=[".pth", ".pt"])
+                        person_box = gr.Textbox(label="Box around the person x0,y0,x1,y1 (optional)")
+                        person_points = gr.Textbox(label="Clicks x,y,1 (person) / x,y,0 (background), ; between")
+                        background = gr.Radio(h.BACKGROUNDS, value="transparent", label="Background")
+                        colour = gr.ColorPicker("#ffffff", label="Colour")
+                        background_file = gr.File(label="Background image", file_types=["image"])
+                        matting = gr.Radio(["guided", "closed_form"], value="guided", label="Edge matting")
+                        cutout_btn = gr.Button("Cut out", variant="primary", elem_id="cutout-btn")
+                    with gr.Column():
+                        cutout_out = gr.Image(label="Result", format="png", interactive=False, elem_id="cutout")
+                        cutout_file = gr.File(label="Download PNG")
             with gr.Tab("Export", id="export"):
                 fmt = gr.Radio(h.EXPORT_FORMATS, value="COCO JSON", label="Format", elem_id="export-format")
                 export_btn = gr.Button("Export", variant="primary", elem_id="export-btn")
@@ -101,6 +126,11 @@ def build_demo() -> gr.Blocks:
         islands_btn.click(h.remove_islands, [state, min_size, opacity], changed, api_name="remove_islands")
         replace_btn.click(h.replace_class, [state, class_a, class_b, opacity], changed, api_name="replace_class")
         grabcut_btn.click(h.grabcut_box, [state, x0, y0, x1, y1, class_a, opacity], changed, api_name="grabcut_box")
+        click_btn.click(h.click_segment, [state, points, class_a, opacity], changed, api_name="click_segment")
+        scribble_btn.click(h.scribble, [editor, state, class_a, opacity], changed, api_name="scribble")
+        snap_btn.click(h.snap_strokes, [editor, state, opacity], changed, api_name="snap_strokes")
+        cutout_btn.click(h.cutout, [portrait_in, person_model, person_weights, person_box, person_points, background,
+                                    colour, background_file, matting], [cutout_out, cutout_file], api_name="cutout")
         export_btn.click(h.export, [state, fmt], file_out, api_name="export")
         import_btn.click(h.import_labels, [import_file, state, opacity], changed, api_name="import_labels")
         eval_btn.click(h.evaluate, [gt_file, state], [summary, table, confusion], api_name="evaluate")

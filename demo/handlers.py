@@ -17,7 +17,8 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from segcore import edit, metrics, plots, render
+from segcore import cutout as cutout_lib
+from segcore import edit, interactive, metrics, plots, render
 from segcore.errors import FormatError, SegcoreError
 from segcore.formats import coco, labelme, voc
 from segcore.image import load
@@ -97,6 +98,11 @@ def _path_of(file) -> str | None:
 # -- the model card ---------------------------------------------------------------------
 def model_choices() -> list[str]:
     return list_models()
+
+
+def person_models() -> list[str]:
+    """Models that know a person: grabcut first (works everywhere), then the rest."""
+    return ["grabcut"] + [n for n in list_models() if n != "grabcut" and "person" in get_model_spec(n).label_set.names]
 
 
 def model_card(name: str) -> str:
@@ -214,17 +220,7 @@ def _changed(session: Session, labels: np.ndarray, opacity: float):
 @user_errors
 def apply_edit(editor_value, erase_to, session, opacity=0.5):
     session = _need(session)
-    layers = (editor_value or {}).get("layers") or []
-    if not layers or layers[0] is None:
-        raise gr.Error("The editor has no mask layer: press Segment again to restore it.")
-    layer = layers[0]
-    if isinstance(layer, str):
-        layer = np.asarray(Image.open(layer).convert("RGBA"))
-    if layer.ndim != 3 or layer.shape[2] != 4:
-        raise gr.Error(f"The edited layer must be RGBA, got shape {layer.shape}.")
-    if layer.shape[:2] != session.seg.shape:
-        raise gr.Error(f"The edited layer is {layer.shape[1]}x{layer.shape[0]} but the image is "
-                       f"{session.seg.shape[1]}x{session.seg.shape[0]}: edit on the image's own canvas.")
+    layer = _editor_layer(editor_value, session)
     void = session.seg.label_set.void_index
     labels = edit.layer_to_labels(layer, session.seg, erase_to=void if erase_to == "void" else 0)
     return _changed(session, labels, opacity)
@@ -271,6 +267,94 @@ def grabcut_box(session, x0, y0, x1, y1, class_name, opacity=0.5):
     session = _need(session)
     labels = edit.grabcut_in_box(session.image, session.seg.labels, (x0, y0, x1, y1), _class(session, class_name))
     return _changed(session, labels, opacity)
+
+
+def _editor_layer(editor_value, session: Session) -> np.ndarray:
+    layers = (editor_value or {}).get("layers") or []
+    if not layers or layers[0] is None:
+        raise gr.Error("The editor has no mask layer: press Segment again to restore it.")
+    layer = layers[0]
+    if isinstance(layer, str):
+        layer = np.asarray(Image.open(layer).convert("RGBA"))
+    if layer.ndim != 3 or layer.shape[2] != 4:
+        raise gr.Error(f"The edited layer must be RGBA, got shape {layer.shape}.")
+    if layer.shape[:2] != session.seg.shape:
+        raise gr.Error(f"The edited layer is {layer.shape[1]}x{layer.shape[0]} but the image is "
+                       f"{session.seg.shape[1]}x{session.seg.shape[0]}: edit on the image's own canvas.")
+    return layer
+
+
+@user_errors
+def click_segment(session, points, class_name, opacity=0.5):
+    """Positive (X,Y,1) and negative (X,Y,0) clicks grow or cut a class with GrabCut."""
+    session = _need(session)
+    clicks = interactive.parse_points(points or "")
+    labels = interactive.click_segment(session.image, session.seg.labels, clicks, _class(session, class_name))
+    return _changed(session, labels, opacity)
+
+
+@user_errors
+def scribble(editor_value, session, class_name, opacity=0.5):
+    """Strokes in the class's colour are its seeds; strokes in background colour are not it."""
+    session = _need(session)
+    cls = _class(session, class_name)
+    painted, stroke_cls = edit.layer_strokes(_editor_layer(editor_value, session), session.seg)
+    fg, bg = painted & (stroke_cls == cls), painted & (stroke_cls == 0)
+    labels = interactive.scribble_segment(session.image, session.seg.labels, fg, bg, cls)
+    return _changed(session, labels, opacity)
+
+
+@user_errors
+def snap_strokes(editor_value, session, opacity=0.5):
+    """Widen each painted stroke to the superpixels it touches, in the stroke's class."""
+    session = _need(session)
+    painted, stroke_cls = edit.layer_strokes(_editor_layer(editor_value, session), session.seg)
+    if not painted.any():
+        raise gr.Error("Paint a stroke in the editor first, then snap it.")
+    labels = session.seg.labels.copy()
+    for cls in np.unique(stroke_cls[painted]):
+        labels[interactive.snap_to_superpixels(session.image, painted & (stroke_cls == cls))] = cls
+    return _changed(session, labels, opacity)
+
+
+# -- portrait ------------------------------------------------------------------------------
+BACKGROUNDS = ["transparent", "colour", "blur", "image"]
+
+
+@user_errors
+def cutout(image_path, model_name, weights_file, box, points, background, colour, background_file,
+           matting="guided", progress=gr.Progress()):
+    if not image_path:
+        raise gr.Error("Upload a portrait first.")
+    progress(0.1, desc="reading image")
+    rgb = load(_path_of(image_path))
+    box_value = None
+    if box and str(box).strip():
+        parts = str(box).split(",")
+        if len(parts) != 4:
+            raise gr.Error(f"A box is x0,y0,x1,y1 in pixels; got {box!r}.")
+        box_value = parts
+    clicks = interactive.parse_points(points or "")
+    progress(0.3, desc="finding the person")
+    mask = cutout_lib.person_mask(rgb, model_name, weights=_path_of(weights_file), box=box_value, points=clicks)
+    progress(0.6, desc="matting the edges")
+    c = cutout_lib.cut(rgb, mask, matting)
+    if background == "colour":
+        spec = colour if isinstance(colour, str) and colour.startswith("#") else "#ffffff"
+        spec = spec[:7]
+    elif background == "image":
+        spec = _path_of(background_file)
+        if not spec:
+            raise gr.Error("Choose a background image, or another background.")
+    elif background in ("transparent", "blur"):
+        spec = background
+    else:
+        raise gr.Error(f"Unknown background {background!r}; choose one of: {', '.join(BACKGROUNDS)}.")
+    picture = cutout_lib.composite(c, spec, photo=rgb)
+    name = Path(_path_of(image_path)).stem or "portrait"
+    out = Path(tempfile.mkdtemp(prefix="segcore-cutout-")) / f"{name}_cutout.png"
+    Image.fromarray(picture).save(out, format="PNG")
+    return str(out), str(out)
 
 
 # -- export / import -----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from .grabcut import check_box, grabcut
 from .labels import LabelSet
 from .segmentation import Segmentation
 
-__all__ = ["mask_layer", "layer_to_labels", "fill_holes", "remove_islands", "replace_class",
+__all__ = ["mask_layer", "layer_to_labels", "layer_strokes", "fill_holes", "remove_islands", "replace_class",
            "grabcut_in_box", "History", "LAYER_ALPHA"]
 
 #: Alpha of the mask layer shown in the editor (and of brush strokes, opacity 0.55).
@@ -67,6 +67,16 @@ def layer_to_labels(layer: np.ndarray, seg: Segmentation, erase_to: int = 0,
     out = np.where(painted, _colour_table(seg.label_set)[code], seg.labels)
     out[~painted & (seg.labels != 0)] = erase_to
     return out.astype(np.uint8)
+
+
+def layer_strokes(layer: np.ndarray, seg: Segmentation,
+                  alpha_threshold: int = LAYER_ALPHA // 2) -> tuple[np.ndarray, np.ndarray]:
+    """What was painted on a layer that started as ``mask_layer(seg)``: ``(painted (H, W) bool,
+    class of each pixel (H, W) uint8)``. Painting background colour over background counts."""
+    new = layer_to_labels(layer, seg, alpha_threshold=alpha_threshold)
+    opaque = layer[..., 3] >= alpha_threshold
+    painted = opaque & ((seg.labels == 0) | (new != seg.labels))
+    return painted, new
 
 
 def fill_holes(labels: np.ndarray, cls: int) -> np.ndarray:

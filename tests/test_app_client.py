@@ -87,3 +87,13 @@ def test_bad_inputs_get_clear_errors_and_the_app_keeps_serving(url, tmp_path):
         c.predict(handle_file(str(small)), None, api_name="/evaluate")
     summary, _, _ = c.predict(None, api_name="/evaluate")
     assert "mIoU 1.0000" in summary  # nothing corrected yet: the model agrees with itself
+
+
+def test_cutout_endpoint(url):
+    c = Client(url, verbose=False)
+    shown, path = c.predict(handle_file("assets/portrait.jpg"), "grabcut", None, "", "320,300,1", "blur",
+                            "#ffffff", None, "guided", api_name="/cutout")
+    assert Image.open(path).size == (640, 800)
+    with pytest.raises(Exception, match="off the"):
+        c.predict(handle_file("assets/portrait.jpg"), "grabcut", None, "", "9000,1,1", "blur",
+                  "#ffffff", None, "guided", api_name="/cutout")

@@ -120,3 +120,41 @@ def test_import_and_evaluate(session, tmp_path):
         h.import_labels(str(tmp_path / "small.png"), session)
     with pytest.raises(gr.Error, match="640x50"):
         h.evaluate(str(tmp_path / "small.png"), session)
+
+
+def test_click_scribble_and_snap(session):
+    before = (session.seg.labels == 1).sum()
+    h.click_segment(session, "40,40,1", "foreground")
+    assert session.seg.labels[40, 40] == 1
+    h.undo(session)
+    with pytest.raises(gr.Error, match="off the"):
+        h.click_segment(session, "4000,40,1", "foreground")
+    h.replace_class(session, "foreground", "background")             # start from nothing
+    layer = painted_layer(session, (280, 600, 360, 620), color=session.seg.label_set.colors[1])  # on the torso
+    layer[30:40, 20:80] = (0, 0, 0, LAYER_ALPHA)                     # a background stroke on the wall
+    h.scribble({"layers": [layer]}, session, "foreground")
+    labels = session.seg.labels
+    assert labels[610, 320] == 1 and labels[35, 50] == 0
+    assert labels[680, 250] == 1                                     # grown over the torso beyond the stroke
+    stroke = h.edit.mask_layer(session.seg)
+    stroke[300:304, 30:60] = (0, 0, 0, 0)
+    stroke[20:24, 20:60] = (*session.seg.label_set.colors[1], LAYER_ALPHA)
+    grown = h.snap_strokes({"layers": [stroke]}, session)[0]
+    assert (grown.seg.labels[20:24, 20:60] == 1).all()
+    with pytest.raises(gr.Error, match="Paint a stroke"):
+        h.snap_strokes({"layers": [h.edit.mask_layer(session.seg)]}, session)
+
+
+def test_cutout_handler(tmp_path):
+    shown, download = h.cutout("assets/portrait.jpg", "grabcut", None, "", "", "transparent", "#ffffff", None)
+    rgba = np.asarray(Image.open(download))
+    assert rgba.shape == (800, 640, 4) and download.endswith("portrait_cutout.png")
+    assert ((rgba[..., 3] > 0) & (rgba[..., 3] < 255)).any()
+    _, green = h.cutout("assets/portrait.jpg", "grabcut", None, "", "", "colour", "#00ff00", None)
+    assert tuple(np.asarray(Image.open(green))[5, 5]) == (0, 255, 0)
+    with pytest.raises(gr.Error, match="x0,y0,x1,y1"):
+        h.cutout("assets/portrait.jpg", "grabcut", None, "1,2", "", "transparent", "#ffffff", None)
+    with pytest.raises(gr.Error, match="outside"):
+        h.cutout("assets/portrait.jpg", "grabcut", None, "2000,2000,2100,2100", "", "transparent", "#fff", None)
+    with pytest.raises(gr.Error, match="background image"):
+        h.cutout("assets/portrait.jpg", "grabcut", None, "", "", "image", "#fff", None)

@@ -14,7 +14,7 @@ from ..errors import SegcoreError
 
 __all__ = ["main"]
 
-COMMANDS = ("predict", "models", "convert", "eval")
+COMMANDS = ("predict", "models", "convert", "eval", "cutout")
 
 
 def build_parser() -> argparse.ArgumentParser:

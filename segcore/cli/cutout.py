@@ -1,0 +1,39 @@
+"""``cutout``: cut a person out of a photo; transparent, colour, blurred or another background."""
+
+from __future__ import annotations
+
+HELP = "cut the person out of a photo (soft alpha matte) onto a new background"
+
+
+def add_arguments(p) -> None:
+    p.add_argument("image", metavar="IMAGE")
+    p.add_argument("--model", default="grabcut", help="a VOC model, unet or grabcut (default)")
+    p.add_argument("--weights", metavar="FILE", help="checkpoint file for the model")
+    p.add_argument("--box", metavar="X0,Y0,X1,Y1", help="box around the person (pixels)")
+    p.add_argument("--points", metavar="X,Y,L;...", help="clicks: L=1 person, L=0 background")
+    p.add_argument("--background", default="transparent", metavar="transparent|#RRGGBB|blur|PATH")
+    p.add_argument("--matting", default="guided", choices=("guided", "closed_form"))
+    p.add_argument("--offline", action="store_true", help="never try to download weights")
+    p.add_argument("--out", required=True, metavar="FILE.png")
+
+
+def run(args) -> int:
+    from PIL import Image
+
+    from ..cutout import cutout
+    from ..errors import PromptError
+    from ..fileio import write_with
+    from ..interactive import parse_points
+
+    box = None
+    if args.box:
+        parts = args.box.split(",")
+        if len(parts) != 4:
+            raise PromptError(f"--box is X0,Y0,X1,Y1; got {args.box!r}")
+        box = parts
+    points = parse_points(args.points) if args.points else []
+    picture = cutout(args.image, args.model, weights=args.weights, box=box, points=points,
+                     background=args.background, solver=args.matting, offline=args.offline or None)
+    im = Image.fromarray(picture, "RGBA" if picture.shape[2] == 4 else "RGB")
+    write_with(args.out, lambda p: im.save(p, format="PNG"))
+    return 0
