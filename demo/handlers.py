@@ -20,6 +20,7 @@ from PIL import Image
 from segcore import cutout as cutout_lib
 from segcore import edit, interactive, metrics, plots, render
 from segcore.errors import FormatError, SegcoreError
+from segcore.fileio import read_json
 from segcore.formats import coco, labelme, voc
 from segcore.image import load
 from segcore.registry import get_model_spec, list_models, load_model
@@ -393,14 +394,10 @@ def import_labels(file, session, opacity=0.5):
         raise gr.Error("Choose a VOC PNG, COCO JSON or labelme JSON file to import.")
     ls = session.seg.label_set
     if path.lower().endswith(".json"):
-        import json
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise gr.Error(f"{Path(path).name} is not valid JSON ({e}).") from None
-        if isinstance(data, dict) and "shapes" in data:
+        data = read_json(path)
+        if labelme.is_labelme(data):
             labels = labelme.labelme_to_labels(data, ls, Path(path).name)
-        elif isinstance(data, dict) and {"images", "annotations", "categories"} <= set(data):
+        elif coco.is_coco(data):
             maps, _ = coco.from_coco(data, ls, Path(path).name)
             match = [k for k in maps if Path(k).stem == session.name]
             if not match and len(maps) != 1:

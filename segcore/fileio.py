@@ -8,12 +8,13 @@ place, so a reader never sees half a file. If the target already exists, it is k
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
 
-__all__ = ["atomic_path", "write_with", "write_bytes", "write_text", "backup_name"]
+__all__ = ["atomic_path", "write_with", "write_bytes", "write_text", "backup_name", "read_json"]
 
 
 def _default_mode() -> int:
@@ -62,3 +63,16 @@ def write_bytes(path: str | os.PathLike, data: bytes, keep_backup: bool = True) 
 
 def write_text(path: str | os.PathLike, text: str, keep_backup: bool = True) -> Path:
     return write_with(path, lambda p: p.write_text(text, encoding="utf-8"), keep_backup)
+
+
+def read_json(path: str | os.PathLike):
+    """Parse a JSON file; a missing or malformed file raises FormatError naming it."""
+    from .errors import FormatError
+
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FormatError(f"{path} does not exist") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise FormatError(f"{path} is not valid JSON ({e})") from None

@@ -1,6 +1,5 @@
 """The app in-process on a free port, driven through gradio_client as a script would."""
 
-import socket
 
 import numpy as np
 import pytest
@@ -9,23 +8,6 @@ from PIL import Image
 from pycocotools.coco import COCO
 
 from segcore.edit import LAYER_ALPHA
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def url():
-    from demo.app import build_demo
-
-    demo = build_demo().queue(default_concurrency_limit=2)
-    port = free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
 
 
 def edited_layer(tmp_path, box, color=(192, 128, 128)):
@@ -42,8 +24,8 @@ def edited_layer(tmp_path, box, color=(192, 128, 128)):
     return p
 
 
-def test_segment_edit_export_coco(url, tmp_path):
-    c = Client(url, verbose=False)
+def test_segment_edit_export_coco(app_url, tmp_path):
+    c = Client(app_url, verbose=False)
     out = c.predict(handle_file("assets/portrait.jpg"), "grabcut", None, 0.5, api_name="/segment")
     assert Image.open(out[0]).size == (640, 800)
     layer = edited_layer(tmp_path, (10, 10, 110, 60))
@@ -57,8 +39,8 @@ def test_segment_edit_export_coco(url, tmp_path):
     assert any(m[painted].all() for m in masks)
 
 
-def test_two_clients_keep_their_own_masks(url, tmp_path):
-    a, b = Client(url, verbose=False), Client(url, verbose=False)
+def test_two_clients_keep_their_own_masks(app_url, tmp_path):
+    a, b = Client(app_url, verbose=False), Client(app_url, verbose=False)
     a.predict(handle_file("assets/portrait.jpg"), "grabcut", None, 0.5, api_name="/segment")
     b.predict(handle_file("assets/scene.jpg"), "grabcut", None, 0.5, api_name="/segment")
     layer = edited_layer(tmp_path, (500, 20, 600, 80))
@@ -70,8 +52,8 @@ def test_two_clients_keep_their_own_masks(url, tmp_path):
     assert (pa[20:80, 500:600] == 1).all()
 
 
-def test_bad_inputs_get_clear_errors_and_the_app_keeps_serving(url, tmp_path):
-    c = Client(url, verbose=False)
+def test_bad_inputs_get_clear_errors_and_the_app_keeps_serving(app_url, tmp_path):
+    c = Client(app_url, verbose=False)
     text = tmp_path / "notes.png"
     text.write_text("hello")
     with pytest.raises(Exception, match="not an image"):
@@ -89,8 +71,8 @@ def test_bad_inputs_get_clear_errors_and_the_app_keeps_serving(url, tmp_path):
     assert "mIoU 1.0000" in summary  # nothing corrected yet: the model agrees with itself
 
 
-def test_cutout_endpoint(url):
-    c = Client(url, verbose=False)
+def test_cutout_endpoint(app_url):
+    c = Client(app_url, verbose=False)
     shown, path = c.predict(handle_file("assets/portrait.jpg"), "grabcut", None, "", "320,300,1", "blur",
                             "#ffffff", None, "guided", api_name="/cutout")
     assert Image.open(path).size == (640, 800)

@@ -7,7 +7,6 @@ PyPI (never ``playwright install``). On failure a screenshot of each tab is kept
 import os
 import re
 import shutil
-import socket
 import tempfile
 from pathlib import Path
 
@@ -25,24 +24,7 @@ if not Path(CHROMIUM).exists():
     pytest.skip("Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def url():
-    from demo.app import build_demo
-
-    demo = build_demo().queue()
-    port = free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
-
-
-def test_upload_segment_paint_apply_export(url, tmp_path):
+def test_upload_segment_paint_apply_export(app_url, tmp_path):
     from playwright.sync_api import sync_playwright
 
     shots = Path(tempfile.mkdtemp(prefix="segcore-browser-"))
@@ -50,7 +32,7 @@ def test_upload_segment_paint_apply_export(url, tmp_path):
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1100})
         try:
-            page.goto(url)
+            page.goto(app_url)
             page.locator("#photo input[type=file]").set_input_files("assets/portrait.jpg")
             page.locator("#photo img").first.wait_for(timeout=30_000)
             page.locator("#segment-btn").click()

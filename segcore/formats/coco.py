@@ -27,11 +27,11 @@ import numpy as np
 from pycocotools import mask as mask_utils
 
 from ..errors import FormatError
-from ..fileio import write_text
+from ..fileio import read_json, write_text
 from ..labels import LabelSet
 from .regions import edge_polygons, has_holes, regions
 
-__all__ = ["region_annotations", "to_coco", "write_coco", "read_coco", "from_coco"]
+__all__ = ["region_annotations", "to_coco", "write_coco", "read_coco", "is_coco", "from_coco"]
 
 
 def _rle_of(region, shape) -> dict:
@@ -80,16 +80,14 @@ def write_coco(path: str | os.PathLike, items, label_set: LabelSet) -> Path:
 
 def read_coco(path: str | os.PathLike) -> dict:
     """Load and check a COCO JSON file; errors name the file and the problem."""
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FormatError(f"{path} does not exist") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise FormatError(f"{path} is not valid JSON ({e})") from None
-    if not isinstance(data, dict) or not {"images", "annotations", "categories"} <= set(data):
+    data = read_json(path)
+    if not is_coco(data):
         raise FormatError(f"{path} is not COCO: it needs images, annotations and categories")
     return data
+
+
+def is_coco(data) -> bool:
+    return isinstance(data, dict) and {"images", "annotations", "categories"} <= set(data)
 
 
 def from_coco(data: dict, label_set: LabelSet | None = None, name: str = "COCO file"

@@ -24,28 +24,26 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from ..errors import FormatError
-from ..fileio import write_text
+from ..fileio import read_json, write_text
 from ..image import load
 from ..labels import LabelSet
 from .regions import centre_polygon, regions
 
-__all__ = ["read_labelme", "labelme_to_labels", "labelme_image", "to_labelme", "write_labelme"]
+__all__ = ["read_labelme", "is_labelme", "labelme_to_labels", "labelme_image", "to_labelme", "write_labelme"]
 
 LINE_WIDTH = 10
 POINT_SIZE = 5
 
 
 def read_labelme(path: str | os.PathLike) -> dict:
-    path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise FormatError(f"{path} does not exist") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise FormatError(f"{path} is not valid JSON ({e})") from None
-    if not isinstance(data, dict) or "shapes" not in data:
+    data = read_json(path)
+    if not is_labelme(data):
         raise FormatError(f"{path} is not a labelme file: it has no 'shapes'")
     return data
+
+
+def is_labelme(data) -> bool:
+    return isinstance(data, dict) and "shapes" in data
 
 
 def _shape_mask(size: tuple[int, int], points, shape_type: str) -> np.ndarray:

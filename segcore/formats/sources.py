@@ -6,7 +6,6 @@ them, or a VOC root (``SegmentationClass/`` inside). What it holds is recognised
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import FormatError
+from ..fileio import read_json
 from ..image import load
 from ..labels import LabelSet
 from . import coco, labelme, voc
@@ -50,15 +50,12 @@ def _find_image(folder: Path | None, name: str) -> Path | None:
 
 
 def _read_json(path: Path, label_set: LabelSet, images: Path | None) -> list[Item]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise FormatError(f"{path} is not valid JSON ({e})") from None
-    if isinstance(data, dict) and "shapes" in data:
+    data = read_json(path)
+    if labelme.is_labelme(data):
         labels = labelme.labelme_to_labels(data, label_set, str(path))
         rgb = labelme.labelme_image(data, path)
         return [Item(path.stem, labels, None, rgb)]
-    if isinstance(data, dict) and {"images", "annotations", "categories"} <= set(data):
+    if coco.is_coco(data):
         maps, _ = coco.from_coco(data, label_set, str(path))
         return [Item(Path(fn).stem, lab, _find_image(images or path.parent, fn)) for fn, lab in maps.items()]
     raise FormatError(f"{path} is neither COCO (images, annotations, categories) nor labelme (shapes)")
