@@ -123,7 +123,6 @@ def test_import_and_evaluate(session, tmp_path):
 
 
 def test_click_scribble_and_snap(session):
-    before = (session.seg.labels == 1).sum()
     h.click_segment(session, "40,40,1", "foreground")
     assert session.seg.labels[40, 40] == 1
     h.undo(session)

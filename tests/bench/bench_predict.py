@@ -6,7 +6,6 @@
   the same process on a 500x375 photo (goal: near 2 GB or less).
 """
 
-import resource
 import statistics
 import subprocess
 import sys
