@@ -19,7 +19,7 @@ from PIL import Image
 
 from segcore import cutout as cutout_lib
 from segcore import edit, interactive, metrics, plots, render
-from segcore.errors import FormatError, SegcoreError
+from segcore.errors import FormatError, SegcoreError, WeightsError
 from segcore.fileio import read_json
 from segcore.formats import coco, labelme, voc
 from segcore.image import load
@@ -198,7 +198,11 @@ def segment(image_path, model_name, weights_file, opacity, progress=gr.Progress(
     progress(0.05, desc="reading image")
     rgb = load(_path_of(image_path))
     progress(0.2, desc=f"loading {model_name}")
-    model = _model(model_name, _path_of(weights_file))
+    try:
+        model = _model(model_name, _path_of(weights_file))
+    except WeightsError as e:
+        raise gr.Error(f"{e}; in the app: upload the file under 'Weights file', or choose grabcut, "
+                       "which needs no weights.") from None
     progress(0.4, desc="segmenting")
     seg = model.predict(rgb)
     name = Path(_path_of(image_path)).stem or "image"
