@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import functools
 import html
+import io
+import shutil
 import tempfile
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import gradio as gr
@@ -42,15 +44,17 @@ class Session:
     folder: Path | None = None      # this session's temporary files
     photo_png: str | None = None    # the photo, encoded once for the editor's background
     counter: int = 0
+    recent: dict = field(default_factory=dict)  # stem -> its latest picture paths
 
     @property
     def seg(self) -> Segmentation:
         return self.history.current
 
-    def temp_file(self, name: str) -> Path:
+    def temp_dir(self) -> Path:
+        """This session's folder of temporary files, removed by ``cleanup``."""
         if self.folder is None:
             self.folder = Path(tempfile.mkdtemp(prefix="segcore-session-"))
-        return self.folder / name
+        return self.folder
 
 
 def _picture(session: Session, array: np.ndarray, stem: str, fmt: str) -> str:
@@ -58,11 +62,17 @@ def _picture(session: Session, array: np.ndarray, stem: str, fmt: str) -> str:
     serves the file as it is instead of encoding the array again (the costly part of an edit:
     a fresh name each time, because the browser caches by URL)."""
     session.counter += 1
-    path = session.temp_file(f"{stem}-{session.counter}.{fmt}")
+    path = session.temp_dir() / f"{stem}-{session.counter}.{fmt}"
     if fmt == "png":
         Image.fromarray(array).save(path, format="PNG", compress_level=1)
     else:
         Image.fromarray(array).save(path, format="JPEG", quality=92)
+    # Gradio copies what a handler returns into its own cache, so older pictures can go;
+    # the one before stays in case two events of this session overlap.
+    kept = session.recent.setdefault(stem, [])
+    kept.append(path)
+    while len(kept) > 2:
+        kept.pop(0).unlink(missing_ok=True)
     return str(path)
 
 
@@ -80,7 +90,6 @@ def user_errors(fn):
 def cleanup(session: Session | None) -> None:
     """Called by gr.State when a browser session ends: remove its temporary files."""
     if session is not None and session.folder is not None:
-        import shutil
         shutil.rmtree(session.folder, ignore_errors=True)
 
 
@@ -367,7 +376,7 @@ def cutout(image_path, model_name, weights_file, box, points, background, colour
 def export(session, fmt):
     session = _need(session)
     seg, name = session.seg, session.name
-    folder = Path(tempfile.mkdtemp(prefix="segcore-export-"))
+    folder = Path(tempfile.mkdtemp(prefix="export-", dir=session.temp_dir()))
     if fmt == "VOC PNG":
         return str(voc.write_label_png(folder / f"{name}.png", seg.labels, seg.label_set))
     if fmt == "VOC dataset (zip)":
@@ -442,6 +451,5 @@ def evaluate(gt_file, session):
                f"{fmt(rep['mean_accuracy'])}, mIoU {fmt(rep['miou'])}, fwIoU {fmt(rep['fwiou'])}, "
                f"mean Dice {fmt(rep['mean_dice'])}")
     table = [[n, r["iou"], r["dice"], r["precision"], r["recall"], r["support"]] for n, r in rep["per_class"].items()]
-    import io
     picture = np.asarray(Image.open(io.BytesIO(plots.confusion_png(cm, ls.names))).convert("RGB"))
     return summary, table, picture

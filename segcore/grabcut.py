@@ -78,8 +78,6 @@ def grabcut(rgb: np.ndarray, box=None, *, init: np.ndarray | None = None,
         if seeds is not None and seeds.any():
             s = seeds.astype(np.uint8)
             s = cv2.resize(s, (w, h), interpolation=cv2.INTER_AREA) > 0 if f < 1 else s > 0
-            if not s.any():
-                s = np.zeros((h, w), bool)
             codes_s[s] = code
     fg_possible = np.isin(codes_s, (cv2.GC_FGD, cv2.GC_PR_FGD))
     bg_possible = np.isin(codes_s, (cv2.GC_BGD, cv2.GC_PR_BGD))

@@ -18,7 +18,7 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 
 from .errors import ImageError
 
-__all__ = ["load", "ImageInput", "DEFAULT_MAX_PIXELS"]
+__all__ = ["load", "image_size", "ImageInput", "DEFAULT_MAX_PIXELS"]
 
 #: Default pixel limit (about 50 megapixels); larger images are refused with an error.
 DEFAULT_MAX_PIXELS = 50_000_000
@@ -59,6 +59,18 @@ def load(src: ImageInput, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.nda
             raise ImageError(f"{name} cannot be read (permission denied)") from None
         except (OSError, SyntaxError, ValueError, EOFError) as e:
             raise ImageError(f"{name} is truncated or corrupt ({_short(e)}); re-export or re-download it") from None
+
+
+def image_size(path: str | os.PathLike) -> tuple[int, int]:
+    """``(H, W)`` of an image file as :func:`load` would give it (EXIF rotation included),
+    read from the header without decoding the pixels."""
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+            # EXIF orientations 5-8 turn the picture by 90 degrees
+            return (w, h) if im.getexif().get(0x0112) in (5, 6, 7, 8) else (h, w)
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError):
+        raise ImageError(f"{path} is not an image Pillow can read") from None
 
 
 def _opener(src):

@@ -92,9 +92,8 @@ def matte(rgb: np.ndarray, tri: np.ndarray, solver: str = "guided", radius: int 
     if not unknown.any():
         return alpha
     radius = band_width(tri.shape) if radius is None else radius
-    image = rgb.astype(np.float32) / 255.0
     for ys, xs, iy, ix in _tiles(unknown, margin=2 * radius):
-        I = image[ys, xs]
+        I = rgb[ys, xs].astype(np.float32) / 255.0   # per tile: the photo is never all floats
         t = tri[ys, xs]
         # closed form needs both sure colours in the tile; a tile without them uses the filter
         if solver == "guided" or not ((t == 0).any() and (t == 255).any()):
@@ -125,9 +124,8 @@ def foreground(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     soft = (alpha > 0.0) & (alpha < 1.0)
     if not soft.any():
         return out
-    image = rgb.astype(np.float64) / 255.0
     for ys, xs, iy, ix in _tiles(soft, margin=16):
-        f = estimate_foreground_ml(image[ys, xs], alpha[ys, xs].astype(np.float64))
+        f = estimate_foreground_ml(rgb[ys, xs].astype(np.float64) / 255.0, alpha[ys, xs].astype(np.float64))
         s = soft[ys, xs][iy, ix]
         out[ys, xs][iy, ix][s] = np.clip(f[iy, ix][s] * 255.0 + 0.5, 0, 255).astype(np.uint8)
     return out

@@ -157,3 +157,14 @@ def test_cutout_handler(tmp_path):
         h.cutout("assets/portrait.jpg", "grabcut", None, "2000,2000,2100,2100", "", "transparent", "#fff", None)
     with pytest.raises(gr.Error, match="background image"):
         h.cutout("assets/portrait.jpg", "grabcut", None, "", "", "image", "#fff", None)
+
+
+def test_edits_do_not_pile_up_files(session):
+    for _ in range(6):
+        h.remove_islands(session, 10)
+    files = sorted(p.name for p in session.folder.iterdir())
+    assert len(files) <= 5   # the photo, and the last two layers and overlays
+    export = h.export(session, "COCO JSON")
+    assert export.startswith(str(session.folder))   # removed with the session
+    h.cleanup(session)
+    assert not session.folder.exists()

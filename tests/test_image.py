@@ -107,3 +107,17 @@ def test_array_dtypes():
     assert load(np.full((3, 3, 1), 7, np.uint8)).shape == (3, 3, 3)
     with pytest.raises(ImageError):
         load(np.zeros((3, 3, 5), np.uint8))
+
+
+def test_image_size_reads_the_header_like_load(tmp_path):
+    from segcore.image import image_size
+
+    im = Image.new("RGB", (40, 20), (255, 0, 0))
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    p = tmp_path / "r.jpg"
+    p.write_bytes(_png(im, format="JPEG", exif=exif.tobytes()))
+    assert image_size(p) == load(p).shape[:2] == (40, 20)
+    (tmp_path / "t.png").write_text("text")
+    with pytest.raises(ImageError):
+        image_size(tmp_path / "t.png")

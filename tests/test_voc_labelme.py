@@ -125,3 +125,13 @@ def test_convert_cli_round_trips(shared_data, tmp_path):
         assert (np.asarray(Image.open(png)) == ref).mean() >= 0.995
     r = run_cli("convert", str(tmp_path / "c.json"), "--to", "voc", "--out", str(tmp_path / "v2"), "--labels", labels)
     assert r.returncode == 1 and "--images" in r.stderr
+
+
+def test_convert_refuses_an_image_of_another_size(tmp_path):
+    write_label_png(tmp_path / "a.png", sample_labels(), VOC)
+    (tmp_path / "img").mkdir()
+    Image.fromarray(textured_image(30, 50)).save(tmp_path / "img" / "a.jpg")
+    r = run_cli("convert", str(tmp_path / "a.png"), "--to", "coco", "--out", str(tmp_path / "c.json"),
+                "--images", str(tmp_path / "img"))
+    assert r.returncode == 1 and "a: image 50x30 and mask 50x40 differ in size" in r.stderr
+    assert not (tmp_path / "c.json").exists()

@@ -23,9 +23,11 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
+    from PIL import Image
     from tqdm import tqdm
 
     from ..errors import ModelError, SegcoreError
+    from ..fileio import write_with
     from ..formats.voc import write_label_png
     from ..image import DEFAULT_MAX_PIXELS, load
     from ..registry import load_model
@@ -48,8 +50,6 @@ def run(args) -> int:
             stem = Path(path).stem
             write_label_png(out / f"{stem}.png", seg.labels, seg.label_set)
             if args.overlay:
-                from PIL import Image
-                from ..fileio import write_with
                 over = Image.fromarray(overlay(rgb, seg))
                 write_with(out / f"{stem}_overlay.png", lambda p: over.save(p, format="PNG"))
         except SegcoreError as e:

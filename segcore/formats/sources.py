@@ -14,7 +14,7 @@ import numpy as np
 
 from ..errors import FormatError
 from ..fileio import read_json
-from ..image import load
+from ..image import image_size, load
 from ..labels import LabelSet
 from . import coco, labelme, voc
 
@@ -87,10 +87,16 @@ def read_source(src: str | os.PathLike, label_set: LabelSet, images: str | os.Pa
 
 
 def _check_sizes(items: list[Item]) -> None:
+    """Images and masks must agree; a file's size comes from its header, not its pixels."""
     for it in items:
-        rgb = it.rgb()
-        if rgb is not None and rgb.shape[:2] != it.labels.shape:
-            raise FormatError(f"{it.name}: image {rgb.shape[1]}x{rgb.shape[0]} and mask "
+        if it.image is not None:
+            size = it.image.shape[:2]
+        elif it.image_path is not None:
+            size = image_size(it.image_path)
+        else:
+            continue
+        if tuple(size) != it.labels.shape:
+            raise FormatError(f"{it.name}: image {size[1]}x{size[0]} and mask "
                               f"{it.labels.shape[1]}x{it.labels.shape[0]} differ in size")
 
 
