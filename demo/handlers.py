@@ -19,13 +19,14 @@ import gradio as gr
 import numpy as np
 from PIL import Image
 
-from segcore import cutout as cutout_lib
-from segcore import edit, interactive, metrics, plots, render
+from segcore import portrait as cutout_lib
+from segcore import edit, metrics, plots, render
+from segcore.edit import interactive
 from segcore.errors import FormatError, SegcoreError, WeightsError
 from segcore.fileio import read_json
 from segcore.formats import coco, labelme, voc
 from segcore.image import load
-from segcore.registry import get_model_spec, list_models, load_model
+from segcore.models.registry import get_model_spec, list_models, load_model
 from segcore.segmentation import Segmentation
 
 EXPORT_FORMATS = ["VOC PNG", "VOC dataset (zip)", "COCO JSON", "labelme JSON", "overlay PNG"]
@@ -130,7 +131,7 @@ def model_card(name: str) -> str:
     elif c["weights_present"]:
         lines.append(f"- weights: `{c['weights_file']}` found on this machine")
     else:
-        from segcore.weights import checkpoint_dir
+        from segcore.models.weights import checkpoint_dir
         lines.append(f"- weights: **missing**: put `{c['weights_file']}` in `{checkpoint_dir()}` or upload the "
                      "file below; `grabcut` needs no weights")
     return "\n".join(lines)

@@ -4,10 +4,12 @@ The one flow: ``load(image) -> load_model(name).predict(image) -> Segmentation -
 render / export / metrics``. Importing segcore is light; torch loads with the first model.
 """
 
+__version__ = "0.3.0"
+
 from .errors import FormatError, ImageError, ModelError, PromptError, SegcoreError, WeightsError
 from .image import load as load_image
 from .labels import LabelSet
-from .registry import get_model_spec, list_models, load_model
+from .models.registry import get_model_spec, list_models, load_model
 from .segmentation import Segmentation
 
 __all__ = [

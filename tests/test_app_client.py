@@ -13,7 +13,7 @@ from segcore.edit import LAYER_ALPHA
 def edited_layer(tmp_path, box, color=(192, 128, 128)):
     """The layer as the browser would return it: current mask plus a painted rectangle."""
     from segcore.edit import mask_layer
-    from segcore.registry import load_model
+    from segcore.models.registry import load_model
 
     seg = load_model("grabcut").predict("assets/portrait.jpg")
     layer = mask_layer(seg)

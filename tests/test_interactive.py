@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from segcore.errors import PromptError
-from segcore.interactive import click_segment, parse_points, scribble_segment, snap_to_superpixels
+from segcore.edit.interactive import click_segment, parse_points, scribble_segment, snap_to_superpixels
 
 
 def two_tone(h=120, w=160):

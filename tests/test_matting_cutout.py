@@ -3,10 +3,10 @@ import pytest
 from PIL import Image
 
 from conftest import run_cli
-from segcore.cutout import composite, cut, cutout, person_mask
+from segcore.portrait.cutout import composite, cut, cutout, person_mask
 from segcore.errors import PromptError
 from segcore.image import load
-from segcore.matting import band_width, guided_filter, matte, trimap
+from segcore.portrait.matting import band_width, guided_filter, matte, trimap
 
 
 def soft_disc(size=120, r=35.0):

@@ -1,7 +1,7 @@
 import torch
 import torch.nn.functional as F
 
-from segcore.nets import FCNResNet18, UNet
+from segcore.models.nets import FCNResNet18, UNet
 
 
 def test_fcn_resnet18_upsampling_is_bilinear():

@@ -8,7 +8,7 @@ import torchvision
 from PIL import Image
 
 from conftest import run_cli, textured_image
-from segcore.registry import load_model
+from segcore.models.registry import load_model
 
 CHECKED = ["lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large", "fcn_resnet50"]
 
@@ -64,7 +64,7 @@ def test_scale_runs_windows_and_keeps_size(checkpoints):
 
 
 def test_unet_binary_and_padding(tmp_path):
-    from segcore.nets import UNet
+    from segcore.models.nets import UNet
 
     torch.manual_seed(0)
     p = tmp_path / "unet.pth"

@@ -3,8 +3,8 @@ import time
 import pytest
 
 from segcore.errors import ModelError, WeightsError
-from segcore.registry import META_KEYS, ModelSpec, get_model_spec, list_models, load_model, register_model
-from segcore.zoo import TORCHVISION_MODELS
+from segcore.models.registry import META_KEYS, ModelSpec, get_model_spec, list_models, load_model, register_model
+from segcore.models.zoo import TORCHVISION_MODELS
 
 
 def test_registry_lists_every_model():
@@ -32,7 +32,7 @@ def test_entry_is_complete(name):
 def test_param_count_matches_a_recount(name):
     import torchvision
 
-    from segcore.nets import FCNResNet18, UNet
+    from segcore.models.nets import FCNResNet18, UNet
 
     net = {"unet": lambda: UNet(3, 1, 32), "fcn_resnet18": lambda: FCNResNet18(21)}.get(
         name, lambda: torchvision.models.get_model(name, weights=None, weights_backbone=None,

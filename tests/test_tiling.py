@@ -2,7 +2,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from segcore.tiling import sliding_window_logits, upsample_argmax, window_starts
+from segcore.models.tiling import sliding_window_logits, upsample_argmax, window_starts
 
 
 def test_banded_upsampling_equals_interpolate():

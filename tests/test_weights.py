@@ -2,8 +2,8 @@ import pytest
 import torch
 
 from segcore.errors import WeightsError
-from segcore.nets import FCNResNet18
-from segcore.weights import find_weights, load_state, read_state_dict
+from segcore.models.nets import FCNResNet18
+from segcore.models.weights import find_weights, load_state, read_state_dict
 
 
 def test_wrappers_and_module_prefix(tmp_path):

@@ -12,13 +12,13 @@ from importlib import import_module
 
 from ..errors import SegcoreError
 
-__all__ = ["main"]
+__all__ = ["main", "console_main"]
 
 COMMANDS = ("predict", "models", "convert", "eval", "cutout")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m segcore",
+    parser = argparse.ArgumentParser(prog="segcore",
                                      description="Semantic segmentation, label formats and metrics.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
@@ -43,3 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130
+
+
+def console_main() -> None:
+    """Entry point of the ``segcore`` console script."""
+    raise SystemExit(main())

@@ -20,10 +20,10 @@ def add_arguments(p) -> None:
 def run(args) -> int:
     from PIL import Image
 
-    from ..cutout import cutout
+    from ..portrait.cutout import cutout
     from ..errors import PromptError
     from ..fileio import write_with
-    from ..interactive import parse_points
+    from ..edit.interactive import parse_points
 
     box = None
     if args.box:

@@ -12,8 +12,8 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from ..registry import get_model_spec, list_models
-    from ..weights import checkpoint_dir
+    from ..models.registry import get_model_spec, list_models
+    from ..models.weights import checkpoint_dir
 
     cards = [get_model_spec(n).card() for n in list_models()]
     if args.json:

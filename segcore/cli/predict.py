@@ -30,7 +30,7 @@ def run(args) -> int:
     from ..fileio import write_with
     from ..formats.voc import write_label_png
     from ..image import DEFAULT_MAX_PIXELS, load
-    from ..registry import load_model
+    from ..models.registry import load_model
     from ..render import overlay
 
     if args.scale is not None and args.scale < 32:

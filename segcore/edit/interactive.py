@@ -12,8 +12,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .errors import PromptError
-from .grabcut import check_box, grabcut
+from ..errors import PromptError
+from ..models.grabcut import check_box, grabcut
 
 __all__ = ["Click", "parse_points", "check_clicks", "click_radius", "click_seeds", "refine",
            "click_segment", "scribble_segment", "snap_to_superpixels"]

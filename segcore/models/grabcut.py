@@ -10,10 +10,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from .errors import PromptError
-from .image import ImageInput, load
-from .labels import LabelSet
-from .segmentation import Segmentation
+from ..errors import PromptError
+from ..image import ImageInput, load
+from ..labels import LabelSet
+from ..segmentation import Segmentation
 from .segmenter import Segmenter
 
 __all__ = ["GrabCutSegmenter", "grabcut", "default_box", "check_box", "FOREGROUND_LABELS"]

@@ -14,8 +14,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image
 
-from .image import ImageInput, load
-from .segmentation import Segmentation
+from ..image import ImageInput, load
+from ..segmentation import Segmentation
 from .segmenter import Segmenter
 from .tiling import sliding_window_logits, upsample_argmax
 

@@ -2,8 +2,8 @@
 
 Each entry is a :class:`ModelSpec`: a name, its label set, its weights (file name, download
 address, the preprocessing that belongs to them and their published figures) and how to build
-a :class:`~segcore.segmenter.Segmenter`. Entries are added by :func:`register_model`, which
-refuses a duplicate name; ``segcore.zoo`` holds them.
+a :class:`~segcore.models.segmenter.Segmenter`. Entries are added by :func:`register_model`, which
+refuses a duplicate name; ``segcore.models.zoo`` holds them.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .errors import ModelError
-from .labels import LabelSet
+from ..errors import ModelError
+from ..labels import LabelSet
 
 __all__ = ["WeightsInfo", "ModelSpec", "register_model", "get_model_spec", "list_models",
            "load_model"]
@@ -112,8 +112,8 @@ def get_model_spec(name: str) -> ModelSpec:
 
 def load_model(name: str, *, weights: str | os.PathLike | None = None, offline: bool | None = None,
                device: str = "cpu", progress: bool = False):
-    """A ready :class:`~segcore.segmenter.Segmenter` for ``name`` (weights found as in
-    :mod:`segcore.weights`)."""
+    """A ready :class:`~segcore.models.segmenter.Segmenter` for ``name`` (weights found as in
+    :mod:`segcore.models.weights`)."""
     spec = get_model_spec(name)
     if weights is not None and spec.weights is None:
         raise ModelError(f"model {name} takes no weights file, but --weights was given")

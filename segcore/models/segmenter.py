@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from .image import ImageInput
-from .segmentation import Segmentation
+from ..image import ImageInput
+from ..segmentation import Segmentation
 
 __all__ = ["Segmenter"]
 

@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 import torch
 from torch import nn
 
-from .errors import WeightsError
+from ..errors import WeightsError
 
 __all__ = ["checkpoint_dir", "is_offline", "find_weights", "read_state_dict", "load_state",
            "LoadReport"]

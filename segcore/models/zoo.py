@@ -13,7 +13,7 @@ import torchvision
 from torchvision.transforms._presets import SemanticSegmentation
 
 from .grabcut import FOREGROUND_LABELS, GrabCutSegmenter
-from .labels import LabelSet
+from ..labels import LabelSet
 from .nets import FCNResNet18, UNet
 from .predictor import TorchSegmenter
 from .registry import ModelSpec, WeightsInfo, register_model

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .errors import ModelError, PromptError
-from .grabcut import check_box, default_box, grabcut
-from .image import load
-from .interactive import check_clicks, click_seeds, refine
+from ..errors import ModelError, PromptError
+from ..models.grabcut import check_box, default_box, grabcut
+from ..image import load
+from ..edit.interactive import check_clicks, click_seeds, refine
 from .matting import foreground, matte, trimap
-from .portrait import person_seeds
+from .face import person_seeds
 
 __all__ = ["Cutout", "person_mask", "cut", "composite", "cutout"]
 
@@ -48,7 +48,7 @@ def person_mask(rgb: np.ndarray, model: str = "grabcut", *, weights=None, box=No
     if model == "grabcut":
         b = box or default_box(H, W)
         return grabcut(rgb, b, fg_seeds=fg | person_seeds(rgb, b), bg_seeds=bg, lab=True)
-    from .registry import load_model
+    from ..models.registry import load_model
 
     seg = load_model(model, weights=weights, offline=offline).predict(rgb)
     if "person" not in seg.label_set.names:

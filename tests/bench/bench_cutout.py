@@ -17,7 +17,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from segcore.cutout import cut, person_mask
+from segcore.portrait.cutout import cut, person_mask
 from segcore.image import load
 
 

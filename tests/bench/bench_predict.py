@@ -17,7 +17,7 @@ import torch
 from PIL import Image
 
 from conftest import textured_image
-from segcore.registry import load_model
+from segcore.models.registry import load_model
 
 MODELS = ["lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large", "fcn_resnet50"]
 
