@@ -5,7 +5,8 @@ and rectangles filled with their outline, circles from centre and rim point, lin
 linestrips 10 px wide, points as 5 px discs; a later shape paints over an earlier one.
 
 Writing gives one polygon per connected region (vertices at boundary pixel centres, which
-PIL's filled-and-outlined polygon covers). labelme polygons cannot have holes, so holes are
+PIL's filled-and-outlined polygon covers), or a ``mask`` shape where no polygon draws back
+exactly; the file is checked to draw back onto exactly the label map. labelme polygons cannot have holes, so holes are
 answered by drawing order: shapes are written largest first, and what fills a hole (another
 class, or ``_background_`` for a background hole) comes after the region around it.
 Void pixels are written as ``__ignore__`` shapes.
@@ -79,6 +80,9 @@ def labelme_to_labels(data: dict, label_set: LabelSet, name: str = "labelme file
         try:
             cls = label_set.index_of(shape["label"])
             kind = shape.get("shape_type") or "polygon"
+            if kind == "mask":
+                labels[_mask_shape(shape, h, w)] = cls
+                continue
             need = {"circle": 2, "rectangle": 2, "line": 2, "linestrip": 2, "point": 1}.get(kind, 3)
             if len(shape["points"]) < need:
                 raise FormatError(f"a {kind} needs {need} points, it has {len(shape['points'])}")
@@ -89,6 +93,41 @@ def labelme_to_labels(data: dict, label_set: LabelSet, name: str = "labelme file
             raise FormatError(f"{name}: shape {i} is malformed ({e.__class__.__name__}: {e})") from None
         labels[m] = cls
     return labels
+
+
+def _mask_shape(shape: dict, h: int, w: int) -> np.ndarray:
+    """A ``mask`` shape (labelme 5.3+): an inclusive box ``[[x1, y1], [x2, y2]]`` and a base64
+    PNG of the mask inside it."""
+    (x1, y1), (x2, y2) = np.asarray(shape["points"], dtype=float).astype(int)[:2]
+    try:
+        with Image.open(io.BytesIO(base64.b64decode(shape["mask"]))) as im:
+            crop = np.asarray(im).astype(bool)
+    except Exception as e:
+        raise FormatError(f"its mask is not a base64 PNG ({e.__class__.__name__})") from None
+    if crop.ndim == 3:
+        crop = crop.any(-1)
+    if not (0 <= x1 <= x2 < w and 0 <= y1 <= y2 < h) or crop.shape != (y2 - y1 + 1, x2 - x1 + 1):
+        raise FormatError(f"its mask of {crop.shape[1]}x{crop.shape[0]} does not fit its box "
+                          f"{x1},{y1} to {x2},{y2} in the {w}x{h} image")
+    out = np.zeros((h, w), bool)
+    out[y1:y2 + 1, x1:x2 + 1] = crop
+    return out
+
+
+def _mask_shape_of(mask: np.ndarray, x0: int, y0: int, label: str) -> dict:
+    buf = io.BytesIO()
+    Image.fromarray(mask.astype(np.uint8) * 255, mode="L").save(buf, format="PNG")
+    h, w = mask.shape
+    return {"label": label, "points": [[float(x0), float(y0)], [float(x0 + w - 1), float(y0 + h - 1)]],
+            "group_id": None, "description": "", "shape_type": "mask", "flags": {},
+            "mask": base64.b64encode(buf.getvalue()).decode("ascii")}
+
+
+def _polygon_is_exact(pts: np.ndarray, mask: np.ndarray, x0: int, y0: int) -> bool:
+    """Whether labelme draws the polygon onto exactly ``mask`` (a crop at ``x0, y0``)."""
+    h, w = mask.shape
+    drawn = _shape_mask((h, w), (pts - (x0, y0)).tolist(), "polygon")
+    return bool(np.array_equal(drawn, mask))
 
 
 def labelme_image(data: dict, json_path: str | os.PathLike | None = None) -> np.ndarray | None:
@@ -107,10 +146,16 @@ def labelme_image(data: dict, json_path: str | os.PathLike | None = None) -> np.
 
 def to_labelme(labels: np.ndarray, label_set: LabelSet, image_path: str = "",
                image: np.ndarray | None = None) -> dict:
-    """A labelme dict with one polygon per region; ``image`` (RGB) is embedded if given."""
+    """A labelme dict that labelme draws back onto exactly ``labels``; ``image`` (RGB) is
+    embedded if given.
+
+    One polygon per region where labelme's drawing of it is exactly the region (holes filled
+    by shapes drawn after it); a ``mask`` shape (labelme 5.3+) where no polygon is, such as
+    1-pixel-wide arms that a polygon through pixel centres cannot trace.
+    """
     h, w = labels.shape
     void = label_set.void_index
-    shapes = []
+    found = []
     for region in regions(labels, skip=()):
         if region.label == 0:  # background: only where it is a hole inside something else
             rh, rw = region.mask.shape
@@ -118,16 +163,35 @@ def to_labelme(labels: np.ndarray, label_set: LabelSet, image_path: str = "",
                 continue
         name = "__ignore__" if region.label == void else (
             "_background_" if region.label == 0 else label_set.names[region.label])
+        found.append((region, name))
+
+    shapes = []
+    for region, name in found:
         filled = _fill_holes(region.mask)
         pts = centre_polygon(filled, region.x0, region.y0)
         while len(pts) < 3:  # one- and two-pixel regions: labelme wants 3 points
             pts = np.vstack([pts, pts[-1:]])
-        shapes.append((int(filled.sum()), {
-            "label": name, "points": pts.astype(float).tolist(), "group_id": None,
-            "description": "", "shape_type": "polygon", "flags": {}}))
+        if _polygon_is_exact(pts, filled, region.x0, region.y0):
+            shape = {"label": name, "points": pts.astype(float).tolist(), "group_id": None,
+                     "description": "", "shape_type": "polygon", "flags": {}}
+        else:
+            shape = _mask_shape_of(filled, region.x0, region.y0, name)
+        shapes.append((int(filled.sum()), shape))
     shapes.sort(key=lambda s: -s[0])  # stable: larger first, so hole fillers come later
-    data = {"version": "5.5.0", "flags": {}, "shapes": [s for _, s in shapes],
-            "imagePath": image_path, "imageData": None, "imageHeight": int(h), "imageWidth": int(w)}
+    data = {"version": "5.5.0", "flags": {}, "shapes": [s for _, s in shapes], "imagePath": image_path,
+            "imageData": None, "imageHeight": int(h), "imageWidth": int(w)}
+    drawn = labelme_to_labels(data, label_set)
+    if not np.array_equal(drawn, labels):
+        # A filled outline overpaints a hole whose pixels connect diagonally to a region
+        # outside it (8- against 4-connectivity). Exact masks of just those pixels, drawn
+        # last, put them back; they touch nothing else.
+        bad = drawn != labels
+        bg_code = next(c for c in range(1, 256) if c != void and not (bad & (labels == c)).any())
+        wrong = np.where(bad, np.where(labels == 0, bg_code, labels), 0).astype(np.uint8)
+        for region in regions(wrong, skip=(0,)):
+            cls = 0 if region.label == bg_code else region.label
+            name = "__ignore__" if cls == void else ("_background_" if cls == 0 else label_set.names[cls])
+            data["shapes"].append(_mask_shape_of(region.mask, region.x0, region.y0, name))
     if image is not None:
         buf = io.BytesIO()
         Image.fromarray(image).save(buf, format="PNG")

@@ -27,10 +27,11 @@ def label_png(labels: np.ndarray, label_set: LabelSet) -> Image.Image:
     return im
 
 
-def write_label_png(path: str | os.PathLike, labels: np.ndarray, label_set: LabelSet) -> Path:
+def write_label_png(path: str | os.PathLike, labels: np.ndarray, label_set: LabelSet,
+                    keep_backup: bool = True) -> Path:
     """Write a VOC palette PNG atomically (a replaced file is kept as ``.bak``)."""
     im = label_png(labels, label_set)
-    return write_with(path, lambda p: im.save(p, format="PNG"))
+    return write_with(path, lambda p: im.save(p, format="PNG"), keep_backup)
 
 
 def labels_from_rgb(rgb: np.ndarray, label_set: LabelSet, name: str = "mask") -> np.ndarray:

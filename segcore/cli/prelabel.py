@@ -1,0 +1,53 @@
+"""``prelabel``: predict every item of a dataset that has no labels yet."""
+
+from __future__ import annotations
+
+import sys
+
+HELP = "pre-label a dataset: predict the items without labels; edited and reviewed ones are kept"
+
+
+def add_arguments(p) -> None:
+    p.add_argument("dataset", metavar="DATASET", help="VOC root, COCO JSON, labelme folder or image folder")
+    p.add_argument("--model", required=True, help="model name (see `segcore models`)")
+    p.add_argument("--weights", metavar="FILE", help="checkpoint file (default: the torch hub cache)")
+    p.add_argument("--images", metavar="DIR", help="COCO: the folder of its images")
+    p.add_argument("--overwrite", choices=("predicted",), help="also predict again items a model labelled")
+    p.add_argument("--offline", action="store_true", help="never try to download weights")
+    p.add_argument("--device", default="cpu", help="torch device (cpu, cuda, ...)")
+
+
+def run(args) -> int:
+    from tqdm import tqdm
+
+    from ..dataset import open_dataset
+    from ..dataset.prelabel import class_mapping, prelabel, todo
+    from ..models.registry import load_model
+
+    ds = open_dataset(args.dataset, images=args.images)
+    model = load_model(args.model, weights=args.weights, offline=args.offline or None,
+                       device=args.device, progress=True)
+    report = getattr(model, "report", None)
+    if report is not None and not report.complete:
+        print(f"warning: {report.summary()}", file=sys.stderr)
+    overwrite = args.overwrite == "predicted"
+    if ds.label_set is not None:
+        _, missing = class_mapping(model.spec.label_set, ds.label_set)
+        if missing:
+            print(f"warning: the dataset has no class {', '.join(missing[:5])}: those pixels become void",
+                  file=sys.stderr)
+    indices = todo(ds, overwrite)
+    done = failed = 0
+    bar = tqdm(total=len(indices), unit="image", desc="prelabel", disable=None)
+    for step in prelabel(ds, model, overwrite_predicted=overwrite, indices=indices):
+        bar.update(1)
+        if step.outcome == "failed":
+            failed += 1
+            tqdm.write(f"error: {step.name}: {step.message}", file=sys.stderr)
+        else:
+            done += 1
+    bar.close()
+    skipped = len(ds) - len(indices)
+    print(f"predicted {done} of {len(ds)} items ({skipped} already labelled and kept"
+          f"{f', {failed} failed' if failed else ''}); statuses in {ds.root / '.segcore'}")
+    return 1 if failed else 0

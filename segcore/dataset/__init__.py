@@ -1,0 +1,13 @@
+"""Datasets: open a folder or a COCO file, walk its items, write every correction back.
+
+``open_dataset(path)`` recognises a VOC root, a COCO JSON, a labelme folder or a plain folder
+of images and returns a :class:`Dataset`; ``prelabel`` fills the items that have no labels
+with a model's predictions.
+"""
+
+from .base import Dataset, Item
+from .open import open_dataset
+from .prelabel import prelabel
+from .status import STATUSES
+
+__all__ = ["open_dataset", "Dataset", "Item", "STATUSES", "prelabel"]

@@ -1,0 +1,244 @@
+"""A dataset opened lazily: items, statuses, labels read and written back in its own format.
+
+Opening lists file names only; no image is decoded and no label file is read until an item
+is visited. Subclasses (one per format) say where an item's labels live and how to read and
+write them; this class holds what every format shares: item order, statuses, the label set,
+checks on label maps, and the kept previous versions.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from ..errors import FormatError
+from ..image import load
+from ..labels import LabelSet, voc_colormap
+from . import history
+from .status import LABELLED, STATUSES, StatusStore, check_status
+
+__all__ = ["Dataset", "Item", "natural_key", "IMAGE_EXTS"]
+
+IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
+
+
+def natural_key(name: str):
+    """Sort key that puts ``img2`` before ``img10``, as file managers and labelme do."""
+    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", name)]
+
+
+@dataclass(frozen=True)
+class Item:
+    """One image of a dataset. ``image_path`` is None where the image is embedded (labelme)."""
+
+    index: int
+    name: str
+    image_path: Path | None
+    status: str
+
+
+class Dataset:
+    """Base of every dataset kind. ``len(ds)``, ``ds[i]``, iteration, ``read_labels``,
+    ``write_labels``, ``set_status``, ``next_index``, ``add_class``."""
+
+    kind = "dataset"
+
+    def __init__(self, root: Path, names: list[str], status_path: Path,
+                 label_set: LabelSet | None):
+        self.root = Path(root)
+        self._names = names
+        self._index = {n: i for i, n in enumerate(names)}
+        self._status = StatusStore(status_path)
+        self._label_set = label_set
+
+    # -- what a subclass provides -------------------------------------------------------
+    def image_path(self, i: int) -> Path | None:
+        raise NotImplementedError
+
+    def _has_label_file(self, i: int) -> bool:
+        raise NotImplementedError
+
+    def _read(self, i: int) -> np.ndarray | None:
+        raise NotImplementedError
+
+    def _write(self, i: int, labels: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _write_classes(self, label_set: LabelSet) -> None:
+        raise NotImplementedError
+
+    def label_files(self, i: int) -> list[Path]:
+        """The files that hold item ``i``'s labels (for the user's information)."""
+        raise NotImplementedError
+
+    # -- items --------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __getitem__(self, i: int) -> Item:
+        i = self._check(i)
+        return Item(i, self._names[i], self.image_path(i), self.status(i))
+
+    def __iter__(self) -> Iterator[Item]:
+        return (self[i] for i in range(len(self)))
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.kind} {self.root} items={len(self)}>"
+
+    @property
+    def names(self) -> list[str]:
+        return list(self._names)
+
+    def index_of(self, name: str) -> int:
+        try:
+            return self._index[name]
+        except KeyError:
+            raise FormatError(f"no item named {name!r} in {self.root}") from None
+
+    def _check(self, i: int) -> int:
+        if not isinstance(i, (int, np.integer)) or not -len(self) <= i < len(self):
+            raise IndexError(f"item {i} is outside 0..{len(self) - 1}")
+        return int(i) % len(self)
+
+    def read_image(self, i: int) -> np.ndarray:
+        """RGB uint8 ``(H, W, 3)`` of item ``i``."""
+        return load(self.image_path(self._check(i)))
+
+    # -- statuses -----------------------------------------------------------------------
+    def status(self, i: int) -> str:
+        i = self._check(i)
+        rec = self._status.get(self._names[i])
+        if not self._has_label_file(i):
+            return "unlabelled"
+        return rec if rec in LABELLED else "edited"
+
+    def set_status(self, i: int, status: str) -> None:
+        i = self._check(i)
+        check_status(status)
+        if status in LABELLED and not self._has_label_file(i):
+            raise FormatError(f"{self._names[i]} has no labels yet; it cannot be {status}")
+        self._status.set(self._names[i], status)
+
+    def counts(self) -> dict[str, int]:
+        """How many items have each status."""
+        out = dict.fromkeys(STATUSES, 0)
+        for i in range(len(self)):
+            out[self.status(i)] += 1
+        return out
+
+    def next_index(self, start: int = -1, statuses=None, step: int = 1, wrap: bool = True) -> int | None:
+        """The first item after ``start`` (before it with ``step=-1``) whose status is one of
+        ``statuses`` (any status if None); None if there is none."""
+        n = len(self)
+        if n == 0:
+            return None
+        wanted = None if statuses is None else {check_status(s) for s in
+                                                 ([statuses] if isinstance(statuses, str) else statuses)}
+        for k in range(1, n + 1 if wrap else n):
+            i = start + step * k
+            if not wrap and not 0 <= i < n:
+                return None
+            i %= n
+            if wanted is None or self.status(i) in wanted:
+                return i
+        return None
+
+    # -- labels -------------------------------------------------------------------------
+    @property
+    def label_set(self) -> LabelSet | None:
+        """The dataset's classes; None for a new folder that has none yet."""
+        return self._label_set
+
+    def set_label_set(self, label_set: LabelSet) -> None:
+        """Give a dataset without classes its classes (written to its class list)."""
+        self._write_classes(label_set)
+        self._label_set = label_set
+
+    def add_class(self, name: str, color=None) -> int:
+        """Add a class at the end (colour: the next VOC colormap entry not in use); returns its index."""
+        name = str(name).strip()
+        if not name:
+            raise FormatError("a class needs a name")
+        ls = self.label_set
+        if ls is None:
+            ls = LabelSet(("background",))
+        if name in ls.names:
+            raise FormatError(f"class {name!r} exists already")
+        if color is None:
+            used = set(ls.colors) | {ls.void_color}
+            color = next(tuple(int(v) for v in c) for c in voc_colormap()[len(ls):] if tuple(int(v) for v in c) not in used)
+        new = LabelSet(ls.names + (name,), ls.colors + (tuple(color),), ls.void_index, ls.void_color)
+        self.set_label_set(new)
+        return len(new) - 1
+
+    def read_labels(self, i: int) -> np.ndarray | None:
+        """``(H, W)`` uint8 labels of item ``i`` (255 void), or None where it has none yet."""
+        i = self._check(i)
+        if not self._has_label_file(i):
+            return None
+        return self._read(i)
+
+    def check_labels(self, labels: np.ndarray, name: str = "labels") -> np.ndarray:
+        """A label map this dataset can hold: 2-D uint8, values classes or void."""
+        labels = np.asarray(labels)
+        if labels.ndim != 2:
+            raise FormatError(f"{name}: a label map is (H, W), got shape {labels.shape}")
+        if labels.dtype != np.uint8:
+            if labels.size and (labels.min() < 0 or labels.max() > 255):
+                raise FormatError(f"{name}: label values must be 0-255")
+            labels = labels.astype(np.uint8)
+        ls = self.label_set
+        if ls is None:
+            raise FormatError(f"{self.root} has no classes yet; set them first (a labels file or set_label_set)")
+        counts = np.bincount(labels.ravel(), minlength=256)
+        bad = [v for v in np.flatnonzero(counts) if v >= len(ls) and v != ls.void_index]
+        if bad:
+            raise FormatError(f"{name} has values {', '.join(map(str, bad[:8]))} that are no class of "
+                              f"{self.root.name}'s {len(ls)} classes")
+        return labels
+
+    def write_labels(self, i: int, labels: np.ndarray, status: str = "edited") -> None:
+        """Write item ``i``'s labels in the dataset's own format, atomically, keeping the
+        previous version; its status becomes ``status``.
+
+        The status is recorded before the labels are written: if the process dies between the
+        two, the old labels are still there and an edit is never taken for a prediction.
+        """
+        i = self._check(i)
+        check_status(status)
+        if status not in LABELLED:
+            raise FormatError(f"labels written are {', '.join(LABELLED)}, not {status}")
+        labels = self.check_labels(labels, self._names[i])
+        size = self.image_size(i)
+        if size is not None and tuple(size) != labels.shape:
+            raise FormatError(f"{self._names[i]}: labels are {labels.shape[1]}x{labels.shape[0]} but the "
+                              f"image is {size[1]}x{size[0]}")
+        self._status.set(self._names[i], status)
+        self._write(i, labels)
+
+    def image_size(self, i: int) -> tuple[int, int] | None:
+        """``(H, W)`` of item ``i``'s image, read from its header (None if unknown)."""
+        from ..image import image_size
+
+        p = self.image_path(i)
+        return image_size(p) if p is not None and p.is_file() else None
+
+    def _keep(self, path: Path) -> None:
+        history.keep_previous(self.root, path)
+
+    def versions(self, i: int) -> list[Path]:
+        """Kept previous versions of item ``i``'s label files, oldest first."""
+        return [v for p in self.label_files(self._check(i)) for v in history.versions(self.root, p)]
+
+
+def list_images(folder: Path) -> list[Path]:
+    """Image files directly in ``folder``, in natural order, by extension only (nothing decoded)."""
+    with os.scandir(folder) as it:
+        found = [Path(e.path) for e in it if e.is_file() and os.path.splitext(e.name)[1].lower() in IMAGE_EXTS
+                 and not e.name.startswith(".")]
+    return sorted(found, key=lambda p: natural_key(p.name))
