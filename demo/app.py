@@ -26,6 +26,7 @@ class PhotoInput(gr.Image):
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="segcore: segment and correct masks") as demo:
         state = gr.State(None, delete_callback=h.cleanup)
+        portrait_state = gr.State(None, delete_callback=h.cleanup_folder)
         gr.Markdown("## segcore: segment a photo, correct the mask, export it\n"
                     "Upload a photo, pick a model and press **Segment**; fix the mask in **Correct**; "
                     "download it in **Export**; measure it in **Evaluate**.")
@@ -85,7 +86,7 @@ def build_demo() -> gr.Blocks:
                         portrait_in = PhotoInput(type="filepath", sources=["upload", "clipboard"], label="Portrait",
                                                  elem_id="portrait-photo", height=360)
                         gr.Examples([[str(ASSETS / "portrait.jpg")]], inputs=[portrait_in], label="Example")
-                        person_model = gr.Dropdown(h.person_models(), value="grabcut", label="Person from")
+                        person_model = gr.Dropdown(h.person_models(), value="auto", label="Person from")
                         person_weights = gr.File(label="Weights file (.pth), optional", file_types=[".pth", ".pt"])
                         person_box = gr.Textbox(label="Box around the person x0,y0,x1,y1 (optional)")
                         person_points = gr.Textbox(label="Clicks x,y,1 (person) / x,y,0 (background), ; between")
@@ -129,8 +130,9 @@ def build_demo() -> gr.Blocks:
         click_btn.click(h.click_segment, [state, points, class_a, opacity], changed, api_name="click_segment")
         scribble_btn.click(h.scribble, [editor, state, class_a, opacity], changed, api_name="scribble")
         snap_btn.click(h.snap_strokes, [editor, state, opacity], changed, api_name="snap_strokes")
-        cutout_btn.click(h.cutout, [portrait_in, person_model, person_weights, person_box, person_points, background,
-                                    colour, background_file, matting], [cutout_out, cutout_file], api_name="cutout")
+        cutout_btn.click(h.cutout, [portrait_state, portrait_in, person_model, person_weights, person_box, person_points,
+                                    background, colour, background_file, matting], [cutout_out, cutout_file, portrait_state],
+                         api_name="cutout")
         export_btn.click(h.export, [state, fmt], file_out, api_name="export")
         import_btn.click(h.import_labels, [import_file, state, opacity], changed, api_name="import_labels")
         eval_btn.click(h.evaluate, [gt_file, state], [summary, table, confusion], api_name="evaluate")

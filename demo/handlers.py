@@ -94,6 +94,12 @@ def cleanup(session: Session | None) -> None:
         shutil.rmtree(session.folder, ignore_errors=True)
 
 
+def cleanup_folder(folder) -> None:
+    """Called by gr.State when a browser session ends: remove its portrait results."""
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def _need(session: Session | None) -> Session:
     if session is None:
         raise gr.Error("No mask yet: upload an image and press Segment first.")
@@ -112,8 +118,10 @@ def model_choices() -> list[str]:
 
 
 def person_models() -> list[str]:
-    """Models that know a person: grabcut first (works everywhere), then the rest."""
-    return ["grabcut"] + [n for n in list_models() if n != "grabcut" and "person" in get_model_spec(n).label_set.names]
+    """Models that know a person: auto (selfie where its file is here, else grabcut), grabcut
+    (works everywhere), then the rest."""
+    return ["auto", "grabcut"] + [n for n in list_models()
+                                  if n != "grabcut" and "person" in get_model_spec(n).label_set.names]
 
 
 def model_card(name: str) -> str:
@@ -337,7 +345,7 @@ BACKGROUNDS = ["transparent", "colour", "blur", "image"]
 
 
 @user_errors
-def cutout(image_path, model_name, weights_file, box, points, background, colour, background_file,
+def cutout(folder, image_path, model_name, weights_file, box, points, background, colour, background_file,
            matting="guided", progress=gr.Progress()):
     if not image_path:
         raise gr.Error("Upload a portrait first.")
@@ -351,7 +359,10 @@ def cutout(image_path, model_name, weights_file, box, points, background, colour
         box_value = parts
     clicks = interactive.parse_points(points or "")
     progress(0.3, desc="finding the person")
-    mask = cutout_lib.person_mask(rgb, model_name, weights=_path_of(weights_file), box=box_value, points=clicks)
+    loaded, used, note = cutout_lib.choose_person_model(model_name or "auto", _path_of(weights_file))
+    if note:
+        gr.Info(note)
+    mask = cutout_lib.person_mask(rgb, used, box=box_value, points=clicks, loaded=loaded)
     progress(0.6, desc="matting the edges")
     c = cutout_lib.cut(rgb, mask, matting)
     if background == "colour":
@@ -367,9 +378,14 @@ def cutout(image_path, model_name, weights_file, box, points, background, colour
         raise gr.Error(f"Unknown background {background!r}; choose one of: {', '.join(BACKGROUNDS)}.")
     picture = cutout_lib.composite(c, spec, photo=rgb)
     name = Path(_path_of(image_path)).stem or "portrait"
-    out = Path(tempfile.mkdtemp(prefix="segcore-cutout-")) / f"{name}_cutout.png"
+    # In this session's portrait folder, removed with the session; only the latest two
+    # results are kept there, so cutting out again and again does not pile up files.
+    folder = Path(folder) if folder else Path(tempfile.mkdtemp(prefix="segcore-portrait-"))
+    for old in sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime)[:-1]:
+        shutil.rmtree(old, ignore_errors=True)
+    out = Path(tempfile.mkdtemp(prefix="cutout-", dir=folder)) / f"{name}_cutout.png"
     Image.fromarray(picture).save(out, format="PNG")
-    return str(out), str(out)
+    return str(out), str(out), str(folder)
 
 
 # -- export / import -----------------------------------------------------------------------

@@ -4,6 +4,8 @@ import json
 import zipfile
 
 import gradio as gr
+from pathlib import Path
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -145,18 +147,25 @@ def test_click_scribble_and_snap(session):
 
 
 def test_cutout_handler(tmp_path):
-    shown, download = h.cutout("assets/portrait.jpg", "grabcut", None, "", "", "transparent", "#ffffff", None)
+    shown, download, folder = h.cutout(None, "assets/portrait.jpg", "grabcut", None, "", "", "transparent",
+                                        "#ffffff", None)
     rgba = np.asarray(Image.open(download))
     assert rgba.shape == (800, 640, 4) and download.endswith("portrait_cutout.png")
     assert ((rgba[..., 3] > 0) & (rgba[..., 3] < 255)).any()
-    _, green = h.cutout("assets/portrait.jpg", "grabcut", None, "", "", "colour", "#00ff00", None)
+    # results live in the session's folder and go with it
+    assert Path(download).is_relative_to(folder)
+    for _ in range(3):
+        _, green, _ = h.cutout(folder, "assets/portrait.jpg", "grabcut", None, "", "", "colour", "#00ff00", None)
+    assert len(list(Path(folder).iterdir())) == 2
     assert tuple(np.asarray(Image.open(green))[5, 5]) == (0, 255, 0)
+    h.cleanup_folder(folder)
+    assert not Path(green).exists()
     with pytest.raises(gr.Error, match="x0,y0,x1,y1"):
-        h.cutout("assets/portrait.jpg", "grabcut", None, "1,2", "", "transparent", "#ffffff", None)
+        h.cutout(None, "assets/portrait.jpg", "grabcut", None, "1,2", "", "transparent", "#ffffff", None)
     with pytest.raises(gr.Error, match="outside"):
-        h.cutout("assets/portrait.jpg", "grabcut", None, "2000,2000,2100,2100", "", "transparent", "#fff", None)
+        h.cutout(None, "assets/portrait.jpg", "grabcut", None, "2000,2000,2100,2100", "", "transparent", "#fff", None)
     with pytest.raises(gr.Error, match="background image"):
-        h.cutout("assets/portrait.jpg", "grabcut", None, "", "", "image", "#fff", None)
+        h.cutout(None, "assets/portrait.jpg", "grabcut", None, "", "", "image", "#fff", None)
 
 
 def test_edits_do_not_pile_up_files(session):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import sys
+
 HELP = "cut the person out of a photo (soft alpha matte) onto a new background"
 
 
 def add_arguments(p) -> None:
     p.add_argument("image", metavar="IMAGE")
-    p.add_argument("--model", default="grabcut", help="a VOC model, unet or grabcut (default)")
+    p.add_argument("--model", default="auto",
+                   help="auto (default: selfie where its file is here, else grabcut), selfie, grabcut, "
+                        "a VOC model or unet")
     p.add_argument("--weights", metavar="FILE", help="checkpoint file for the model")
     p.add_argument("--box", metavar="X0,Y0,X1,Y1", help="box around the person (pixels)")
     p.add_argument("--points", metavar="X,Y,L;...", help="clicks: L=1 person, L=0 background")
@@ -32,8 +36,12 @@ def run(args) -> int:
             raise PromptError(f"--box is X0,Y0,X1,Y1; got {args.box!r}")
         box = parts
     points = parse_points(args.points) if args.points else []
+    notes: list[str] = []
     picture = cutout(args.image, args.model, weights=args.weights, box=box, points=points,
-                     background=args.background, solver=args.matting, offline=args.offline or None)
+                     background=args.background, solver=args.matting, offline=args.offline or None,
+                     notes=notes)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
     im = Image.fromarray(picture, "RGBA" if picture.shape[2] == 4 else "RGB")
     write_with(args.out, lambda p: im.save(p, format="PNG"))
     return 0

@@ -66,7 +66,7 @@ def read_source(src: str | os.PathLike, label_set: LabelSet, images: str | os.Pa
     src = Path(src)
     images = Path(images) if images else None
     if images is not None and not images.is_dir():
-        raise FormatError(f"--images {images} is not a folder")
+        raise FormatError(f"images folder {images} is not a folder")
     if not src.exists():
         raise FormatError(f"{src} does not exist")
     if src.is_file():
@@ -108,7 +108,7 @@ def write_items(items: list[Item], fmt: str, out: str | os.PathLike, label_set: 
         missing = [it.name for it in items if it.rgb() is None]
         if missing:
             raise FormatError(f"a VOC dataset needs the images; none found for {', '.join(missing[:3])}: "
-                              "pass --images DIR")
+                              "give the folder of the images")
         return voc.write_voc_dataset(out, [(it.name, it.rgb(), it.labels) for it in items], label_set)
     if fmt == "coco":
         names = [it.image_path.name if it.image_path else f"{it.name}.jpg" for it in items]

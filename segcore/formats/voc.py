@@ -52,7 +52,7 @@ def labels_from_rgb(rgb: np.ndarray, label_set: LabelSet, name: str = "mask") ->
     if unknown:
         raise FormatError(f"{name} has colours that are no class of the label set: "
                           f"{', '.join(unknown[:5])}{' ...' if len(unknown) > 5 else ''}; "
-                          "give --labels with the right classes")
+                          "give the right class list")
     return out[inverse].reshape(rgb.shape[:2])
 
 
@@ -86,7 +86,7 @@ def read_label_map(src, label_set: LabelSet | None = None, name: str | None = No
     bad = np.unique(arr[(arr >= len(label_set)) & (arr != label_set.void_index)])
     if bad.size:
         raise FormatError(f"{name} has values {', '.join(map(str, bad[:5].tolist()))} that are no class "
-                          f"of the {len(label_set)}-class label set; give --labels with the right classes")
+                          f"of the {len(label_set)}-class label set; give the right class list")
     return arr.astype(np.uint8)
 
 

@@ -25,12 +25,14 @@ META_KEYS = {"num_params", "miou", "pixel_acc", "gflops", "file_size_mb", "datas
 @dataclass(frozen=True)
 class WeightsInfo:
     """One checkpoint: its file name, download address (None: no public one), preprocessing
-    factory (called only when needed, keyword overrides allowed) and published figures."""
+    factory (called only when needed, keyword overrides allowed; None where the model
+    preprocesses itself), published figures and, where published, its sha256."""
 
     file_name: str
     url: str | None
-    transforms: Callable[..., Any]
+    transforms: Callable[..., Any] | None = None
     meta: dict = field(default_factory=dict)
+    sha256: str | None = None   # checked on the cached file and on a download
 
 
 @dataclass(frozen=True)
@@ -116,5 +118,5 @@ def load_model(name: str, *, weights: str | os.PathLike | None = None, offline: 
     :mod:`segcore.models.weights`)."""
     spec = get_model_spec(name)
     if weights is not None and spec.weights is None:
-        raise ModelError(f"model {name} takes no weights file, but --weights was given")
+        raise ModelError(f"model {name} takes no weights file, but a weights file was given")
     return spec.loader(spec, weights=weights, offline=offline, device=device, progress=progress)

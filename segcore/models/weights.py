@@ -8,6 +8,7 @@ the user has not forbidden it (``offline=True`` or ``SEGCORE_OFFLINE=1``). When 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import socket
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from torch import nn
 from ..errors import WeightsError
 
 __all__ = ["checkpoint_dir", "is_offline", "find_weights", "read_state_dict", "load_state",
-           "LoadReport"]
+           "LoadReport", "sha256_of"]
 
 #: Keys used only in training (torchvision's auxiliary heads): not needed to predict.
 TRAINING_ONLY_PREFIXES = ("aux_classifier.",)
@@ -37,22 +38,45 @@ def is_offline(offline: bool | None = None) -> bool:
     return os.environ.get("SEGCORE_OFFLINE", "").strip().lower() not in ("", "0", "false", "no")
 
 
+def sha256_of(path: str | os.PathLike) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _check_sha256(path: Path, sha256: str | None, what: str) -> None:
+    if sha256 is None:
+        return
+    got = sha256_of(path)
+    if got != sha256:
+        raise WeightsError(f"{what} {path} has the wrong checksum (sha256 {got[:12]}..., expected "
+                           f"{sha256[:12]}...): it is damaged or another file; delete it and put the "
+                           "published file there")
+
+
 def find_weights(model: str, file_name: str | None, url: str | None = None,
                  explicit: str | os.PathLike | None = None, offline: bool | None = None,
-                 progress: bool = False, connect_timeout: float = 3.0) -> Path:
-    """Path of the checkpoint for ``model``, downloading it only as a last resort."""
+                 progress: bool = False, connect_timeout: float = 3.0, sha256: str | None = None) -> Path:
+    """Path of the checkpoint for ``model``, downloading it only as a last resort.
+
+    ``sha256``: the published checksum; a cached or downloaded file that does not match is
+    refused, never used. A file the user names is theirs (fine-tuned, say) and not checked.
+    """
     if explicit is not None:
         path = Path(explicit).expanduser()
         if not path.is_file():
-            raise WeightsError(f"weights file {path} does not exist; check the path given to --weights")
+            raise WeightsError(f"weights file {path} does not exist; check its path")
         return path
     if file_name is None:
-        raise WeightsError(f"model {model} has no weights file; pass one with --weights FILE")
+        raise WeightsError(f"model {model} has no weights file; give one")
     cached = checkpoint_dir() / file_name
     if cached.is_file():
+        _check_sha256(cached, sha256, "the cached weights file")
         return cached
     where = (f"weights for {model} not found: put {file_name} in {checkpoint_dir()} "
-             f"or pass --weights FILE")
+             f"or give the file")
     if url is None:
         raise WeightsError(f"{where} (this model has no public download)")
     if is_offline(offline):
@@ -64,10 +88,17 @@ def find_weights(model: str, file_name: str | None, url: str | None = None,
     except OSError:
         raise WeightsError(f"{where} (download failed: {host} cannot be reached)") from None
     cached.parent.mkdir(parents=True, exist_ok=True)
+    part = cached.with_name(cached.name + ".part")
     try:
-        torch.hub.download_url_to_file(url, str(cached), progress=progress)
+        torch.hub.download_url_to_file(url, str(part), progress=progress)
+        _check_sha256(part, sha256, "the downloaded file")
+    except WeightsError:
+        part.unlink(missing_ok=True)
+        raise
     except Exception as e:  # any network failure becomes one actionable line
+        part.unlink(missing_ok=True)
         raise WeightsError(f"{where} (download failed: {e.__class__.__name__})") from None
+    os.replace(part, cached)
     return cached
 
 

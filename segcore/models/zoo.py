@@ -16,6 +16,7 @@ from .grabcut import FOREGROUND_LABELS, GrabCutSegmenter
 from ..labels import LabelSet
 from .nets import FCNResNet18, UNet
 from .predictor import TorchSegmenter
+from .selfie import PERSON_LABELS, SelfieSegmenter
 from .registry import ModelSpec, WeightsInfo, register_model
 from .weights import find_weights, load_state, read_state_dict
 
@@ -26,7 +27,6 @@ TORCHVISION_MODELS = (
     "deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large",
 )
 
-PERSON_LABELS = LabelSet(("background", "person"), ((0, 0, 0), (192, 128, 128)))
 
 
 def _load_torch(spec: ModelSpec, *, weights, offline, device, progress, build, **net_kw):
@@ -80,3 +80,30 @@ register_model(ModelSpec(
     description="OpenCV GrabCut from a box (default: centred), no weights needed",
     loader=lambda spec, **kw: GrabCutSegmenter(spec),
 ))
+
+
+# MediaPipe selfie segmentation (Apache-2.0): the raw files at a fixed commit of
+# github.com/google/mediapipe, so the address and the checksum never drift apart.
+_MEDIAPIPE = ("https://raw.githubusercontent.com/google/mediapipe/8b57bf879b419173b26277d220b643dac0402334/"
+              "mediapipe/modules/selfie_segmentation/")
+
+
+def _load_selfie(spec: ModelSpec, *, weights, offline, device, progress):
+    path = find_weights(spec.name, spec.weights.file_name, spec.weights.url, explicit=weights,
+                        offline=offline, progress=progress, sha256=spec.weights.sha256)
+    return SelfieSegmenter(spec, path)
+
+
+for _name, _file, _sha, _size in (
+        ("selfie", "selfie_segmentation.tflite",
+         "8d13b7fae74af625c641226813616a2117bd6bca19eb3b75574621fc08557f27", "256x256"),
+        ("selfie_landscape", "selfie_segmentation_landscape.tflite",
+         "4aafe6223bb8dac6fac8ca8ed56852870a33051ef3f6238822d282a109962894", "144x256")):
+    register_model(ModelSpec(
+        name=_name, family="mediapipe", label_set=PERSON_LABELS,
+        description=f"MediaPipe selfie segmentation ({_size} input, LiteRT), person vs background, "
+                    "runs in milliseconds on a CPU",
+        loader=_load_selfie,
+        weights=WeightsInfo(file_name=_file, url=_MEDIAPIPE + _file, sha256=_sha,
+                            meta={"file_size_mb": 0.25}),
+    ))

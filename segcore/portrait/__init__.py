@@ -1,5 +1,5 @@
 """Portraits: the person mask, a soft alpha matte along its edge, and new backgrounds."""
 
-from .cutout import Cutout, composite, cut, cutout, person_mask
+from .cutout import AUTO, Cutout, choose_person_model, composite, cut, cutout, person_mask
 
-__all__ = ["Cutout", "person_mask", "cut", "composite", "cutout"]
+__all__ = ["Cutout", "person_mask", "choose_person_model", "cut", "composite", "cutout", "AUTO"]

@@ -1,7 +1,8 @@
 """Portrait cutout: a person mask, a soft alpha matte along its edge, new backgrounds.
 
-``person_mask`` takes the person from a VOC model's ``person`` class, the ``unet``, or
-``grabcut`` (box and/or points; without prompts, the automatic box; a detected face seeds it).
+``person_mask`` takes the person from MediaPipe's ``selfie`` model by default where its file is
+here (box and clicks refine it), else from ``grabcut`` (box and/or points; without prompts, the
+automatic box; a detected face seeds it), or from a VOC model's ``person`` class or ``unet``.
 ``cut`` builds the trimap, the matte (guided filter by default: on our portrait set it matched
 closed-form matting's IoU at about half its time, see tests/bench/bench_cutout.py) and the
 foreground colours. ``composite`` puts the result on a background.
@@ -22,7 +23,7 @@ from ..edit.interactive import check_clicks, click_seeds, refine
 from .matting import foreground, matte, trimap
 from .face import person_seeds
 
-__all__ = ["Cutout", "person_mask", "cut", "composite", "cutout"]
+__all__ = ["Cutout", "person_mask", "choose_person_model", "cut", "composite", "cutout", "AUTO"]
 
 
 @dataclass(frozen=True)
@@ -38,27 +39,58 @@ class Cutout:
         return np.dstack([self.foreground, a])
 
 
-def person_mask(rgb: np.ndarray, model: str = "grabcut", *, weights=None, box=None, points=(),
-                offline: bool | None = None) -> np.ndarray:
-    """``(H, W)`` bool person mask. ``box`` ``(x0, y0, x1, y1)``; ``points`` ``[(x, y, positive)]``."""
+#: The person model a portrait uses unless told otherwise: selfie where its file is here.
+AUTO = "auto"
+
+
+def choose_person_model(model: str = AUTO, weights=None, offline: bool | None = None):
+    """``(loaded model or None for grabcut, its name, a one-line note or None)``.
+
+    ``auto`` takes ``selfie`` when its weights can be had (the cache folder, or a download
+    where allowed), else GrabCut, and the note says why.
+    """
+    from ..errors import WeightsError
+    from ..models.cache import cached_model
+
+    if model == "grabcut":
+        return None, "grabcut", None
+    if model == AUTO:
+        try:
+            return cached_model("selfie", weights=weights, offline=offline), "selfie", None
+        except WeightsError as e:
+            return None, "grabcut", f"no person model, using GrabCut: {e}"
+    return cached_model(model, weights=weights, offline=offline), model, None
+
+
+def person_mask(rgb: np.ndarray, model: str = AUTO, *, weights=None, box=None, points=(),
+                offline: bool | None = None, loaded=None) -> np.ndarray:
+    """``(H, W)`` bool person mask. ``box`` ``(x0, y0, x1, y1)``; ``points`` ``[(x, y, positive)]``.
+
+    ``model``: ``auto`` (selfie where its weights are here, else GrabCut), ``selfie``,
+    ``grabcut``, a VOC model (its person class) or ``unet``. ``loaded``: a model already
+    loaded (see :func:`choose_person_model`).
+    """
     H, W = rgb.shape[:2]
     box = check_box(box, H, W) if box is not None else None
     clicks = check_clicks(points, H, W)
-    fg, bg = click_seeds((H, W), clicks)
-    if model == "grabcut":
+    if loaded is None:
+        loaded, model, _ = choose_person_model(model, weights, offline)
+    if loaded is None:
+        fg, bg = click_seeds((H, W), clicks)
         b = box or default_box(H, W)
         return grabcut(rgb, b, fg_seeds=fg | person_seeds(rgb, b), bg_seeds=bg, lab=True)
-    from ..models.registry import load_model
-
-    seg = load_model(model, weights=weights, offline=offline).predict(rgb)
+    if hasattr(loaded, "click_mask"):   # the selfie model: box and clicks are its own prompts
+        return loaded.predict(rgb, box=box, clicks=clicks).labels.astype(bool)
+    seg = loaded.predict(rgb)
     if "person" not in seg.label_set.names:
-        raise ModelError(f"model {model} has no person class; use a VOC model, unet or grabcut")
+        raise ModelError(f"model {model} has no person class; use selfie, a VOC model, unet or grabcut")
     mask = seg.labels == seg.label_set.names.index("person")
     if box is not None:
         inside = np.zeros((H, W), bool)
         inside[box[1]:box[3], box[0]:box[2]] = True
         mask &= inside
     if clicks:
+        fg, bg = click_seeds((H, W), clicks)
         mask = refine(rgb, mask, box=box, fg=fg, bg=bg)
     return mask
 
@@ -107,9 +139,14 @@ def composite(c: Cutout, background: str | os.PathLike | np.ndarray = "transpare
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
-def cutout(image, model: str = "grabcut", *, weights=None, box=None, points=(),
-           background="transparent", solver: str = "guided", offline: bool | None = None) -> np.ndarray:
-    """The whole flow: image in, RGBA (transparent) or RGB picture out."""
+def cutout(image, model: str = AUTO, *, weights=None, box=None, points=(),
+           background="transparent", solver: str = "guided", offline: bool | None = None,
+           notes: list | None = None) -> np.ndarray:
+    """The whole flow: image in, RGBA (transparent) or RGB picture out. ``notes`` (a list)
+    receives a line saying which person model was used where it was not the one asked for."""
     rgb = load(image)
-    c = cut(rgb, person_mask(rgb, model, weights=weights, box=box, points=points, offline=offline), solver)
-    return composite(c, background, photo=rgb)
+    loaded, name, note = choose_person_model(model, weights, offline)
+    if note and notes is not None:
+        notes.append(note)
+    mask = person_mask(rgb, name, box=box, points=points, loaded=loaded)
+    return composite(cut(rgb, mask, solver), background, photo=rgb)

@@ -10,8 +10,7 @@
 
 Both run only on tiles that touch the unknown band (with a margin), so a large photo costs
 what its edge costs, not what its area costs. ``foreground`` estimates the foreground colour
-in the band (pymatting's multilevel method), so hair and edges do not keep the old
-background's colour.
+in the band (blur fusion), so hair and edges do not keep the old background's colour.
 """
 
 from __future__ import annotations
@@ -116,16 +115,45 @@ def _soft_start(t: np.ndarray) -> np.ndarray:
     return (d_bg / np.maximum(d_fg + d_bg, 1e-6)).astype(np.float32)
 
 
-def foreground(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """Foreground colours ``(H, W, 3)`` uint8: the photo where alpha is 1, estimated in the band."""
-    from pymatting import estimate_foreground_ml
+#: Box radii of the blur-fusion passes at a 1000-pixel diagonal (scaled with the photo).
+FUSION_RADII = (91, 31, 7)
 
+
+def _fusion_pass(I: np.ndarray, A: np.ndarray, size: int, F: np.ndarray, B: np.ndarray):
+    """One blur-fusion step (Forte and Pitie 2021): local means of foreground and background
+    colours weighted by alpha, then the compositing equation's residual added back."""
+    def box(x):
+        return cv2.blur(x, (size, size), borderType=cv2.BORDER_REFLECT)
+
+    a = A[..., None]
+    ba = box(A)[..., None]
+    mean_f = box(F * a) / (ba + 1e-5)
+    mean_b = box(B * (1.0 - a)) / (1.0 - ba + 1e-5)
+    F = mean_f + a * (I - a * mean_f - (1.0 - a) * mean_b)
+    return np.clip(F, 0.0, 1.0), mean_b
+
+
+def foreground(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Foreground colours ``(H, W, 3)`` uint8: the photo where alpha is 1, estimated where
+    alpha is soft, so edges lose the old background's colour.
+
+    Blur fusion, three passes of box filters (written here with OpenCV: pymatting's
+    multilevel estimator is numba code that compiled for about 30 s on first use). On a
+    synthetic composite it left a mean error of 3.6 levels after compositing, against 2.6 for
+    pymatting's and 11.9 for keeping the photo's colours.
+    """
     out = rgb.copy()
     soft = (alpha > 0.0) & (alpha < 1.0)
     if not soft.any():
         return out
-    for ys, xs, iy, ix in _tiles(soft, margin=16):
-        f = estimate_foreground_ml(rgb[ys, xs].astype(np.float64) / 255.0, alpha[ys, xs].astype(np.float64))
+    scale = float(np.clip(np.hypot(*alpha.shape) / 1000.0, 0.3, 4.0))
+    sizes = [max(3, int(round(r * scale)) | 1) for r in FUSION_RADII]
+    for ys, xs, iy, ix in _tiles(soft, margin=sizes[0] // 2 + 1):
+        I = rgb[ys, xs].astype(np.float32) / 255.0
+        A = alpha[ys, xs].astype(np.float32)
+        F, B = I, I
+        for size in sizes:
+            F, B = _fusion_pass(I, A, size, F, B)
         s = soft[ys, xs][iy, ix]
-        out[ys, xs][iy, ix][s] = np.clip(f[iy, ix][s] * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        out[ys, xs][iy, ix][s] = np.clip(F[iy, ix][s] * 255.0 + 0.5, 0, 255).astype(np.uint8)
     return out
