@@ -88,3 +88,30 @@ def test_grabcut_takes_no_weights():
     assert get_model_spec("grabcut").weights_available()
     with pytest.raises(ModelError, match="takes no weights"):
         load_model("grabcut", weights="x.pth")
+
+
+@pytest.mark.parametrize("name", TORCHVISION_MODELS)
+def test_torchvision_facts_match_torchvision(name):
+    """The zoo writes torchvision's figures out (so listing models needs no torch): they must
+    be torchvision's own, preset included."""
+    import torchvision
+
+    w = torchvision.models.get_model_weights(name).COCO_WITH_VOC_LABELS_V1
+    spec = get_model_spec(name)
+    metrics = w.meta["_metrics"]["COCO-val2017-VOC-labels"]
+    assert spec.weights.url == w.url and spec.weights.file_name == w.url.rsplit("/", 1)[1]
+    assert (spec.meta("num_params"), spec.meta("miou"), spec.meta("pixel_acc"), spec.meta("gflops"),
+            spec.meta("file_size_mb")) == (w.meta["num_params"], metrics["miou"], metrics["pixel_acc"],
+                                           w.meta["_ops"], w.meta["_file_size"])
+    assert spec.meta("categories") == list(w.meta["categories"])
+    ours, theirs = spec.weights.transforms(), w.transforms()
+    assert (ours.resize_size, ours.mean, ours.std) == (theirs.resize_size, theirs.mean, theirs.std)
+
+
+def test_listing_models_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = "import sys, segcore; segcore.list_models(); print('torch' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"

@@ -149,17 +149,16 @@ class SelfieSegmenter(Segmenter):
         return Segmentation(mask.astype(np.uint8), self.label_set, conf)
 
     def box_probability(self, rgb: np.ndarray, box=None) -> np.ndarray:
-        """Probability ``(H, W)``; with a box ``(x0, y0, x1, y1)`` the model looks at the box
-        (grown by 10% for context) and nothing outside the box is a person."""
+        """Probability ``(H, W)``; with a box ``(x0, y0, x1, y1)`` nothing outside it is a person.
+
+        The model still looks at the whole photo: running it on the box alone (the photo
+        cropped, with a margin) lowered IoU on people photos from 0.902 to 0.883.
+        """
+        p = self.probability(rgb)
         if box is None:
-            return self.probability(rgb)
-        H, W = rgb.shape[:2]
+            return p
         x0, y0, x1, y1 = box
-        mx, my = (x1 - x0) // 10, (y1 - y0) // 10
-        X0, Y0, X1, Y1 = max(0, x0 - mx), max(0, y0 - my), min(W, x1 + mx), min(H, y1 + my)
-        p = np.zeros((H, W), np.float32)
-        p[Y0:Y1, X0:X1] = self.probability(rgb[Y0:Y1, X0:X1])
-        inside = np.zeros((H, W), bool)
+        inside = np.zeros(p.shape, bool)
         inside[y0:y1, x0:x1] = True
         return np.where(inside, p, 0.0).astype(np.float32)
 

@@ -13,12 +13,14 @@ import os
 import socket
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
 
-import torch
-from torch import nn
-
 from ..errors import WeightsError
+
+if TYPE_CHECKING:  # torch loads only when a checkpoint is read
+    import torch
+    from torch import nn
 
 __all__ = ["checkpoint_dir", "is_offline", "find_weights", "read_state_dict", "load_state",
            "LoadReport", "sha256_of"]
@@ -28,8 +30,14 @@ TRAINING_ONLY_PREFIXES = ("aux_classifier.",)
 
 
 def checkpoint_dir() -> Path:
-    """The torch hub cache's checkpoint folder (honours ``TORCH_HOME``)."""
-    return Path(torch.hub.get_dir()) / "checkpoints"
+    """The torch hub cache's checkpoint folder (honours ``TORCH_HOME`` and ``XDG_CACHE_HOME``,
+    as torch.hub does; computed without importing torch unless it is loaded already)."""
+    import sys
+
+    if "torch" in sys.modules:   # honours torch.hub.set_dir too
+        return Path(sys.modules["torch"].hub.get_dir()) / "checkpoints"
+    home = os.environ.get("TORCH_HOME") or os.path.join(os.environ.get("XDG_CACHE_HOME", "~/.cache"), "torch")
+    return Path(os.path.expanduser(home)) / "hub" / "checkpoints"
 
 
 def is_offline(offline: bool | None = None) -> bool:
@@ -89,6 +97,8 @@ def find_weights(model: str, file_name: str | None, url: str | None = None,
         raise WeightsError(f"{where} (download failed: {host} cannot be reached)") from None
     cached.parent.mkdir(parents=True, exist_ok=True)
     part = cached.with_name(cached.name + ".part")
+    import torch
+
     try:
         torch.hub.download_url_to_file(url, str(part), progress=progress)
         _check_sha256(part, sha256, "the downloaded file")
@@ -105,6 +115,8 @@ def find_weights(model: str, file_name: str | None, url: str | None = None,
 def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     """Tensors of a checkpoint: plain state dicts and ``{"state_dict"|"model": ...}`` wrappers,
     with ``module.`` prefixes (DataParallel) stripped."""
+    import torch
+
     path = Path(path)
     try:
         obj = torch.load(path, map_location="cpu", weights_only=True)

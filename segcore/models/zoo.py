@@ -9,27 +9,41 @@ from __future__ import annotations
 
 from functools import partial
 
-import torchvision
-from torchvision.transforms._presets import SemanticSegmentation
-
+from ..labels import VOC_CLASSES, LabelSet
 from .grabcut import FOREGROUND_LABELS, GrabCutSegmenter
-from ..labels import LabelSet
-from .nets import FCNResNet18, UNet
-from .predictor import TorchSegmenter
-from .selfie import PERSON_LABELS, SelfieSegmenter
 from .registry import ModelSpec, WeightsInfo, register_model
-from .weights import find_weights, load_state, read_state_dict
+from .selfie import PERSON_LABELS, SelfieSegmenter
+from .weights import find_weights
 
 __all__ = ["TORCHVISION_MODELS"]
 
-TORCHVISION_MODELS = (
-    "fcn_resnet50", "fcn_resnet101", "deeplabv3_resnet50", "deeplabv3_resnet101",
-    "deeplabv3_mobilenet_v3_large", "lraspp_mobilenet_v3_large",
-)
+# torchvision's published facts of its COCO_WITH_VOC_LABELS_V1 weights, written out so that
+# listing models and running the selfie model never import torch (about 4 s). A test checks
+# every figure against torchvision's own weights objects.
+_TORCHVISION = {
+    # name: (file, num_params, mIoU, pixel acc, GFLOPs, file size MB)
+    "fcn_resnet50": ("fcn_resnet50_coco-1167a1af.pth", 35322218, 60.5, 91.4, 152.717, 135.009),
+    "fcn_resnet101": ("fcn_resnet101_coco-7ecb50ca.pth", 54314346, 63.7, 91.9, 232.738, 207.711),
+    "deeplabv3_resnet50": ("deeplabv3_resnet50_coco-cd0a2569.pth", 42004074, 66.4, 92.4, 178.722, 160.515),
+    "deeplabv3_resnet101": ("deeplabv3_resnet101_coco-586e9e4e.pth", 60996202, 67.4, 92.4, 258.743, 233.217),
+    "deeplabv3_mobilenet_v3_large": ("deeplabv3_mobilenet_v3_large-fc3c493d.pth", 11029328, 60.3, 91.2,
+                                     10.452, 42.301),
+    "lraspp_mobilenet_v3_large": ("lraspp_mobilenet_v3_large-d234d4ea.pth", 3221538, 57.9, 91.2, 2.086, 12.49),
+}
+TORCHVISION_MODELS = tuple(_TORCHVISION)
 
+
+def _preset(**kw):
+    """torchvision's semantic segmentation preset (resize, ImageNet mean and std), built lazily."""
+    from torchvision.transforms._presets import SemanticSegmentation
+
+    return SemanticSegmentation(**{"resize_size": 520, **kw})
 
 
 def _load_torch(spec: ModelSpec, *, weights, offline, device, progress, build, **net_kw):
+    from .predictor import TorchSegmenter
+    from .weights import load_state, read_state_dict
+
     path = find_weights(spec.name, spec.weights.file_name, spec.weights.url, explicit=weights,
                         offline=offline, progress=progress)
     net = build()
@@ -37,21 +51,34 @@ def _load_torch(spec: ModelSpec, *, weights, offline, device, progress, build, *
     return TorchSegmenter(spec, net, device=device, report=report, **net_kw)
 
 
+def _build_torchvision(name: str):
+    import torchvision
+
+    return torchvision.models.get_model(name, weights=None, weights_backbone=None, num_classes=21, aux_loss=False)
+
+
+def _build_unet():
+    from .nets import UNet
+
+    return UNet(3, 1, 32)
+
+
+def _build_fcn_resnet18():
+    from .nets import FCNResNet18
+
+    return FCNResNet18(21)
+
+
 def _torchvision_entry(name: str) -> ModelSpec:
-    w = torchvision.models.get_model_weights(name).COCO_WITH_VOC_LABELS_V1
-    metrics = w.meta["_metrics"]["COCO-val2017-VOC-labels"]
+    file, params, miou, acc, gflops, size = _TORCHVISION[name]
     info = WeightsInfo(
-        file_name=w.url.rsplit("/", 1)[1], url=w.url, transforms=w.transforms,
-        meta={"num_params": w.meta["num_params"], "miou": metrics["miou"],
-              "pixel_acc": metrics["pixel_acc"], "gflops": w.meta["_ops"],
-              "file_size_mb": w.meta["_file_size"], "dataset": "COCO-val2017-VOC-labels",
-              "categories": list(w.meta["categories"])},
+        file_name=file, url=f"https://download.pytorch.org/models/{file}", transforms=_preset,
+        meta={"num_params": params, "miou": miou, "pixel_acc": acc, "gflops": gflops, "file_size_mb": size,
+              "dataset": "COCO-val2017-VOC-labels", "categories": ["__background__", *VOC_CLASSES[1:]]},
     )
-    build = partial(torchvision.models.get_model, name, weights=None, weights_backbone=None,
-                    num_classes=len(w.meta["categories"]), aux_loss=False)
     return ModelSpec(name=name, family="torchvision", label_set=LabelSet.voc(),
                      description=f"torchvision {name}, 21 PASCAL VOC classes (trained on COCO)",
-                     loader=partial(_load_torch, build=build), weights=info)
+                     loader=partial(_load_torch, build=partial(_build_torchvision, name)), weights=info)
 
 
 for _name in TORCHVISION_MODELS:
@@ -60,18 +87,18 @@ for _name in TORCHVISION_MODELS:
 register_model(ModelSpec(
     name="unet", family="segcore", label_set=PERSON_LABELS,
     description="UNet (init_features=32), person vs background, sigmoid threshold 0.5",
-    loader=partial(_load_torch, build=partial(UNet, 3, 1, 32), binary=True, size_divisor=16),
+    loader=partial(_load_torch, build=_build_unet, binary=True, size_divisor=16),
     weights=WeightsInfo(file_name="unet_person.pth", url=None,
-                        transforms=partial(SemanticSegmentation, resize_size=256),
+                        transforms=partial(_preset, resize_size=256),
                         meta={"num_params": 7_763_041}),
 ))
 
 register_model(ModelSpec(
     name="fcn_resnet18", family="segcore", label_set=LabelSet.voc(),
     description="FCN on ResNet-18, 21 VOC classes, bilinear-initialised 32x upsampling",
-    loader=partial(_load_torch, build=partial(FCNResNet18, 21)),
+    loader=partial(_load_torch, build=_build_fcn_resnet18),
     weights=WeightsInfo(file_name="fcn_resnet18_voc.pth", url=None,
-                        transforms=partial(SemanticSegmentation, resize_size=520),
+                        transforms=_preset,
                         meta={"num_params": 12_993_621}),
 ))
 
