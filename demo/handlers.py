@@ -309,10 +309,15 @@ def _editor_layer(editor_value, session: Session) -> np.ndarray:
 
 @user_errors
 def click_segment(session, points, class_name, opacity=0.5):
-    """Positive (X,Y,1) and negative (X,Y,0) clicks grow or cut a class with GrabCut."""
+    """Positive (X,Y,1) and negative (X,Y,0) clicks grow or cut a class: GrabCut, or for the
+    person class the selfie model where its file is here."""
     session = _need(session)
     clicks = interactive.parse_points(points or "")
-    labels = interactive.click_segment(session.image, session.seg.labels, clicks, _class(session, class_name))
+    cls = _class(session, class_name)
+    person = None
+    if session.seg.label_set.names[cls] == "person":
+        person, _, _ = cutout_lib.choose_person_model()
+    labels = interactive.click_segment(session.image, session.seg.labels, clicks, cls, person_model=person)
     return _changed(session, labels, opacity)
 
 

@@ -119,3 +119,16 @@ def test_predict_cli_with_selfie(model_file, tmp_path):
 
     labels = np.asarray(Image.open(tmp_path / "portrait.png"))   # palette indices
     assert labels.shape == (800, 640) and set(np.unique(labels)) <= {0, 1}
+
+
+def test_click_tool_starts_a_person_from_the_model(model_file, shared_data):
+    from segcore.edit import click_segment
+
+    model = load_model("selfie", weights=model_file)
+    rgb, truth = person(shared_data, "126")
+    labels = np.zeros(truth.shape, np.uint8)
+    y, x = np.argwhere(truth)[truth.sum() // 2]
+    out = click_segment(rgb, labels, [(int(x), int(y), True)], 1, person_model=model)
+    assert iou(out == 1, truth) > 0.9          # one click gives the whole person
+    plain = click_segment(rgb, labels, [(int(x), int(y), True)], 1)
+    assert iou(out == 1, truth) > iou(plain == 1, truth)

@@ -75,14 +75,26 @@ def _region_update(labels: np.ndarray, new: np.ndarray, cls: int, scope: np.ndar
     return out
 
 
-def click_segment(rgb: np.ndarray, labels: np.ndarray, clicks, cls: int, box=None) -> np.ndarray:
-    """Grow or cut class ``cls`` with clicks; returns new labels (removed pixels -> background)."""
+def click_segment(rgb: np.ndarray, labels: np.ndarray, clicks, cls: int, box=None,
+                  person_model=None) -> np.ndarray:
+    """Grow or cut class ``cls`` with clicks; returns new labels (removed pixels -> background).
+
+    ``person_model``: a loaded ``selfie`` model, for a class that is a person: where the class
+    is absent the model's mask is the start, and the model looks again around each click
+    (see :meth:`segcore.models.selfie.SelfieSegmenter.click_mask`) instead of GrabCut.
+    """
     H, W = labels.shape
     clicks = check_clicks(clicks, H, W)
     if not clicks:
         raise PromptError("give at least one point (X,Y,1 to add, X,Y,0 to remove)")
     if box is not None:
         box = check_box(box, H, W)
+    if person_model is not None:
+        start = labels == cls
+        if not start.any():
+            start = person_model.box_probability(rgb, box) >= 0.5
+        new = person_model.click_mask(rgb, start, clicks, box=box)
+        return _region_update(labels, new, cls, None)
     fg, bg = click_seeds((H, W), clicks)
     new = refine(rgb, labels == cls, box=box, fg=fg, bg=bg)
     return _region_update(labels, new, cls, None)
