@@ -1,20 +1,33 @@
-"""``python -m demo [--host 127.0.0.1] [--port 7860]``: start the app, offline, on localhost."""
+"""``segcore-app`` / ``python -m demo [--host 127.0.0.1] [--port 7860] [--offline]``: start the app
+on localhost."""
 
 import argparse
+import logging
 import os
+
+#: Largest upload the app takes; a 50-megapixel photo (segcore's pixel limit) fits.
+MAX_FILE_SIZE = "100mb"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m demo", description="segcore in the browser")
+    parser = argparse.ArgumentParser(prog="segcore-app", description="segcore in the browser")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     parser.add_argument("--share", action="store_true", help="ask Gradio for a public share link")
+    parser.add_argument("--offline", action="store_true",
+                        help="never try to download a model's weights (same as SEGCORE_OFFLINE=1)")
+    parser.add_argument("--max-file-size", default=MAX_FILE_SIZE, help=f"largest upload (default {MAX_FILE_SIZE})")
     args = parser.parse_args()
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    if args.offline:
+        os.environ["SEGCORE_OFFLINE"] = "1"
+    # One line per user error on the server (handlers log them; Gradio's tracebacks are off).
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     from .app import build_demo
 
     build_demo().queue(max_size=32, default_concurrency_limit=2).launch(
-        server_name=args.host, server_port=args.port, share=args.share)
+        server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size)
 
 
 if __name__ == "__main__":

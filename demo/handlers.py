@@ -7,6 +7,7 @@ Every handler is a plain function that can be called without a server. A user's 
 from __future__ import annotations
 
 import functools
+import logging
 import html
 import io
 import shutil
@@ -26,7 +27,8 @@ from segcore.errors import FormatError, SegcoreError, WeightsError
 from segcore.fileio import read_json
 from segcore.formats import coco, labelme, voc
 from segcore.image import load
-from segcore.models.registry import get_model_spec, list_models, load_model
+from segcore.models.cache import cached_model
+from segcore.models.registry import get_model_spec, list_models
 from segcore.segmentation import Segmentation
 
 EXPORT_FORMATS = ["VOC PNG", "VOC dataset (zip)", "COCO JSON", "labelme JSON", "overlay PNG"]
@@ -77,14 +79,23 @@ def _picture(session: Session, array: np.ndarray, stem: str, fmt: str) -> str:
     return str(path)
 
 
+LOG = logging.getLogger("segcore.app")
+
+
 def user_errors(fn):
-    """Show segcore's one-line messages as gr.Error; never a traceback for bad input."""
+    """Show segcore's one-line messages as gr.Error; a user's mistake is one log line on the
+    server, never a traceback (Gradio prints one unless told not to)."""
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except SegcoreError as e:
-            raise gr.Error(str(e)) from None
+            err = gr.Error(str(e), print_exception=False)
+        except gr.Error as e:
+            e.print_exception = False
+            err = e
+        LOG.info("user error in %s: %s", fn.__name__, err.message)
+        raise err from None
     return wrapper
 
 
@@ -145,14 +156,9 @@ def model_card(name: str) -> str:
     return "\n".join(lines)
 
 
-_MODELS: dict[tuple, object] = {}
-
-
 def _model(name: str, weights: str | None):
-    key = (name, weights)
-    if key not in _MODELS:
-        _MODELS[key] = load_model(name, weights=weights)
-    return _MODELS[key]
+    """Loaded once per (name, weights file) for all sessions; bounded, safe across threads."""
+    return cached_model(name, weights=weights)
 
 
 # -- pictures of the current state ------------------------------------------------------
@@ -455,7 +461,10 @@ def evaluate(gt_file, session):
     session = _need(session)
     ls = session.seg.label_set
     if _path_of(gt_file):
-        truth = voc.read_label_map(_path_of(gt_file), ls, Path(_path_of(gt_file)).name)
+        gt_name = Path(_path_of(gt_file)).name
+        truth, note = voc.binary_mask_classes(voc.read_label_map(_path_of(gt_file), ls, gt_name), ls, gt_name)
+        if note:
+            gr.Warning(note)
         pred, what = session.seg.labels, f"current mask vs {Path(_path_of(gt_file)).name}"
         if truth.shape != pred.shape:
             raise gr.Error(f"The ground truth is {truth.shape[1]}x{truth.shape[0]} but the mask is "

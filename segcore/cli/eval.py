@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 HELP = "pixel accuracy, mean accuracy, mIoU, fwIoU, Dice, per-class figures of predictions"
@@ -41,7 +42,7 @@ def _pairs(pred: Path, gt: Path):
 def run(args) -> int:
     from ..errors import FormatError
     from ..fileio import write_bytes
-    from ..formats.voc import read_label_map
+    from ..formats.voc import binary_mask_classes, read_label_map
     from ..labels import LabelSet
     from ..metrics import confusion_matrix
     from ..plots import confusion_png, iou_bars_png
@@ -49,9 +50,14 @@ def run(args) -> int:
     label_set = LabelSet.parse(args.labels)
     n = len(label_set)
     total, rows = None, []
+    allow = (args.ignore_index,) if 0 <= args.ignore_index < 256 else ()
     for stem, p, g in _pairs(Path(args.pred), Path(args.gt)):
-        truth = read_label_map(g, label_set)
-        pred = read_label_map(p, label_set)
+        truth, note_t = binary_mask_classes(read_label_map(g, label_set, allow=allow), label_set, str(g),
+                                            args.ignore_index)
+        pred, note_p = binary_mask_classes(read_label_map(p, label_set), label_set, str(p))
+        for note in (note_t, note_p):
+            if note:
+                print(f"note: {note}", file=sys.stderr)
         if truth.shape != pred.shape:
             raise FormatError(f"{p}: mask is {pred.shape[1]}x{pred.shape[0]} but its ground truth "
                               f"{g.name} is {truth.shape[1]}x{truth.shape[0]}")

@@ -42,6 +42,7 @@ def run(args) -> int:
         print(f"warning: {report.summary()}", file=sys.stderr)
     out = Path(args.out)
     failed = 0
+    names_written = False
     bar = tqdm(args.images, unit="image", disable=len(args.images) < 2 or not sys.stderr.isatty())
     for path in bar:
         try:
@@ -49,6 +50,9 @@ def run(args) -> int:
             seg = model.predict(rgb, scale=args.scale)
             stem = Path(path).stem
             write_label_png(out / f"{stem}.png", seg.labels, seg.label_set)
+            if not names_written:   # so convert, eval and prelabel know what the values mean
+                _write_class_list(out / "labels.txt", seg.label_set)
+                names_written = True
             if args.overlay:
                 over = Image.fromarray(overlay(rgb, seg))
                 write_with(out / f"{stem}_overlay.png", lambda p: over.save(p, format="PNG"))
@@ -56,3 +60,11 @@ def run(args) -> int:
             failed += 1
             print(f"error: {e}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _write_class_list(path, label_set) -> None:
+    from ..fileio import write_text
+
+    text = "".join(f"{n}\n" for n in label_set.names)
+    if not (path.is_file() and path.read_text(encoding="utf-8") == text):
+        write_text(path, text)

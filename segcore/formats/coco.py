@@ -89,6 +89,45 @@ def is_coco(data) -> bool:
     return isinstance(data, dict) and {"images", "annotations", "categories"} <= set(data)
 
 
+def rle_string_counts(counts: str | bytes) -> list[int]:
+    """The run lengths of a compressed COCO RLE string (pycocotools' ``rleFrString``).
+
+    Written out here because pycocotools decodes without bounds checks: counts that sum past
+    the image would be written past its buffer. Each count is 5-bit chunks (+48, bit 0x20:
+    more follows, bit 0x10 of the last: negative), from the third on a delta to the count two
+    before it.
+    """
+    data = counts.encode("ascii") if isinstance(counts, str) else bytes(counts)
+    out: list[int] = []
+    p = 0
+    while p < len(data):
+        x, k, more = 0, 0, True
+        while more:
+            if p >= len(data):
+                raise ValueError("the RLE string is truncated")
+            c = data[p] - 48
+            if not 0 <= c < 64:
+                raise ValueError("the RLE string has a character outside its alphabet")
+            x |= (c & 0x1F) << (5 * k)
+            more = bool(c & 0x20)
+            p += 1
+            k += 1
+            if not more and c & 0x10:
+                x |= -1 << (5 * k)
+        if len(out) > 2:
+            x += out[-2]
+        out.append(x)
+    return out
+
+
+def _check_rle(counts: list, height: int, width: int) -> None:
+    if any((not isinstance(c, (int, np.integer))) or c < 0 for c in counts):
+        raise ValueError("RLE counts must be whole numbers of at least 0")
+    if sum(int(c) for c in counts) != height * width:
+        raise ValueError(f"RLE counts add up to {sum(int(c) for c in counts)}, not the image's "
+                         f"{height}x{width} = {height * width} pixels")
+
+
 def annotation_mask(ann: dict, height: int, width: int, name: str = "COCO file") -> np.ndarray:
     """``(H, W)`` bool mask of one annotation (polygons, uncompressed or compressed RLE), decoded
     by pycocotools as ``COCO.annToMask`` does; a malformed segmentation raises FormatError."""
@@ -101,18 +140,22 @@ def annotation_mask(ann: dict, height: int, width: int, name: str = "COCO file")
             arr = np.asarray([v for p in polys for v in p], dtype=np.float64)
             if not np.isfinite(arr).all():
                 raise ValueError("polygon coordinates must be finite")
-            rle = mask_utils.merge(mask_utils.frPyObjects(polys, height, width))
+            # pycocotools walks every edge pixel: a far-away vertex would take forever
+            if np.abs(arr).max() > 4 * max(height, width) + 16:
+                raise ValueError("polygon coordinates lie far outside the image")
+            rle = mask_utils.merge(mask_utils.frPyObjects([[float(v) for v in p] for p in polys], height, width))
         elif isinstance(seg, dict) and isinstance(seg.get("counts"), list):
+            _check_size(seg, height, width)
+            _check_rle(seg["counts"], height, width)
             rle = mask_utils.frPyObjects(seg, height, width)
         elif isinstance(seg, dict) and isinstance(seg.get("counts"), (str, bytes)):
-            rle = dict(seg)
+            _check_size(seg, height, width)
+            _check_rle(rle_string_counts(seg["counts"]), height, width)
+            rle = {"size": [height, width], "counts": seg["counts"]}
             if isinstance(rle["counts"], str):
                 rle["counts"] = rle["counts"].encode("ascii")
         else:
             raise ValueError("segmentation is neither polygons nor RLE")
-        size = rle.get("size")
-        if size is not None and [int(v) for v in size] != [height, width]:
-            raise ValueError(f"its size {size} is not the image's {[height, width]}")
         m = mask_utils.decode(rle)
     except FormatError:
         raise
@@ -123,6 +166,14 @@ def annotation_mask(ann: dict, height: int, width: int, name: str = "COCO file")
         raise FormatError(f"{name}: annotation {ann.get('id')} decodes to {m.shape[1]}x{m.shape[0]}, "
                           f"not the image's {width}x{height}")
     return m.astype(bool)
+
+
+def _check_size(seg: dict, height: int, width: int) -> None:
+    size = seg.get("size")
+    if not (isinstance(size, (list, tuple)) and len(size) == 2 and all(isinstance(v, int) for v in size)):
+        raise ValueError("an RLE needs its size [height, width]")
+    if list(size) != [height, width]:
+        raise ValueError(f"its size {list(size)} is not the image's {[height, width]}")
 
 
 def paint_annotations(anns, height: int, width: int, cat_to_label: dict, void: int,

@@ -75,6 +75,10 @@ def labelme_to_labels(data: dict, label_set: LabelSet, name: str = "labelme file
         h, w = int(data["imageHeight"]), int(data["imageWidth"])
     except (KeyError, TypeError, ValueError):
         raise FormatError(f"{name}: imageHeight and imageWidth are missing") from None
+    if not (0 < h and 0 < w and h * w <= 50_000_000):
+        raise FormatError(f"{name}: impossible image size {w}x{h}")
+    if not isinstance(data.get("shapes"), list):
+        raise FormatError(f"{name}: 'shapes' is not a list")
     labels = np.zeros((h, w), np.uint8)
     for i, shape in enumerate(data["shapes"]):
         try:
@@ -86,10 +90,15 @@ def labelme_to_labels(data: dict, label_set: LabelSet, name: str = "labelme file
             need = {"circle": 2, "rectangle": 2, "line": 2, "linestrip": 2, "point": 1}.get(kind, 3)
             if len(shape["points"]) < need:
                 raise FormatError(f"a {kind} needs {need} points, it has {len(shape['points'])}")
+            pts = np.asarray(shape["points"], dtype=np.float64)
+            if pts.ndim != 2 or pts.shape[1] != 2:
+                raise FormatError("points must be [x, y] pairs")
+            if not np.isfinite(pts).all() or np.abs(pts).max() > 4 * max(h, w) + 16:
+                raise FormatError("its points are not finite or lie far outside the image")
             m = _shape_mask((h, w), shape["points"], kind)
         except FormatError as e:
             raise FormatError(f"{name}: shape {i}: {e}") from None
-        except (KeyError, TypeError, ValueError) as e:
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
             raise FormatError(f"{name}: shape {i} is malformed ({e.__class__.__name__}: {e})") from None
         labels[m] = cls
     return labels

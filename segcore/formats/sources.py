@@ -18,7 +18,7 @@ from ..image import image_size, load
 from ..labels import LabelSet
 from . import coco, labelme, voc
 
-__all__ = ["Item", "read_source", "write_items", "FORMATS"]
+__all__ = ["Item", "read_source", "write_items", "infer_label_set", "FORMATS"]
 
 FORMATS = ("voc", "coco", "labelme")
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
@@ -61,8 +61,79 @@ def _read_json(path: Path, label_set: LabelSet, images: Path | None) -> list[Ite
     raise FormatError(f"{path} is neither COCO (images, annotations, categories) nor labelme (shapes)")
 
 
-def read_source(src: str | os.PathLike, label_set: LabelSet, images: str | os.PathLike | None = None
+def _class_list_near(folder: Path) -> LabelSet | None:
+    for name in ("labels.txt", "class_names.txt"):
+        if (folder / name).is_file():
+            return LabelSet.from_file(folder / name)
+    return None
+
+
+def _palette_is_voc(path: Path) -> bool:
+    """Whether a label PNG's palette gives every value it uses VOC's colour (names unknown)."""
+    from PIL import Image
+
+    from ..labels import voc_colormap
+
+    with Image.open(path) as im:
+        if im.mode != "P":
+            return False
+        pal = np.asarray(im.getpalette()[:768], np.uint8).reshape(-1, 3)
+        used = [v for v in np.unique(np.asarray(im)) if v != 255]
+    cmap = voc_colormap()
+    return bool(used) and max(used) < 21 and all((pal[v] == cmap[v]).all() for v in used)
+
+
+def infer_label_set(src: str | os.PathLike) -> LabelSet:
+    """The classes a source names itself: a COCO file's categories; a labelme folder's
+    labels.txt or the labels its files use; a labels.txt / class_names.txt beside label PNGs
+    (or in a VOC root); VOC's 21 only where the PNGs' palette is VOC's. Otherwise an error
+    asks for the class list, rather than naming the classes wrongly."""
+    from ..dataset.labelme import LabelmeDataset
+
+    src = Path(src)
+    if not src.exists():
+        raise FormatError(f"{src} does not exist")
+    folder = src if src.is_dir() else src.parent
+    if src.is_file() and src.suffix.lower() == ".json":
+        data = read_json(src)
+        if coco.is_coco(data):
+            return coco.from_coco(data, None, str(src))[1]
+        if labelme.is_labelme(data):
+            found = _class_list_near(folder) or _labelme_names([data])
+            return found
+        raise FormatError(f"{src} is neither COCO (images, annotations, categories) nor labelme (shapes)")
+    found = _class_list_near(folder) or (_class_list_near(folder.parent) if folder.name == "SegmentationClass"
+                                         else None)
+    if found is not None:
+        return found
+    jsons = sorted(folder.glob("*.json")) if src.is_dir() else []
+    if jsons:
+        if labelme.is_labelme(read_json(jsons[0])):
+            return LabelmeDataset(folder).label_set
+        return infer_label_set(jsons[0])
+    pngs = [src] if src.is_file() else sorted((src / "SegmentationClass").glob("*.png")) or sorted(src.glob("*.png"))
+    if pngs and all(_palette_is_voc(p) for p in pngs[:20]):
+        return LabelSet.voc()
+    raise FormatError(f"cannot tell the classes of {src}: no labels.txt beside it and its palette is not "
+                      "VOC's; give the class list (a labels file, one name per line, or voc)")
+
+
+def _labelme_names(datas) -> LabelSet:
+    seen: dict[str, None] = {}
+    for d in datas:
+        for shape in d.get("shapes", []):
+            label = str(shape.get("label", ""))
+            if label and label not in ("__ignore__", "_background_", "background", "__background__"):
+                seen.setdefault(label)
+    return LabelSet(("background",) + tuple(seen))
+
+
+def read_source(src: str | os.PathLike, label_set: LabelSet | None, images: str | os.PathLike | None = None
                 ) -> list[Item]:
+    """Every item of ``src``; ``label_set`` None: the classes the source names itself
+    (see :func:`infer_label_set`)."""
+    if label_set is None:
+        label_set = infer_label_set(src)
     src = Path(src)
     images = Path(images) if images else None
     if images is not None and not images.is_dir():

@@ -17,7 +17,7 @@ from ..fileio import write_text, write_with
 from ..labels import LabelSet
 
 __all__ = ["label_png", "write_label_png", "read_label_map", "labels_from_rgb", "write_voc_dataset",
-           "read_voc_dataset"]
+           "read_voc_dataset", "binary_mask_classes"]
 
 
 def label_png(labels: np.ndarray, label_set: LabelSet) -> Image.Image:
@@ -56,11 +56,13 @@ def labels_from_rgb(rgb: np.ndarray, label_set: LabelSet, name: str = "mask") ->
     return out[inverse].reshape(rgb.shape[:2])
 
 
-def read_label_map(src, label_set: LabelSet | None = None, name: str | None = None) -> np.ndarray:
+def read_label_map(src, label_set: LabelSet | None = None, name: str | None = None,
+                   allow: tuple[int, ...] = ()) -> np.ndarray:
     """A label map ``(H, W)`` uint8 from a palette PNG, a greyscale index mask or an RGB colour mask.
 
     Palette and greyscale images are read as indices; values must be classes of
-    ``label_set`` or void. RGB masks need ``label_set`` to map colours.
+    ``label_set``, void, or in ``allow`` (an ignore index outside the classes, say). RGB
+    masks need ``label_set`` to map colours. 16-bit masks are refused where a value is over 255.
     """
     label_set = label_set or LabelSet.voc()
     name = name or str(src)
@@ -83,11 +85,37 @@ def read_label_map(src, label_set: LabelSet | None = None, name: str | None = No
         raise FormatError(f"{name} is not a readable label image ({e.__class__.__name__})") from None
     if arr.dtype == bool:
         arr = arr.astype(np.uint8)
-    bad = np.unique(arr[(arr >= len(label_set)) & (arr != label_set.void_index)])
+    if arr.ndim != 2:
+        raise FormatError(f"{name} is not a single-channel label map")
+    if arr.size and (arr.min() < 0 or arr.max() > 255):
+        raise FormatError(f"{name} has values up to {int(arr.max())}; a label map holds 0-255")
+    extra = np.isin(arr, list(allow)) if allow else np.zeros(arr.shape, bool)
+    bad = np.unique(arr[(arr >= len(label_set)) & (arr != label_set.void_index) & ~extra])
     if bad.size:
         raise FormatError(f"{name} has values {', '.join(map(str, bad[:5].tolist()))} that are no class "
                           f"of the {len(label_set)}-class label set; give the right class list")
     return arr.astype(np.uint8)
+
+
+def binary_mask_classes(arr: np.ndarray, label_set: LabelSet, name: str = "mask",
+                        ignore_index: int | None = 255) -> tuple[np.ndarray, str | None]:
+    """A two-valued 0/255 mask, the usual person-mask format, against a two-class label set
+    means background / the class, not background / void: ``(labels, note)``.
+
+    With more classes the values are kept (255 stays void) and the note warns, since a binary
+    mask is then probably meant; with other values nothing changes and the note is None.
+    """
+    if ignore_index != 255 or label_set.void_index != 255:
+        return arr, None
+    counts = np.bincount(arr.ravel(), minlength=256)
+    values = set(np.flatnonzero(counts).tolist())
+    if not counts[255] or not values <= {0, 255}:
+        return arr, None
+    if len(label_set) == 2:
+        return np.where(arr == 255, 1, 0).astype(np.uint8), (
+            f"{name} holds only 0 and 255: read as a binary mask, 255 = {label_set.names[1]}")
+    return arr, (f"{name} holds only 0 and 255, read as background and void; if it is a binary mask, "
+                 "evaluate with a two-class label set (background and the class)")
 
 
 def write_voc_dataset(root: str | os.PathLike, items, label_set: LabelSet,

@@ -66,6 +66,12 @@ def grabcut(rgb: np.ndarray, box=None, *, init: np.ndarray | None = None,
             outside[y0:y1, x0:x1] = False
             codes[outside] = cv2.GC_BGD
     else:
+        if box is None:
+            dx0, dy0, dx1, dy1 = default_box(H, W)
+            if dx1 - dx0 < 2 or dy1 - dy0 < 2:
+                # Too small for a box with background around it (a 1x1 or 1-pixel-wide image):
+                # nothing can be told apart, so the defined answer is all background.
+                return np.zeros((H, W), bool)
         x0, y0, x1, y1 = check_box(box if box is not None else default_box(H, W), H, W)
         codes[:] = cv2.GC_BGD
         codes[y0:y1, x0:x1] = cv2.GC_PR_FGD

@@ -41,11 +41,11 @@ def _preset(**kw):
 
 
 def _load_torch(spec: ModelSpec, *, weights, offline, device, progress, build, **net_kw):
-    from .predictor import TorchSegmenter
-    from .weights import load_state, read_state_dict
-
     path = find_weights(spec.name, spec.weights.file_name, spec.weights.url, explicit=weights,
                         offline=offline, progress=progress)
+    from .predictor import TorchSegmenter   # torch loads only once there are weights to run
+    from .weights import load_state, read_state_dict
+
     net = build()
     report = load_state(net, read_state_dict(path), source=str(path))
     return TorchSegmenter(spec, net, device=device, report=report, **net_kw)

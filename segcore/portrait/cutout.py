@@ -77,8 +77,11 @@ def person_mask(rgb: np.ndarray, model: str = AUTO, *, weights=None, box=None, p
         loaded, model, _ = choose_person_model(model, weights, offline)
     if loaded is None:
         fg, bg = click_seeds((H, W), clicks)
-        b = box or default_box(H, W)
-        return grabcut(rgb, b, fg_seeds=fg | person_seeds(rgb, b), bg_seeds=bg, lab=True)
+        if box is None:   # the automatic box; grabcut gives a tiny image its defined answer
+            b = default_box(H, W)
+            seeds = person_seeds(rgb, b) if b[2] - b[0] >= 2 and b[3] - b[1] >= 2 else None
+            return grabcut(rgb, None, fg_seeds=fg if seeds is None else fg | seeds, bg_seeds=bg, lab=True)
+        return grabcut(rgb, box, fg_seeds=fg | person_seeds(rgb, box), bg_seeds=bg, lab=True)
     if hasattr(loaded, "click_mask"):   # the selfie model: box and clicks are its own prompts
         return loaded.predict(rgb, box=box, clicks=clicks).labels.astype(bool)
     seg = loaded.predict(rgb)
