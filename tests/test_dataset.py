@@ -3,6 +3,8 @@ write one item back in the dataset's own format, reopen, and find everything els
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import shutil
 from pathlib import Path
@@ -273,3 +275,47 @@ def test_items_sort_naturally_and_open_without_decoding(tmp_path):
         (tmp_path / name).write_bytes(b"not decoded at open")
     ds = open_dataset(tmp_path)
     assert ds.names == ["img1", "img2", "img10"]
+
+
+def test_killing_a_writer_never_leaves_a_half_written_file(shared_data, tmp_path):
+    """A process writes labels into a COCO file and a VOC root in a loop and is killed at
+    random moments: every file it leaves reads back whole."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    path = coco_of_camvid(shared_data, tmp_path)
+    voc = tmp_path / "voc"
+    (voc / "JPEGImages").mkdir(parents=True)
+    for img, _ in camvid_pairs(shared_data, 3):
+        shutil.copy(img, voc / "JPEGImages" / img.name)
+    (voc / "labels.txt").write_text("\n".join(CAMVID) + "\n")
+    code = f"""
+import numpy as np
+from segcore import open_dataset
+a, b = open_dataset({str(path)!r}), open_dataset({str(voc)!r})
+rng = np.random.default_rng()
+while True:
+    for ds in (a, b):
+        i = int(rng.integers(0, 3))
+        ds.write_labels(i, rng.integers(0, 5, (360, 480)).astype(np.uint8))
+"""
+    rng = np.random.default_rng(1)
+    for _ in range(5):
+        p = subprocess.Popen([sys.executable, "-c", code], env=dict(os.environ))
+        time.sleep(2.0 + float(rng.random()) * 1.5)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        coco = open_dataset(path)
+        from pycocotools.coco import COCO
+
+        with contextlib.redirect_stdout(io.StringIO()):
+            COCO(str(path))
+        for i in range(3):
+            assert coco.read_labels(i).shape == (360, 480)
+        png = open_dataset(voc)
+        for i in range(3):
+            labels = png.read_labels(i)
+            assert labels is None or labels.shape == (360, 480)
