@@ -9,6 +9,22 @@ import os
 MAX_FILE_SIZE = "100mb"
 
 
+def _steady_memory() -> None:
+    """Keep a long-running server's memory from creeping up. glibc raises its mmap threshold
+    after each large free, so the megabyte arrays of later requests come from per-thread
+    heaps that fragment and are never returned; a fixed threshold keeps them mmapped (freed
+    at once) and two arenas bound the rest. Measured by tests/bench/bench_load.py."""
+    import ctypes
+    import ctypes.util
+
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.mallopt(-3, 256 * 1024)   # M_MMAP_THRESHOLD
+        libc.mallopt(-8, 2)            # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass                           # not glibc: nothing to tune
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="segcore-app", description="segcore in the browser")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
@@ -19,6 +35,7 @@ def main() -> None:
     parser.add_argument("--max-file-size", default=MAX_FILE_SIZE, help=f"largest upload (default {MAX_FILE_SIZE})")
     args = parser.parse_args()
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    _steady_memory()
     if args.offline:
         os.environ["SEGCORE_OFFLINE"] = "1"
     # One line per user error on the server (handlers log them; Gradio's tracebacks are off).

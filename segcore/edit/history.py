@@ -1,44 +1,73 @@
-"""Undo and redo over Segmentations."""
+"""Undo and redo over Segmentations, kept small.
+
+Only the current step is held as arrays; every other step is its label map compressed with
+zlib (a label map of a megapixel compresses to a few kilobytes), with its label set and
+confidence. A session with 50 steps of a 12-megapixel mask then holds about one mask, not 50.
+"""
 
 from __future__ import annotations
+
+import zlib
+
+import numpy as np
 
 from ..segmentation import Segmentation
 
 __all__ = ["History"]
 
 
+class _Packed:
+    __slots__ = ("data", "shape", "label_set", "confidence")
+
+    def __init__(self, seg: Segmentation):
+        self.data = zlib.compress(seg.labels.tobytes(), 1)
+        self.shape = seg.shape
+        self.label_set = seg.label_set
+        self.confidence = None if seg.confidence is None else zlib.compress(seg.confidence.tobytes(), 1)
+
+    def unpack(self) -> Segmentation:
+        labels = np.frombuffer(zlib.decompress(self.data), np.uint8).reshape(self.shape).copy()
+        conf = None if self.confidence is None else \
+            np.frombuffer(zlib.decompress(self.confidence), np.float32).reshape(self.shape).copy()
+        return Segmentation(labels, self.label_set, conf)
+
+
 class History:
     """Undo/redo over Segmentations; ``push`` drops the redo branch. Bounded to ``limit``."""
 
     def __init__(self, initial: Segmentation, limit: int = 50):
-        self._past: list[Segmentation] = [initial]
-        self._future: list[Segmentation] = []
+        self._current = initial
+        self._past: list[_Packed] = []
+        self._future: list[_Packed] = []
         self.limit = limit
 
     @property
     def current(self) -> Segmentation:
-        return self._past[-1]
+        return self._current
 
     def push(self, seg: Segmentation) -> Segmentation:
-        self._past.append(seg)
+        self._past.append(_Packed(self._current))
+        self._current = seg
         self._future.clear()
-        if len(self._past) > self.limit:
+        if len(self._past) >= self.limit:
             self._past.pop(0)
         return seg
 
     def undo(self) -> Segmentation:
-        if len(self._past) > 1:
-            self._future.append(self._past.pop())
-        return self.current
+        if self._past:
+            self._future.append(_Packed(self._current))
+            self._current = self._past.pop().unpack()
+        return self._current
 
     def redo(self) -> Segmentation:
         if self._future:
-            self._past.append(self._future.pop())
-        return self.current
+            self._past.append(_Packed(self._current))
+            self._current = self._future.pop().unpack()
+        return self._current
 
     @property
     def can_undo(self) -> bool:
-        return len(self._past) > 1
+        return bool(self._past)
 
     @property
     def can_redo(self) -> bool:

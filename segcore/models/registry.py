@@ -46,6 +46,15 @@ class ModelSpec:
     description: str
     loader: Callable[..., Any]
     weights: WeightsInfo | None = None
+    #: torch entries: ``net(num_classes)`` builds the network (for loading and for training)
+    net: Callable[[int], Any] | None = None
+    #: with two classes the net has one sigmoid logit (the seeds' UNet), not two
+    single_logit: bool = False
+    size_divisor: int = 1
+
+    @property
+    def trainable(self) -> bool:
+        return self.net is not None
 
     @property
     def needs_weights(self) -> bool:
@@ -113,10 +122,19 @@ def get_model_spec(name: str) -> ModelSpec:
 
 
 def load_model(name: str, *, weights: str | os.PathLike | None = None, offline: bool | None = None,
-               device: str = "cpu", progress: bool = False):
+               device: str = "cpu", progress: bool = False, backend: str | None = None):
     """A ready :class:`~segcore.models.segmenter.Segmenter` for ``name`` (weights found as in
-    :mod:`segcore.models.weights`)."""
+    :mod:`segcore.models.weights`).
+
+    ``backend`` (torch entries): ``"onnxruntime"`` or ``"torch"``; default ONNX Runtime on a
+    CPU where it is installed, torch on a GPU.
+    """
     spec = get_model_spec(name)
     if weights is not None and spec.weights is None:
         raise ModelError(f"model {name} takes no weights file, but a weights file was given")
-    return spec.loader(spec, weights=weights, offline=offline, device=device, progress=progress)
+    if backend is not None and backend not in ("onnxruntime", "torch"):
+        raise ModelError(f"unknown backend {backend!r}; choose onnxruntime or torch")
+    if spec.net is None:
+        return spec.loader(spec, weights=weights, offline=offline, device=device, progress=progress)
+    return spec.loader(spec, weights=weights, offline=offline, device=device, progress=progress,
+                       backend=backend)

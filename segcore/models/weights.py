@@ -22,8 +22,8 @@ if TYPE_CHECKING:  # torch loads only when a checkpoint is read
     import torch
     from torch import nn
 
-__all__ = ["checkpoint_dir", "is_offline", "find_weights", "read_state_dict", "load_state",
-           "LoadReport", "sha256_of"]
+__all__ = ["checkpoint_dir", "is_offline", "find_weights", "read_state_dict", "read_checkpoint",
+           "load_state", "LoadReport", "sha256_of"]
 
 #: Keys used only in training (torchvision's auxiliary heads): not needed to predict.
 TRAINING_ONLY_PREFIXES = ("aux_classifier.",)
@@ -115,6 +115,12 @@ def find_weights(model: str, file_name: str | None, url: str | None = None,
 def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     """Tensors of a checkpoint: plain state dicts and ``{"state_dict"|"model": ...}`` wrappers,
     with ``module.`` prefixes (DataParallel) stripped."""
+    return read_checkpoint(path)[0]
+
+
+def read_checkpoint(path: str | os.PathLike) -> tuple[dict[str, torch.Tensor], dict | None]:
+    """``(state dict, meta)``: ``meta`` is what a segcore checkpoint says of itself (model,
+    classes, input size, training figures), None for any other checkpoint."""
     import torch
 
     path = Path(path)
@@ -123,6 +129,9 @@ def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
     except Exception as e:
         raise WeightsError(f"{path} is not a readable PyTorch checkpoint ({e.__class__.__name__}); "
                            "give a .pth file saved with torch.save(model.state_dict(), ...)") from None
+    meta = None
+    if isinstance(obj, dict) and obj.get("format") == "segcore-checkpoint":
+        meta = {k: v for k, v in obj.items() if k not in ("state_dict", "optimizer")}
     for key in ("state_dict", "model", "model_state_dict"):
         if isinstance(obj, dict) and key in obj and isinstance(obj[key], dict):
             obj = obj[key]
@@ -136,7 +145,7 @@ def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
         while k.startswith("module."):
             k = k[len("module."):]
         out[k] = v
-    return out
+    return out, meta
 
 
 @dataclass

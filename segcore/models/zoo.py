@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import partial
 
+from ..errors import ModelError
 from ..labels import VOC_CLASSES, LabelSet
 from .grabcut import FOREGROUND_LABELS, GrabCutSegmenter
 from .registry import ModelSpec, WeightsInfo, register_model
@@ -40,33 +41,47 @@ def _preset(**kw):
     return SemanticSegmentation(**{"resize_size": 520, **kw})
 
 
-def _load_torch(spec: ModelSpec, *, weights, offline, device, progress, build, **net_kw):
+def _load_torch(spec: ModelSpec, *, weights, offline, device, progress, backend=None):
+    """A TorchSegmenter. A segcore checkpoint (``segcore train``) brings its own classes and
+    input size; a plain state dict loads into the entry's own classes (a head of another
+    size is skipped and reported)."""
     path = find_weights(spec.name, spec.weights.file_name, spec.weights.url, explicit=weights,
                         offline=offline, progress=progress)
-    from .predictor import TorchSegmenter   # torch loads only once there are weights to run
-    from .weights import load_state, read_state_dict
+    from ..train.checkpoint import spec_for_checkpoint   # torch loads once there are weights
+    from .onnx_backend import default_backend
+    from .predictor import TorchSegmenter
+    from .weights import load_state, read_checkpoint
 
-    net = build()
-    report = load_state(net, read_state_dict(path), source=str(path))
-    return TorchSegmenter(spec, net, device=device, report=report, **net_kw)
+    backend = backend or default_backend(device)
+    if backend == "onnxruntime" and not str(device).startswith("cpu"):
+        raise ModelError("the onnxruntime backend runs on the CPU here; use the torch backend on a GPU")
+
+    state, meta = read_checkpoint(path)
+    run_spec = spec_for_checkpoint(spec, meta, str(path)) if meta else spec
+    k = len(run_spec.label_set)
+    net = spec.net(k)
+    report = load_state(net, state, source=str(path))
+    return TorchSegmenter(run_spec, net, device=device, report=report, binary=spec.single_logit and k == 2,
+                          size_divisor=spec.size_divisor, backend=backend, weights_path=path)
 
 
-def _build_torchvision(name: str):
+def _build_torchvision(name: str, num_classes: int = 21):
     import torchvision
 
-    return torchvision.models.get_model(name, weights=None, weights_backbone=None, num_classes=21, aux_loss=False)
+    return torchvision.models.get_model(name, weights=None, weights_backbone=None, num_classes=num_classes,
+                                        aux_loss=False)
 
 
-def _build_unet():
+def _build_unet(num_classes: int = 2):
     from .nets import UNet
 
-    return UNet(3, 1, 32)
+    return UNet(3, 1 if num_classes == 2 else num_classes, 32)
 
 
-def _build_fcn_resnet18():
+def _build_fcn_resnet18(num_classes: int = 21):
     from .nets import FCNResNet18
 
-    return FCNResNet18(21)
+    return FCNResNet18(num_classes)
 
 
 def _torchvision_entry(name: str) -> ModelSpec:
@@ -78,7 +93,7 @@ def _torchvision_entry(name: str) -> ModelSpec:
     )
     return ModelSpec(name=name, family="torchvision", label_set=LabelSet.voc(),
                      description=f"torchvision {name}, 21 PASCAL VOC classes (trained on COCO)",
-                     loader=partial(_load_torch, build=partial(_build_torchvision, name)), weights=info)
+                     loader=_load_torch, weights=info, net=partial(_build_torchvision, name))
 
 
 for _name in TORCHVISION_MODELS:
@@ -87,7 +102,7 @@ for _name in TORCHVISION_MODELS:
 register_model(ModelSpec(
     name="unet", family="segcore", label_set=PERSON_LABELS,
     description="UNet (init_features=32), person vs background, sigmoid threshold 0.5",
-    loader=partial(_load_torch, build=_build_unet, binary=True, size_divisor=16),
+    loader=_load_torch, net=_build_unet, single_logit=True, size_divisor=16,
     weights=WeightsInfo(file_name="unet_person.pth", url=None,
                         transforms=partial(_preset, resize_size=256),
                         meta={"num_params": 7_763_041}),
@@ -96,7 +111,7 @@ register_model(ModelSpec(
 register_model(ModelSpec(
     name="fcn_resnet18", family="segcore", label_set=LabelSet.voc(),
     description="FCN on ResNet-18, 21 VOC classes, bilinear-initialised 32x upsampling",
-    loader=partial(_load_torch, build=_build_fcn_resnet18),
+    loader=_load_torch, net=_build_fcn_resnet18,
     weights=WeightsInfo(file_name="fcn_resnet18_voc.pth", url=None,
                         transforms=_preset,
                         meta={"num_params": 12_993_621}),
