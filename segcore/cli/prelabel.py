@@ -15,6 +15,11 @@ def add_arguments(p) -> None:
     p.add_argument("--overwrite", choices=("predicted",), help="also predict again items a model labelled")
     p.add_argument("--offline", action="store_true", help="never try to download weights")
     p.add_argument("--device", default="cpu", help="torch device (cpu, cuda, ...)")
+    p.add_argument("--backend", choices=("onnxruntime", "torch"),
+                   help="torch models: default onnxruntime on a CPU where installed, torch on a GPU")
+    p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                   help="predict on a Ray cluster (ADDRESS of its head; none: local Ray); labels are "
+                        "written back here")
 
 
 def run(args) -> int:
@@ -26,7 +31,7 @@ def run(args) -> int:
 
     ds = open_dataset(args.dataset, images=args.images)
     model = load_model(args.model, weights=args.weights, offline=args.offline or None,
-                       device=args.device, progress=True)
+                       device=args.device, progress=True, backend=args.backend)
     report = getattr(model, "report", None)
     if report is not None and not report.complete:
         print(f"warning: {report.summary()}", file=sys.stderr)
@@ -39,7 +44,10 @@ def run(args) -> int:
     indices = todo(ds, overwrite)
     done = failed = 0
     bar = tqdm(total=len(indices), unit="image", desc="prelabel", disable=None)
-    for step in prelabel(ds, model, overwrite_predicted=overwrite, indices=indices):
+    steps = prelabel(ds, model, overwrite_predicted=overwrite, indices=indices)
+    if args.ray:
+        steps = _ray_steps(ds, model, indices, args)
+    for step in steps:
         bar.update(1)
         if step.outcome == "failed":
             failed += 1
@@ -51,3 +59,20 @@ def run(args) -> int:
     print(f"predicted {done} of {len(ds)} items ({skipped} already labelled and kept"
           f"{f', {failed} failed' if failed else ''}); statuses in {ds.root / '.segcore'}")
     return 1 if failed else 0
+
+
+def _ray_steps(ds, model, indices, args):
+    """Prediction on Ray actors; each item written back here, as the local path does."""
+    from ..dataset.prelabel import PrelabelStep, class_mapping
+    from ..models.ray_predict import prelabel_with_ray
+
+    if ds.label_set is None:
+        ds.set_label_set(model.spec.label_set)
+    lut, _ = class_mapping(model.spec.label_set, ds.label_set)
+    for i, labels, err in prelabel_with_ray(ds, indices, model=args.model, weights=args.weights,
+                                            device=args.device, backend=args.backend, address=args.ray):
+        if err:
+            yield PrelabelStep(i, ds[i].name, "failed", err)
+            continue
+        ds.write_labels(i, lut[labels], status="predicted")
+        yield PrelabelStep(i, ds[i].name, "predicted")

@@ -53,6 +53,11 @@ def predict_files(model, paths: Iterable, out: str | os.PathLike, *, overlay: bo
     write = write or (lambda path, rgb, seg: write_outputs(out, path, rgb, seg, overlay))
     batched = hasattr(model, "preprocess") and hasattr(model, "forward") and scale is None
     ahead = max(2, 2 * batch_size)
+    if getattr(model, "backend", None) == "torch" and getattr(getattr(model, "device", None), "type", "") == "cpu":
+        # torch's own thread pool already takes every core; reader and writer threads beside it
+        # made 200 photos 20% slower here (tests/bench/bench_onnx.py), so read and write in turn.
+        readers = writers = 1
+        ahead = batch_size
 
     def read(path):
         try:
