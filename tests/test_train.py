@@ -120,6 +120,7 @@ def test_train_and_predict_cli(tmp_path):
                 str(tmp_path / "u.pth"), "--out", str(tmp_path / "pred"), "--overlay")
     assert r.returncode == 0, r.stderr
     assert (tmp_path / "pred" / "labels.txt").read_text().split("\n")[:3] == list(CLASSES)
+    assert (tmp_path / "pred" / "im0_legend.png").is_file()
     r = run_cli("prelabel", str(tmp_path / "d"), "--model", "unet", "--weights", str(tmp_path / "u.pth"),
                 "--overwrite", "predicted")
     assert r.returncode == 0, r.stderr

@@ -26,11 +26,13 @@ class FileResult:
 
 
 def write_outputs(out: Path, path, rgb, seg, overlay: bool) -> None:
-    """``out/<stem>.png`` (palette PNG) and, with ``overlay``, ``out/<stem>_overlay.png``."""
+    """``out/<stem>.png`` (palette PNG) and, with ``overlay``, ``out/<stem>_overlay.png`` and
+    ``out/<stem>_legend.png`` (the classes present, by name, colour and share)."""
     from PIL import Image
 
     from ..fileio import write_with
     from ..formats.voc import write_label_png
+    from ..render import legend
     from ..render import overlay as render_overlay
 
     stem = Path(path).stem
@@ -38,6 +40,8 @@ def write_outputs(out: Path, path, rgb, seg, overlay: bool) -> None:
     if overlay:
         picture = Image.fromarray(render_overlay(rgb, seg))
         write_with(out / f"{stem}_overlay.png", lambda p: picture.save(p, format="PNG"))
+        key = Image.fromarray(legend(seg))
+        write_with(out / f"{stem}_legend.png", lambda p: key.save(p, format="PNG"))
 
 
 def predict_files(model, paths: Iterable, out: str | os.PathLike, *, overlay: bool = False,

@@ -92,3 +92,32 @@ def test_batch_throughput(shared_data, tmp_path):
         print(f"{backend:12} {n} photos: plain loop {loop:5.2f} images/s, batch pipeline {batch:5.2f} images/s, "
               f"{batch / loop:4.2f}x; same labels on {same * 100:.3f}% of pixels")
         assert done == n
+
+
+def test_ray_overhead(shared_data, tmp_path):
+    """The Ray Data path on a local instance against the local batch path: same files, time."""
+    import ray
+
+    from segcore.models.ray_predict import predict_with_ray
+
+    files = voc_photos(shared_data, tmp_path / "ph", 60)
+    ckpt = make_checkpoint("lraspp_mobilenet_v3_large", tmp_path / "lraspp.pth")
+    model = load_model("lraspp_mobilenet_v3_large", weights=ckpt)
+    model.predict(load_image(files[0]))
+    t = time.perf_counter()
+    list(predict_files(model, files, tmp_path / "local"))
+    local = time.perf_counter() - t
+    t = time.perf_counter()
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    start = time.perf_counter() - t
+    try:
+        t = time.perf_counter()
+        n, failed = predict_with_ray(files, tmp_path / "ray", model="lraspp_mobilenet_v3_large", weights=ckpt)
+        on_ray = time.perf_counter() - t
+    finally:
+        ray.shutdown()
+    same = all((np.asarray(Image.open(tmp_path / "local" / f"{p.stem}.png")) ==
+                np.asarray(Image.open(tmp_path / "ray" / f"{p.stem}.png"))).all() for p in files)
+    print(f"\n60 photos: local batch path {local:.1f} s, Ray Data on a local 2-CPU instance {on_ray:.1f} s "
+          f"({on_ray / local:.2f}x, plus {start:.1f} s to start Ray); identical files: {same}")
+    assert n == 60 and not failed and same
