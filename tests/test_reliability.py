@@ -74,9 +74,13 @@ def test_a_0_255_mask_against_two_classes_is_read_as_binary(binary_pair):
 
 
 def test_a_0_255_mask_against_voc_is_warned_about(binary_pair):
-    r = run_cli("eval", "--gt", str(binary_pair / "gt.png"), "--pred", str(binary_pair / "pred.png"), "--json")
+    r = run_cli("eval", "--gt", str(binary_pair / "gt.png"), "--pred", str(binary_pair / "pred.png"),
+                "--labels", "voc", "--json")
     assert r.returncode == 0, r.stderr
     assert "only 0 and 255" in r.stderr and "two-class label set" in r.stderr
+    # without --labels, the labels.txt beside the masks names the classes
+    r = run_cli("eval", "--gt", str(binary_pair / "gt.png"), "--pred", str(binary_pair / "pred.png"), "--json")
+    assert r.returncode == 0 and "classes from" in r.stderr and "person" in r.stdout
 
 
 def test_convert_names_classes_from_the_source(tmp_path):

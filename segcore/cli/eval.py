@@ -12,7 +12,9 @@ HELP = "pixel accuracy, mean accuracy, mIoU, fwIoU, Dice, per-class figures of p
 def add_arguments(p) -> None:
     p.add_argument("--pred", required=True, metavar="P", help="predicted label map (PNG) or folder")
     p.add_argument("--gt", required=True, metavar="G", help="ground-truth label map (PNG) or folder")
-    p.add_argument("--labels", default="voc", metavar="voc|FILE", help="class names (default voc)")
+    p.add_argument("--labels", metavar="voc|FILE",
+                   help="class names (default: a labels.txt or class_names.txt beside the ground truth "
+                        "or the predictions, else voc)")
     p.add_argument("--ignore-index", type=int, default=255, help="truth value left out (default 255)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.add_argument("--plots", metavar="DIR", help="write confusion.png and iou.png there")
@@ -47,7 +49,7 @@ def run(args) -> int:
     from ..metrics import confusion_matrix
     from ..plots import confusion_png, iou_bars_png
 
-    label_set = LabelSet.parse(args.labels)
+    label_set = LabelSet.parse(args.labels) if args.labels else _beside(Path(args.gt), Path(args.pred))
     n = len(label_set)
     total, rows = None, []
     allow = (args.ignore_index,) if 0 <= args.ignore_index < 256 else ()
@@ -84,3 +86,16 @@ def run(args) -> int:
         f = lambda v: "    -  " if v is None else f"{v:7.4f}"  # noqa: E731
         print(f"{name:20} {f(r['iou'])} {f(r['dice'])} {f(r['precision'])} {f(r['recall'])} {r['support']:>10}")
     return 0
+
+
+def _beside(*paths):
+    """The class list a folder of label maps carries (``predict`` writes one), else VOC's."""
+    from ..labels import LabelSet
+
+    for p in paths:
+        folder = p if p.is_dir() else p.parent
+        for name in ("labels.txt", "class_names.txt"):
+            if (folder / name).is_file():
+                print(f"note: classes from {folder / name}", file=sys.stderr)
+                return LabelSet.from_file(folder / name)
+    return LabelSet.voc()
