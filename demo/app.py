@@ -40,7 +40,7 @@ def build_demo() -> gr.Blocks:
                                     inputs=[image_in], label="Examples")
                         model_dd = gr.Dropdown(h.model_choices(), value="grabcut", label="Model", elem_id="model")
                         card = gr.Markdown(h.model_card("grabcut"))
-                        weights = gr.File(label="Weights file (.pth), optional", file_types=[".pth", ".pt"])
+                        weights = gr.File(label="Weights file (.pth, .tflite), optional", file_types=[".pth", ".pt", ".tflite"])
                         run_btn = gr.Button("Segment", variant="primary", elem_id="segment-btn")
                     with gr.Column(scale=1):
                         overlay_out = gr.Image(label="Overlay", elem_id="overlay", interactive=False, height=420, format="png")
@@ -87,7 +87,7 @@ def build_demo() -> gr.Blocks:
                                                  elem_id="portrait-photo", height=360)
                         gr.Examples([[str(ASSETS / "portrait.jpg")]], inputs=[portrait_in], label="Example")
                         person_model = gr.Dropdown(h.person_models(), value="auto", label="Person from")
-                        person_weights = gr.File(label="Weights file (.pth), optional", file_types=[".pth", ".pt"])
+                        person_weights = gr.File(label="Weights file (.pth, .tflite), optional", file_types=[".pth", ".pt", ".tflite"])
                         person_box = gr.Textbox(label="Box around the person x0,y0,x1,y1 (optional)")
                         person_points = gr.Textbox(label="Clicks x,y,1 (person) / x,y,0 (background), ; between")
                         background = gr.Radio(h.BACKGROUNDS, value="transparent", label="Background")

@@ -372,7 +372,7 @@ def cutout(folder, image_path, model_name, weights_file, box, points, background
     progress(0.3, desc="finding the person")
     loaded, used, note = cutout_lib.choose_person_model(model_name or "auto", _path_of(weights_file))
     if note:
-        gr.Info(note)
+        gr.Info(note.replace("or give the file", "or upload it under 'Weights file'"))
     mask = cutout_lib.person_mask(rgb, used, box=box_value, points=clicks, loaded=loaded)
     progress(0.6, desc="matting the edges")
     c = cutout_lib.cut(rgb, mask, matting)
