@@ -319,3 +319,16 @@ while True:
         for i in range(3):
             labels = png.read_labels(i)
             assert labels is None or labels.shape == (360, 480)
+
+
+def test_a_broken_or_unrelated_json_does_not_stop_a_folder_opening(labelme_folder, tmp_path):
+    (labelme_folder / "zz_broken.json").write_text('{"shapes": [')
+    ds = open_dataset(labelme_folder)
+    assert ds.kind == "labelme" and "person" in ds.label_set.names
+    with pytest.raises(FormatError, match="zz_broken"):
+        ds.read_labels(ds.index_of("zz_broken"))
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.new("RGB", (20, 10)).save(photos / "a.jpg")
+    (photos / "config.json").write_text('{"not": "a dataset"')
+    assert open_dataset(photos).kind == "folder"

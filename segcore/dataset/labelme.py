@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..errors import FormatError
 from ..fileio import read_json, write_text
 from ..formats.labelme import labelme_image, labelme_to_labels, read_labelme, to_labelme
 from ..labels import LabelSet
@@ -53,8 +54,12 @@ class LabelmeDataset(Dataset):
         if self._label_set is None and self._jsons:
             seen: dict[str, None] = {}
             for name in sorted(self._jsons, key=natural_key):
-                for shape in read_json(self._jsons[name]).get("shapes", []):
-                    label = str(shape.get("label", ""))
+                try:
+                    shapes = read_json(self._jsons[name]).get("shapes", [])
+                except (FormatError, AttributeError):
+                    continue   # a broken file says so when its item is read, not here
+                for shape in shapes if isinstance(shapes, list) else []:
+                    label = str(shape.get("label", "")) if isinstance(shape, dict) else ""
                     if label and label != "__ignore__" and label not in _BACKGROUND:
                         seen.setdefault(label)
             self._label_set = LabelSet(("background",) + tuple(seen))

@@ -17,6 +17,15 @@ from .png import open_folder, open_voc
 __all__ = ["open_dataset"]
 
 
+def _kind(path) -> str | None:
+    """"labelme", "coco" or None (another JSON, or one that does not parse: not ours to judge)."""
+    try:
+        data = read_json(path)
+    except FormatError:
+        return None
+    return "labelme" if is_labelme(data) else "coco" if is_coco(data) else None
+
+
 def open_dataset(path: str | os.PathLike, images: str | os.PathLike | None = None) -> Dataset:
     """Open a VOC root, a COCO JSON file (``images``: the folder of its images, if not beside
     it or in ``images/``), a labelme folder, or a plain folder of images."""
@@ -37,10 +46,10 @@ def open_dataset(path: str | os.PathLike, images: str | os.PathLike | None = Non
     with os.scandir(path) as it:
         jsons = sorted(e.path for e in it if e.name.endswith(".json") and e.is_file() and not e.name.startswith("."))
     if jsons:
-        first = read_json(jsons[0])
-        if is_labelme(first):
+        kinds = {j: _kind(j) for j in jsons}
+        if "labelme" in kinds.values():
             return LabelmeDataset(path)
-        cocos = [j for j in jsons if is_coco(read_json(j))]
+        cocos = [j for j, k in kinds.items() if k == "coco"]
         if len(cocos) == 1:
             return CocoDataset(Path(cocos[0]), images)
         if len(cocos) > 1:
