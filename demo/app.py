@@ -7,6 +7,7 @@ from pathlib import Path
 import gradio as gr
 
 from . import handlers as h
+from . import portrait as hp
 
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 
@@ -26,7 +27,7 @@ class PhotoInput(gr.Image):
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="segcore: segment and correct masks") as demo:
         state = gr.State(None, delete_callback=h.cleanup)
-        portrait_state = gr.State(None, delete_callback=h.cleanup_folder)
+        portrait_state = gr.State(None, delete_callback=hp.cleanup_folder)
         gr.Markdown("## segcore: segment a photo, correct the mask, export it\n"
                     "Upload a photo, pick a model and press **Segment**; fix the mask in **Correct**; "
                     "download it in **Export**; measure it in **Evaluate**.")
@@ -86,11 +87,11 @@ def build_demo() -> gr.Blocks:
                         portrait_in = PhotoInput(type="filepath", sources=["upload", "clipboard"], label="Portrait",
                                                  elem_id="portrait-photo", height=360)
                         gr.Examples([[str(ASSETS / "portrait.jpg")]], inputs=[portrait_in], label="Example")
-                        person_model = gr.Dropdown(h.person_models(), value="auto", label="Person from")
+                        person_model = gr.Dropdown(hp.person_models(), value="auto", label="Person from")
                         person_weights = gr.File(label="Weights file (.pth, .tflite), optional", file_types=[".pth", ".pt", ".tflite"])
                         person_box = gr.Textbox(label="Box around the person x0,y0,x1,y1 (optional)")
                         person_points = gr.Textbox(label="Clicks x,y,1 (person) / x,y,0 (background), ; between")
-                        background = gr.Radio(h.BACKGROUNDS, value="transparent", label="Background")
+                        background = gr.Radio(hp.BACKGROUNDS, value="transparent", label="Background")
                         colour = gr.ColorPicker("#ffffff", label="Colour")
                         background_file = gr.File(label="Background image", file_types=["image"])
                         matting = gr.Radio(["guided", "closed_form"], value="guided", label="Edge matting")
@@ -130,7 +131,7 @@ def build_demo() -> gr.Blocks:
         click_btn.click(h.click_segment, [state, points, class_a, opacity], changed, api_name="click_segment")
         scribble_btn.click(h.scribble, [editor, state, class_a, opacity], changed, api_name="scribble")
         snap_btn.click(h.snap_strokes, [editor, state, opacity], changed, api_name="snap_strokes")
-        cutout_btn.click(h.cutout, [portrait_state, portrait_in, person_model, person_weights, person_box, person_points,
+        cutout_btn.click(hp.cutout, [portrait_state, portrait_in, person_model, person_weights, person_box, person_points,
                                     background, colour, background_file, matting], [cutout_out, cutout_file, portrait_state],
                          api_name="cutout")
         export_btn.click(h.export, [state, fmt], file_out, api_name="export")

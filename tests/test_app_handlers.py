@@ -12,6 +12,7 @@ from PIL import Image
 from pycocotools.coco import COCO
 
 from demo import handlers as h
+from demo import portrait as hp
 from segcore.edit import LAYER_ALPHA
 
 
@@ -147,7 +148,7 @@ def test_click_scribble_and_snap(session):
 
 
 def test_cutout_handler(tmp_path):
-    shown, download, folder = h.cutout(None, "assets/portrait.jpg", "grabcut", None, "", "", "transparent",
+    shown, download, folder = hp.cutout(None, "assets/portrait.jpg", "grabcut", None, "", "", "transparent",
                                         "#ffffff", None)
     rgba = np.asarray(Image.open(download))
     assert rgba.shape == (800, 640, 4) and download.endswith("portrait_cutout.png")
@@ -155,17 +156,17 @@ def test_cutout_handler(tmp_path):
     # results live in the session's folder and go with it
     assert Path(download).is_relative_to(folder)
     for _ in range(3):
-        _, green, _ = h.cutout(folder, "assets/portrait.jpg", "grabcut", None, "", "", "colour", "#00ff00", None)
+        _, green, _ = hp.cutout(folder, "assets/portrait.jpg", "grabcut", None, "", "", "colour", "#00ff00", None)
     assert len(list(Path(folder).iterdir())) == 2
     assert tuple(np.asarray(Image.open(green))[5, 5]) == (0, 255, 0)
-    h.cleanup_folder(folder)
+    hp.cleanup_folder(folder)
     assert not Path(green).exists()
     with pytest.raises(gr.Error, match="x0,y0,x1,y1"):
-        h.cutout(None, "assets/portrait.jpg", "grabcut", None, "1,2", "", "transparent", "#ffffff", None)
+        hp.cutout(None, "assets/portrait.jpg", "grabcut", None, "1,2", "", "transparent", "#ffffff", None)
     with pytest.raises(gr.Error, match="outside"):
-        h.cutout(None, "assets/portrait.jpg", "grabcut", None, "2000,2000,2100,2100", "", "transparent", "#fff", None)
+        hp.cutout(None, "assets/portrait.jpg", "grabcut", None, "2000,2000,2100,2100", "", "transparent", "#fff", None)
     with pytest.raises(gr.Error, match="background image"):
-        h.cutout(None, "assets/portrait.jpg", "grabcut", None, "", "", "image", "#fff", None)
+        hp.cutout(None, "assets/portrait.jpg", "grabcut", None, "", "", "image", "#fff", None)
 
 
 def test_edits_do_not_pile_up_files(session):

@@ -41,6 +41,7 @@ def expand(paths) -> list[str]:
 def run(args) -> int:
     from tqdm import tqdm
 
+    from ..dataset.classes import write_class_list
     from ..errors import ModelError
     from ..models.batch import predict_files
     from ..models.registry import load_model
@@ -63,7 +64,7 @@ def run(args) -> int:
                                      batch_size=args.batch_size)
         for path, msg in failed:
             print(f"error: {path}: {msg}", file=sys.stderr)
-        _write_class_list(out / "labels.txt", model.spec.label_set)
+        write_class_list(out / "labels.txt", model.spec.label_set)
         print(f"wrote {n} label maps to {out} with Ray")
         return 1 if failed else 0
     model = load_model(args.model, weights=args.weights, offline=args.offline or None,
@@ -71,7 +72,7 @@ def run(args) -> int:
     report = getattr(model, "report", None)
     if report is not None and not report.complete:
         print(f"warning: {report.summary()}", file=sys.stderr)
-    _write_class_list(out / "labels.txt", model.spec.label_set)   # so convert, eval, prelabel know the names
+    write_class_list(out / "labels.txt", model.spec.label_set)   # so convert, eval, prelabel know the names
     failed = 0
     bar = tqdm(total=len(files), unit="image", disable=len(files) < 2 or None)
     for res in predict_files(model, files, out, overlay=args.overlay, scale=args.scale,
@@ -83,10 +84,3 @@ def run(args) -> int:
     bar.close()
     return 1 if failed else 0
 
-
-def _write_class_list(path, label_set) -> None:
-    from ..fileio import write_text
-
-    text = "".join(f"{n}\n" for n in label_set.names)
-    if not (path.is_file() and path.read_text(encoding="utf-8") == text):
-        write_text(path, text)

@@ -19,10 +19,14 @@ def read_class_list(path: Path) -> LabelSet | None:
 
 
 def write_class_list(path: Path, label_set: LabelSet, labelme_style: bool = False) -> None:
+    """Write the names, one a line (a replaced file is kept as ``.bak``); unchanged: no write."""
     if path.is_file():
         lines = [ln.strip() for ln in path.read_text(encoding="utf-8").splitlines()]
         labelme_style = "__ignore__" in lines or "_background_" in lines
     names = list(label_set.names)
     if labelme_style:
         names = ["__ignore__"] + ["_background_" if n == "background" else n for n in names]
-    write_text(path, "".join(f"{n}\n" for n in names), keep_backup=True)
+    text = "".join(f"{n}\n" for n in names)
+    if path.is_file() and path.read_text(encoding="utf-8") == text:
+        return
+    write_text(path, text, keep_backup=True)

@@ -18,14 +18,12 @@ import numpy as np
 
 from ..errors import FormatError
 from ..fileio import read_json, write_text
-from ..formats.labelme import labelme_image, labelme_to_labels, read_labelme, to_labelme
+from ..formats.labelme import label_set_used, labelme_image, labelme_to_labels, read_labelme, to_labelme
 from ..labels import LabelSet
 from .base import Dataset, list_images, natural_key
 from .classes import read_class_list, write_class_list
 
 __all__ = ["LabelmeDataset"]
-
-_BACKGROUND = ("_background_", "background", "__background__")
 
 
 class LabelmeDataset(Dataset):
@@ -52,18 +50,16 @@ class LabelmeDataset(Dataset):
     @property
     def label_set(self) -> LabelSet | None:
         if self._label_set is None and self._jsons:
-            seen: dict[str, None] = {}
-            for name in sorted(self._jsons, key=natural_key):
-                try:
-                    shapes = read_json(self._jsons[name]).get("shapes", [])
-                except (FormatError, AttributeError):
-                    continue   # a broken file says so when its item is read, not here
-                for shape in shapes if isinstance(shapes, list) else []:
-                    label = str(shape.get("label", "")) if isinstance(shape, dict) else ""
-                    if label and label != "__ignore__" and label not in _BACKGROUND:
-                        seen.setdefault(label)
-            self._label_set = LabelSet(("background",) + tuple(seen))
+            self._label_set = label_set_used(self._readable(self._jsons[n])
+                                             for n in sorted(self._jsons, key=natural_key))
         return self._label_set
+
+    @staticmethod
+    def _readable(path) -> dict:
+        try:
+            return read_json(path)
+        except FormatError:
+            return {}   # a broken file says so when its item is read, not here
 
     def image_path(self, i: int) -> Path | None:
         name = self._names[i]

@@ -30,7 +30,7 @@ from ..image import load
 from ..labels import LabelSet
 from .regions import centre_polygon, regions
 
-__all__ = ["read_labelme", "is_labelme", "labelme_to_labels", "labelme_image", "to_labelme", "write_labelme"]
+__all__ = ["read_labelme", "is_labelme", "label_set_used", "labelme_to_labels", "labelme_image", "to_labelme", "write_labelme"]
 
 LINE_WIDTH = 10
 POINT_SIZE = 5
@@ -45,6 +45,19 @@ def read_labelme(path: str | os.PathLike) -> dict:
 
 def is_labelme(data) -> bool:
     return isinstance(data, dict) and "shapes" in data
+
+
+def label_set_used(datas) -> LabelSet:
+    """The classes labelme dicts use, in first-seen order after background (``__ignore__`` is
+    void); malformed entries are passed over here and reported when their file is read."""
+    seen: dict[str, None] = {}
+    for d in datas:
+        shapes = d.get("shapes", []) if isinstance(d, dict) else []
+        for shape in shapes if isinstance(shapes, list) else []:
+            label = str(shape.get("label", "")) if isinstance(shape, dict) else ""
+            if label and label not in ("__ignore__", "_background_", "background", "__background__"):
+                seen.setdefault(label)
+    return LabelSet(("background",) + tuple(seen))
 
 
 def _shape_mask(size: tuple[int, int], points, shape_type: str) -> np.ndarray:

@@ -99,7 +99,7 @@ def infer_label_set(src: str | os.PathLike) -> LabelSet:
         if coco.is_coco(data):
             return coco.from_coco(data, None, str(src))[1]
         if labelme.is_labelme(data):
-            found = _class_list_near(folder) or _labelme_names([data])
+            found = _class_list_near(folder) or labelme.label_set_used([data])
             return found
         raise FormatError(f"{src} is neither COCO (images, annotations, categories) nor labelme (shapes)")
     found = _class_list_near(folder) or (_class_list_near(folder.parent) if folder.name == "SegmentationClass"
@@ -116,16 +116,6 @@ def infer_label_set(src: str | os.PathLike) -> LabelSet:
         return LabelSet.voc()
     raise FormatError(f"cannot tell the classes of {src}: no labels.txt beside it and its palette is not "
                       "VOC's; give the class list (a labels file, one name per line, or voc)")
-
-
-def _labelme_names(datas) -> LabelSet:
-    seen: dict[str, None] = {}
-    for d in datas:
-        for shape in d.get("shapes", []):
-            label = str(shape.get("label", ""))
-            if label and label not in ("__ignore__", "_background_", "background", "__background__"):
-                seen.setdefault(label)
-    return LabelSet(("background",) + tuple(seen))
 
 
 def read_source(src: str | os.PathLike, label_set: LabelSet | None, images: str | os.PathLike | None = None

@@ -36,35 +36,47 @@ class _Predictor:
         return {"path": paths, "error": [done.get(p, "not predicted") for p in paths]}
 
 
-def predict_with_ray(files, out, *, model: str, weights=None, device: str = "cpu", backend=None,
-                     overlay: bool = False, address: str | None = None, batch_size: int = 4,
-                     actors: int | None = None, num_cpus: int | None = None) -> tuple[int, list[tuple[str, str]]]:
-    """Predict ``files`` into ``out`` on Ray; ``(files written, [(path, error), ...])``."""
+def _connect(address: str | None, num_cpus: int | None):
+    """Join the cluster at ``address``, or start a local Ray instance; the workers see this
+    process's SEGCORE_OFFLINE and TORCH_HOME."""
     try:
         import ray
     except ImportError:
         from ..errors import ModelError
         raise ModelError("--ray needs Ray Data: pip install 'ray[data]'") from None
-    out = Path(out).resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    files = [str(Path(f).resolve()) for f in files]
-    weights = str(Path(weights).resolve()) if weights else None
-    env = {k: os.environ[k] for k in ("SEGCORE_OFFLINE", "TORCH_HOME") if k in os.environ}
     if not ray.is_initialized():
+        env = {k: os.environ[k] for k in ("SEGCORE_OFFLINE", "TORCH_HOME") if k in os.environ}
         kw = dict(runtime_env={"env_vars": env}, include_dashboard=False, log_to_driver=False,
                   configure_logging=False)
         if address in (None, "", "local"):
             ray.init(num_cpus=num_cpus, **kw)
         else:
             ray.init(address=address, **kw)
+    return ray
+
+
+def _pool(ray, device: str, actors: int | None = None) -> dict:
+    """``map_batches`` options: a GPU per actor on CUDA, else two CPUs (the forward's threads)."""
     cpus = int(ray.cluster_resources().get("CPU", 1))
     gpu = str(device).startswith("cuda")
+    return dict(concurrency=actors or max(1, cpus // 2), num_gpus=1 if gpu else 0,
+                num_cpus=1 if gpu else min(2, cpus))
+
+
+def predict_with_ray(files, out, *, model: str, weights=None, device: str = "cpu", backend=None,
+                     overlay: bool = False, address: str | None = None, batch_size: int = 4,
+                     actors: int | None = None, num_cpus: int | None = None) -> tuple[int, list[tuple[str, str]]]:
+    """Predict ``files`` into ``out`` on Ray; ``(files written, [(path, error), ...])``."""
+    ray = _connect(address, num_cpus)
+    out = Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    files = [str(Path(f).resolve()) for f in files]
+    weights = str(Path(weights).resolve()) if weights else None
     data = ray.data.from_items([{"path": f} for f in files])
     result = data.map_batches(
         _Predictor, fn_constructor_kwargs=dict(model=model, weights=weights, device=device, backend=backend,
                                                out=str(out), overlay=overlay),
-        batch_size=batch_size, concurrency=actors or max(1, cpus // 2), num_gpus=1 if gpu else 0,
-        num_cpus=1 if gpu else min(2, cpus))
+        batch_size=batch_size, **_pool(ray, device, actors))
     failed, written = [], 0
     for row in result.iter_rows():
         if row["error"]:
@@ -100,20 +112,11 @@ class _Labeller:
 def prelabel_with_ray(ds, indices, *, model: str, weights=None, device: str = "cpu", backend=None,
                       address: str | None = None, batch_size: int = 4, num_cpus: int | None = None):
     """Yield ``(index, labels or None, error)`` for ``indices`` of a dataset whose images are files."""
-    import ray
-
-    env = {k: os.environ[k] for k in ("SEGCORE_OFFLINE", "TORCH_HOME") if k in os.environ}
-    if not ray.is_initialized():
-        kw = dict(runtime_env={"env_vars": env}, include_dashboard=False, log_to_driver=False,
-                  configure_logging=False)
-        ray.init(num_cpus=num_cpus, **kw) if address in (None, "", "local") else ray.init(address=address, **kw)
-    cpus = int(ray.cluster_resources().get("CPU", 1))
-    gpu = str(device).startswith("cuda")
+    ray = _connect(address, num_cpus)
     rows = [{"index": int(i), "image": str(Path(ds.image_path(i)).resolve())} for i in indices]
     result = ray.data.from_items(rows).map_batches(
         _Labeller, fn_constructor_kwargs=dict(model=model, weights=str(Path(weights).resolve()) if weights else None,
                                               device=device, backend=backend),
-        batch_size=batch_size, concurrency=max(1, cpus // 2), num_gpus=1 if gpu else 0,
-        num_cpus=1 if gpu else min(2, cpus))
+        batch_size=batch_size, **_pool(ray, device))
     for row in result.iter_rows():
         yield int(row["index"]), row["labels"], row["error"]

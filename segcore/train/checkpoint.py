@@ -1,7 +1,7 @@
 """Checkpoints that carry their meaning: the model, its classes and colours, the input size,
-what training did. Only tensors and plain types are stored, so ``torch.load(...,
-weights_only=True)`` reads them; ``load_model(NAME, weights=CKPT)`` then predicts with the
-dataset's own class names and colours.
+what training did. Only tensors and plain types are stored, so a loader restricted to
+weights (``weights_only=True``) reads them; ``load_model(NAME, weights=CKPT)`` then predicts
+with the dataset's own class names and colours.
 
 Layout: ``{"format": "segcore-checkpoint", "version": 1, "model": NAME, "state_dict": {...},
 "label_set": {"names", "colors", "void_index", "void_color"}, "input_size": S, "epochs": N,

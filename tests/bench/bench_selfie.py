@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 import pytest
 
-from bench_cutout import boundary_f, iou, next_click, people
+from bench_cutout import boundary_f, iou, people, simulated_clicks
 from segcore.models.selfie import SelfieSegmenter
 from segcore.portrait.cutout import cut, person_mask
 
@@ -53,15 +53,10 @@ def test_selfie_table(shared_data, tmp_path):
         record("raw", rgb, truth, lambda: cut(rgb, cv2.resize(raw.view_probability(rgb), (W, H)) >= 0.5).alpha >= 0.5)
         a = record("a", rgb, truth, lambda: cut(rgb, person_mask(rgb, "selfie", loaded=model)).alpha >= 0.5)
         record("b", rgb, truth, lambda: cut(rgb, person_mask(rgb, "selfie", box=box, loaded=model)).alpha >= 0.5)
-        clicks, c = [], a
         t0 = time.perf_counter()
-        for _ in range(3):
-            click = next_click(c, truth)
-            if click is None:
-                break
-            clicks.append(click)
-            c = cut(rgb, person_mask(rgb, "selfie", points=clicks, loaded=model)).alpha >= 0.5
-        rows["c"]["s"].append((time.perf_counter() - t0) / (H * W / 1e6) / max(1, len(clicks)))
+        c, n = simulated_clicks(a, truth, lambda clicks: cut(rgb, person_mask(rgb, "selfie", points=clicks,
+                                                                              loaded=model)).alpha >= 0.5)
+        rows["c"]["s"].append((time.perf_counter() - t0) / (H * W / 1e6) / max(1, n))
         rows["c"]["iou"].append(iou(c, truth))
         rows["c"]["bf"].append(boundary_f(c, truth))
         record("d", rgb, truth, lambda: cut(rgb, person_mask(rgb, "grabcut", box=box)).alpha >= 0.5)
