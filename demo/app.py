@@ -41,7 +41,8 @@ def build_demo() -> gr.Blocks:
                                     inputs=[image_in], label="Examples")
                         model_dd = gr.Dropdown(h.model_choices(), value="grabcut", label="Model", elem_id="model")
                         card = gr.Markdown(h.model_card("grabcut"))
-                        weights = gr.File(label="Weights file (.pth, .tflite), optional", file_types=[".pth", ".pt", ".tflite"])
+                        weights = gr.File(label="Weights file (.pth, .tflite), optional", file_types=[".pth", ".pt", ".tflite"],
+                                          elem_id="weights")
                         run_btn = gr.Button("Segment", variant="primary", elem_id="segment-btn")
                     with gr.Column(scale=1):
                         overlay_out = gr.Image(label="Overlay", elem_id="overlay", interactive=False, height=420, format="png")
@@ -88,7 +89,8 @@ def build_demo() -> gr.Blocks:
                                                  elem_id="portrait-photo", height=360)
                         gr.Examples([[str(ASSETS / "portrait.jpg")]], inputs=[portrait_in], label="Example")
                         person_model = gr.Dropdown(hp.person_models(), value="auto", label="Person from")
-                        person_weights = gr.File(label="Weights file (.pth, .tflite), optional", file_types=[".pth", ".pt", ".tflite"])
+                        person_weights = gr.File(label="Weights file (.pth, .tflite), optional", file_types=[".pth", ".pt", ".tflite"],
+                                          elem_id="person-weights")
                         person_box = gr.Textbox(label="Box around the person x0,y0,x1,y1 (optional)")
                         person_points = gr.Textbox(label="Clicks x,y,1 (person) / x,y,0 (background), ; between")
                         background = gr.Radio(hp.BACKGROUNDS, value="transparent", label="Background")
@@ -109,8 +111,8 @@ def build_demo() -> gr.Blocks:
                 import_btn = gr.Button("Import")
             with gr.Tab("Evaluate", id="evaluate"):
                 gt_file = gr.File(label="Ground-truth mask (palette or index PNG); empty: judge the model's "
-                                        "prediction against the corrected mask", file_types=[".png"])
-                eval_btn = gr.Button("Evaluate", variant="primary")
+                                        "prediction against the corrected mask", file_types=[".png"], elem_id="gt-file")
+                eval_btn = gr.Button("Evaluate", variant="primary", elem_id="eval-btn")
                 summary = gr.Markdown()
                 table = gr.Dataframe(headers=["class", "IoU", "Dice", "precision", "recall", "support"],
                                      interactive=False)

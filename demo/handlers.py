@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
+import re
 import html
 import io
 import shutil
@@ -94,9 +96,16 @@ def user_errors(fn):
         except gr.Error as e:
             e.print_exception = False
             err = e
+        err.message = _without_upload_dirs(str(err.message))
         LOG.info("user error in %s: %s", fn.__name__, err.message)
         raise err from None
     return wrapper
+
+
+def _without_upload_dirs(message: str) -> str:
+    """A browser user knows the file by its name, not by Gradio's upload folder."""
+    root = os.environ.get("GRADIO_TEMP_DIR") or os.path.join(tempfile.gettempdir(), "gradio")
+    return re.sub(re.escape(root.rstrip("/")) + r"/[0-9a-f]+/", "", message)
 
 
 def cleanup(session: Session | None) -> None:

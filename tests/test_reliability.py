@@ -96,7 +96,9 @@ def test_convert_names_classes_from_the_source(tmp_path):
     assert not (tmp_path / "d.json").exists()
 
 
-def test_a_user_error_is_one_log_line_and_no_traceback(tmp_path, caplog, capsys):
+def test_a_user_error_is_one_log_line_and_no_traceback(tmp_path, caplog, monkeypatch):
+    import tempfile
+
     import gradio as gr
 
     from demo import handlers as h
@@ -108,6 +110,15 @@ def test_a_user_error_is_one_log_line_and_no_traceback(tmp_path, caplog, capsys)
     assert e.value.print_exception is False          # Gradio prints no traceback for it
     records = [r for r in caplog.records if r.name == "segcore.app"]
     assert len(records) == 1 and "\n" not in records[0].getMessage()
+    # a browser user knows the file by its name, not by Gradio's upload folder
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
+    upload = tmp_path / "gradio" / "0a1b2c" / "photo.png"
+    upload.parent.mkdir(parents=True)
+    upload.write_text("not an image")
+    with pytest.raises(gr.Error) as e:
+        h.segment(str(upload), "grabcut", None, 0.5)
+    assert e.value.message.startswith("photo.png is not an image")
+    assert tempfile.gettempdir() not in e.value.message
 
 
 def test_offline_never_tries_the_network(monkeypatch):
