@@ -1,5 +1,5 @@
-"""``segcore-app`` / ``python -m demo [--host 127.0.0.1] [--port 7860] [--offline]``: start the app
-on localhost."""
+"""``segcore-app [DATASET]`` / ``python -m demo [--data DATASET] [--host 127.0.0.1] [--port 7860]
+[--offline]``: start the app on localhost, on a dataset or on uploads."""
 
 import argparse
 import logging
@@ -27,6 +27,9 @@ def _steady_memory() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="segcore-app", description="segcore in the browser")
+    parser.add_argument("dataset", nargs="?", help="a dataset to correct: VOC root, COCO JSON, labelme or "
+                        "image folder (default: none; each session uploads its images)")
+    parser.add_argument("--data", help="the same as DATASET")
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=7860, help="port (default 7860)")
     parser.add_argument("--share", action="store_true", help="ask Gradio for a public share link")
@@ -41,10 +44,16 @@ def main() -> None:
     # One line per user error on the server (handlers log them; Gradio's tracebacks are off).
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    from .app import build_demo
+    from segcore.errors import SegcoreError
 
-    build_demo().queue(max_size=32, default_concurrency_limit=2).launch(
-        server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size)
+    from .app import CSS, build_demo
+
+    try:
+        demo = build_demo(args.data or args.dataset)
+    except SegcoreError as e:
+        parser.exit(1, f"error: {e}\n")
+    demo.queue(max_size=32, default_concurrency_limit=4).launch(
+        server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size, css=CSS)
 
 
 if __name__ == "__main__":

@@ -1,98 +1,100 @@
-"""Layout and wiring of the app. Handlers live in ``handlers.py``; algorithms in segcore."""
+"""Layout and wiring of the app: one workspace screen (file list, canvas with tools and
+classes, the buttons to move and correct), then panels acting on the current image.
+Handlers live in workspace.py, models.py, export.py and portrait.py; algorithms in segcore."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import gradio as gr
 
-from . import handlers as h
+from . import export as hx
+from . import models as hm
 from . import portrait as hp
+from . import workspace as hw
+from .canvas import make_canvas
+from .session import cleanup, serve
 
-ASSETS = Path(__file__).resolve().parents[1] / "assets"
+KEYS = ("**Keys**: A / D previous / next · Enter apply strokes · Ctrl+Z / Ctrl+Y undo / redo · "
+        "R mark reviewed · 0-9 pick a class · Q add · E remove · X box · W wand · B brush · N eraser · "
+        "[ / ] brush size")
+
+FILES_JS = """
+element.addEventListener('click', (e) => {
+  const row = e.target.closest('.sc-file');
+  if (row) trigger('select', {index: +row.dataset.i});
+});
+watch('value', () => { const c = element.querySelector('.sc-cur'); if (c) c.scrollIntoView({block: 'nearest'}); });
+"""
+FILES_CSS = """
+.sc-count { font-size: 12px; opacity: .8; margin-bottom: 2px; }
+.sc-files { max-height: 300px; overflow-y: auto; font-size: 13px; border: 1px solid rgba(128,128,128,.3); border-radius: 6px; }
+.sc-file { padding: 2px 6px; cursor: pointer; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.sc-file:hover { background: rgba(37, 99, 235, .12); }
+.sc-cur { background: rgba(37, 99, 235, .25); font-weight: 600; }
+.sc-more { font-size: 11px; opacity: .7; padding: 2px 6px; }
+"""
+CSS = """
+.gradio-container { padding-top: 4px !important; }
+#title { margin: 0 !important; }
+#title p { margin: 0 !important; }
+#actions button { min-width: 0 !important; padding: 4px 8px !important; font-size: 13px !important; }
+#status p, #keys p { margin: 0 !important; font-size: 13px; }
+#keys p { font-size: 12px; opacity: .8; }
+"""
 
 
-class PhotoInput(gr.Image):
-    """An image upload that passes the file's path on undecoded: segcore's loader reads it
-    (EXIF, odd modes, size limit) and turns a broken file into a one-line message, where
-    gr.Image's own PIL decoding would fail before any handler runs."""
-
-    def preprocess(self, payload):
-        return None if payload is None else payload.path
-
-    def get_block_name(self) -> str:
-        return "image"  # draw it with gr.Image's own front-end
-
-
-def build_demo() -> gr.Blocks:
-    with gr.Blocks(title="segcore: segment and correct masks") as demo:
-        state = gr.State(None, delete_callback=h.cleanup)
-        portrait_state = gr.State(None, delete_callback=hp.cleanup_folder)
-        gr.Markdown("## segcore: segment a photo, correct the mask, export it\n"
-                    "Upload a photo, pick a model and press **Segment**; fix the mask in **Correct**; "
-                    "download it in **Export**; measure it in **Evaluate**.")
-        with gr.Tabs():
-            with gr.Tab("Segment", id="segment"):
+def build_demo(data=None) -> gr.Blocks:
+    """The app; ``data``: a dataset to serve (VOC root, COCO file, labelme or image folder),
+    else every session works on the images it uploads."""
+    served = serve(data)
+    uploads = served.dataset is None
+    with gr.Blocks(title="segcore: correct segmentation masks") as demo:
+        state = gr.State(None, delete_callback=cleanup)
+        key = gr.BrowserState("", storage_key="segcore-uploads")
+        where = f"dataset **{served.dataset.root.name}** ({served.dataset.kind})" if not uploads else "your images"
+        gr.Markdown(f"**segcore** · correcting {where}: pick a class, click or paint on the image; "
+                    "every change is saved.", elem_id="title")
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=1, min_width=230):
+                add_files = gr.File(file_count="multiple", file_types=["image"], label="Add images", height=80,
+                                    elem_id="add-images", visible=uploads)
+                only_open = gr.Checkbox(label="Only not reviewed", elem_id="filter", container=False)
+                files = gr.HTML("", js_on_load=FILES_JS, css_template=FILES_CSS, elem_id="files", apply_default_css=False)
+                model_dd = gr.Dropdown(hm.model_choices(), value="grabcut", label="Model", elem_id="model")
                 with gr.Row():
-                    with gr.Column(scale=1):
-                        image_in = PhotoInput(type="filepath", sources=["upload", "clipboard"], label="Photo",
-                                            elem_id="photo", height=360)
-                        gr.Examples([[str(ASSETS / "portrait.jpg")], [str(ASSETS / "scene.jpg")]],
-                                    inputs=[image_in], label="Examples")
-                        model_dd = gr.Dropdown(h.model_choices(), value="grabcut", label="Model", elem_id="model")
-                        card = gr.Markdown(h.model_card("grabcut"))
-                        weights = gr.File(label="Weights file (.pth, .tflite), optional", file_types=[".pth", ".pt", ".tflite"],
-                                          elem_id="weights")
-                        run_btn = gr.Button("Segment", variant="primary", elem_id="segment-btn")
-                    with gr.Column(scale=1):
-                        overlay_out = gr.Image(label="Overlay", elem_id="overlay", interactive=False, height=420, format="png")
-                        opacity = gr.Slider(0, 1, value=0.5, step=0.05, label="Overlay opacity")
-                        legend = gr.HTML(label="Legend")
-                        shares = gr.Dataframe(headers=["class", "share %"], interactive=False, label="Classes found")
+                    segment_btn = gr.Button("Segment", variant="primary", elem_id="segment-btn", size="sm")
+                    prelabel_btn = gr.Button("Pre-label all", elem_id="prelabel-btn", size="sm")
+                with gr.Accordion("Model details and weights", open=False):
+                    card = gr.Markdown(hm.model_card("grabcut"))
+                    weights = gr.File(label="Weights file (.pth, .tflite), optional",
+                                      file_types=[".pth", ".pt", ".tflite"], elem_id="weights")
+            with gr.Column(scale=5):
+                canvas = make_canvas()
+                with gr.Row(elem_id="actions"):
+                    prev_btn = gr.Button("◀ Previous (A)", elem_id="prev-btn", size="sm")
+                    next_btn = gr.Button("Next (D) ▶", elem_id="next-btn", size="sm")
+                    open_btn = gr.Button("Next not reviewed", elem_id="next-open-btn", size="sm")
+                    apply_btn = gr.Button("Apply (Enter)", variant="primary", elem_id="apply-btn", size="sm")
+                    undo_btn = gr.Button("Undo", elem_id="undo-btn", size="sm")
+                    redo_btn = gr.Button("Redo", elem_id="redo-btn", size="sm")
+                    reviewed_btn = gr.Button("✔ Reviewed (R)", elem_id="reviewed-btn", size="sm")
                 status = gr.Markdown(elem_id="status")
-            with gr.Tab("Correct", id="correct"):
-                palette = gr.HTML()
-                editor = gr.ImageEditor(type="numpy", format="png", label="Paint classes, erase mistakes",
-                                        elem_id="editor", sources=(), transforms=(), height=560)
+                gr.Markdown(KEYS, elem_id="keys")
+        with gr.Tabs():
+            with gr.Tab("Classes", id="classes"):
                 with gr.Row():
-                    erase_to = gr.Radio(["background", "void"], value="background", label="The eraser sets")
-                    apply_btn = gr.Button("Apply edits", variant="primary", elem_id="apply-btn")
-                    undo_btn = gr.Button("Undo", elem_id="undo-btn")
-                    redo_btn = gr.Button("Redo", elem_id="redo-btn")
-                with gr.Accordion("Helpers", open=False):
-                    with gr.Row():
-                        class_a = gr.Dropdown([], label="Class", allow_custom_value=True)
-                        fill_btn = gr.Button("Fill holes in class")
-                    with gr.Row():
-                        min_size = gr.Number(100, label="Remove islands smaller than (pixels)", precision=0)
-                        islands_btn = gr.Button("Remove islands")
-                    with gr.Row():
-                        class_b = gr.Dropdown([], label="Change class (above) to", allow_custom_value=True)
-                        replace_btn = gr.Button("Change class")
-                    with gr.Row():
-                        points = gr.Textbox(label="Clicks on the photo: x,y,1 to add to the class (above), "
-                                                  "x,y,0 to remove; separate with ;", placeholder="320,300,1; 40,40,0")
-                        click_btn = gr.Button("Segment class by clicks")
-                    with gr.Row():
-                        scribble_btn = gr.Button("Use my strokes as GrabCut seeds for the class (above)")
-                        snap_btn = gr.Button("Snap my strokes to superpixels")
-                    with gr.Row():
-                        x0 = gr.Number(0, label="box x0", precision=0)
-                        y0 = gr.Number(0, label="box y0", precision=0)
-                        x1 = gr.Number(100, label="box x1", precision=0)
-                        y1 = gr.Number(100, label="box y1", precision=0)
-                        grabcut_btn = gr.Button("GrabCut class (above) in box")
+                    class_name = gr.Textbox(label="New class", placeholder="e.g. car", elem_id="class-name", scale=3)
+                    class_btn = gr.Button("Add class", elem_id="add-class-btn", scale=1)
+            with gr.Tab("Export", id="export"):
+                fmt = gr.Radio(hx.EXPORT_FORMATS, value="COCO JSON (all images)", label="Format", elem_id="export-format")
+                export_btn = gr.Button("Export", variant="primary", elem_id="export-btn")
+                file_out = gr.File(label="Download", elem_id="export-file")
             with gr.Tab("Portrait", id="portrait"):
                 with gr.Row():
                     with gr.Column():
-                        portrait_in = PhotoInput(type="filepath", sources=["upload", "clipboard"], label="Portrait",
-                                                 elem_id="portrait-photo", height=360)
-                        gr.Examples([[str(ASSETS / "portrait.jpg")]], inputs=[portrait_in], label="Example")
-                        person_model = gr.Dropdown(hp.person_models(), value="auto", label="Person from")
-                        person_weights = gr.File(label="Weights file (.pth, .tflite), optional", file_types=[".pth", ".pt", ".tflite"],
-                                          elem_id="person-weights")
-                        person_box = gr.Textbox(label="Box around the person x0,y0,x1,y1 (optional)")
-                        person_points = gr.Textbox(label="Clicks x,y,1 (person) / x,y,0 (background), ; between")
+                        source = gr.Dropdown(hp.person_sources(), value=hp.CURRENT, label="Person from",
+                                             elem_id="person-source")
+                        person_weights = gr.File(label="Weights file (.pth, .tflite), optional",
+                                                 file_types=[".pth", ".pt", ".tflite"], elem_id="person-weights")
                         background = gr.Radio(hp.BACKGROUNDS, value="transparent", label="Background")
                         colour = gr.ColorPicker("#ffffff", label="Colour")
                         background_file = gr.File(label="Background image", file_types=["image"])
@@ -101,46 +103,60 @@ def build_demo() -> gr.Blocks:
                     with gr.Column():
                         cutout_out = gr.Image(label="Result", format="png", interactive=False, elem_id="cutout")
                         cutout_file = gr.File(label="Download PNG")
-            with gr.Tab("Export", id="export"):
-                fmt = gr.Radio(h.EXPORT_FORMATS, value="COCO JSON", label="Format", elem_id="export-format")
-                export_btn = gr.Button("Export", variant="primary", elem_id="export-btn")
-                file_out = gr.File(label="Download", elem_id="export-file")
-                gr.Markdown("**Import** an existing mask for this image to correct it:")
-                import_file = gr.File(label="VOC PNG, COCO JSON or labelme JSON",
-                                      file_types=[".png", ".json"])
-                import_btn = gr.Button("Import")
             with gr.Tab("Evaluate", id="evaluate"):
-                gt_file = gr.File(label="Ground-truth mask (palette or index PNG); empty: judge the model's "
-                                        "prediction against the corrected mask", file_types=[".png"], elem_id="gt-file")
+                gt_file = gr.File(label="Ground-truth mask (palette or index PNG); empty: the model's prediction "
+                                        "against the corrected mask", file_types=[".png"], elem_id="gt-file")
                 eval_btn = gr.Button("Evaluate", variant="primary", elem_id="eval-btn")
                 summary = gr.Markdown()
                 table = gr.Dataframe(headers=["class", "IoU", "Dice", "precision", "recall", "support"],
                                      interactive=False)
                 confusion = gr.Image(label="Confusion matrix", interactive=False, format="png")
+        # Inputs of the API-only endpoints (gradio_client); the browser uses the canvas.
+        with gr.Column(visible=False):
+            api_item = gr.Textbox(label="item")
+            api_x, api_y = gr.Number(label="x"), gr.Number(label="y")
+            api_x1, api_y1 = gr.Number(label="x1"), gr.Number(label="y1")
+            api_mode = gr.Textbox("add", label="mode")
+            api_class = gr.Textbox("", label="class_name")
+            api_tol = gr.Number(32, label="tolerance")
+            api_image = gr.Image(type="filepath", label="image")
+            api_scope = gr.Radio(["current image", "all unlabelled"], value="all unlabelled", label="scope")
+            api_buttons = {n: gr.Button(n) for n in ("open_item", "click_point", "box", "wand", "prelabel_current")}
 
-        views = [overlay_out, legend, shares, editor, palette, class_a, class_b, status]
-        changed = [state, *views]
-        model_dd.change(h.model_card, model_dd, card, api_name="model_card")
-        run_btn.click(h.segment, [image_in, model_dd, weights, opacity], changed, api_name="segment")
-        opacity.release(h.rerender, [state, opacity], overlay_out, api_name="render")
-        apply_btn.click(h.apply_edit, [editor, erase_to, state, opacity], changed, api_name="apply_edit")
-        undo_btn.click(h.undo, [state, opacity], changed, api_name="undo")
-        redo_btn.click(h.redo, [state, opacity], changed, api_name="redo")
-        fill_btn.click(h.fill_holes, [state, class_a, opacity], changed, api_name="fill_holes")
-        islands_btn.click(h.remove_islands, [state, min_size, opacity], changed, api_name="remove_islands")
-        replace_btn.click(h.replace_class, [state, class_a, class_b, opacity], changed, api_name="replace_class")
-        grabcut_btn.click(h.grabcut_box, [state, x0, y0, x1, y1, class_a, opacity], changed, api_name="grabcut_box")
-        click_btn.click(h.click_segment, [state, points, class_a, opacity], changed, api_name="click_segment")
-        scribble_btn.click(h.scribble, [editor, state, class_a, opacity], changed, api_name="scribble")
-        snap_btn.click(h.snap_strokes, [editor, state, opacity], changed, api_name="snap_strokes")
-        cutout_btn.click(hp.cutout, [portrait_state, portrait_in, person_model, person_weights, person_box, person_points,
-                                    background, colour, background_file, matting], [cutout_out, cutout_file, portrait_state],
-                         api_name="cutout")
-        export_btn.click(h.export, [state, fmt], file_out, api_name="export")
-        import_btn.click(h.import_labels, [import_file, state, opacity], changed, api_name="import_labels")
-        eval_btn.click(h.evaluate, [gt_file, state], [summary, table, confusion], api_name="evaluate")
+        ws_out = [state, canvas, files, status]
+        both = [state, canvas]
+        demo.load(hw.load, [state, key], [*ws_out, key], api_visibility="private")
+        model_dd.change(hm.model_card, model_dd, card, api_name="model_card")
+        canvas.select(hw.canvas_select, both, ws_out, api_visibility="private")
+        files.select(hw.select_file, both, ws_out, api_visibility="private")
+        only_open.change(hw.set_filter, [*both, only_open], ws_out, api_visibility="private")
+        add_files.upload(hw.add_images, [*both, add_files], [*ws_out, add_files], api_name="add_images")
+        prev_btn.click(hw.prev_item, both, ws_out, api_name="prev_item")
+        next_btn.click(hw.next_item, both, ws_out, api_name="next_item")
+        open_btn.click(hw.next_open, both, ws_out, api_name="next_not_reviewed")
+        apply_btn.click(hw.apply_edit, both, ws_out, api_name="apply_edit")
+        undo_btn.click(hw.undo, both, ws_out, api_name="undo")
+        redo_btn.click(hw.redo, both, ws_out, api_name="redo")
+        reviewed_btn.click(hw.mark_reviewed, both, ws_out, api_name="mark_reviewed")
+        class_btn.click(hw.add_class, [*both, class_name], [*ws_out, class_name], api_name="add_class")
+        class_name.submit(hw.add_class, [*both, class_name], [*ws_out, class_name], api_visibility="private")
+        segment_btn.click(hm.segment, [*both, api_image, model_dd, weights], ws_out, api_name="segment")
+        prelabel_btn.click(hm.prelabel, [*both, model_dd, weights, api_scope], ws_out, api_name="prelabel")
+        api_buttons["prelabel_current"].click(
+            lambda st, v, m, w: hm.prelabel(st, v, m, w, "current image"), [*both, model_dd, weights], ws_out,
+            api_visibility="private")
+        api_buttons["open_item"].click(hw.open_item, [*both, api_item], ws_out, api_name="open_item")
+        api_buttons["click_point"].click(hw.click_point, [*both, api_x, api_y, api_mode, api_class], ws_out,
+                                         api_name="click_point")
+        api_buttons["box"].click(hw.box, [*both, api_x, api_y, api_x1, api_y1, api_class], ws_out, api_name="box")
+        api_buttons["wand"].click(hw.wand, [*both, api_x, api_y, api_tol, api_class], ws_out, api_name="wand")
+        export_btn.click(hx.export, [*both, fmt], file_out, api_name="export")
+        eval_btn.click(hx.evaluate, [*both, gt_file], [summary, table, confusion], api_name="evaluate")
+        cutout_btn.click(hp.cutout, [*both, source, person_weights, background, colour, background_file, matting],
+                         [cutout_out, cutout_file], api_name="cutout")
+    demo.css = CSS
     return demo
 
 
 if __name__ == "__main__":
-    build_demo().launch(server_name="127.0.0.1")
+    build_demo().launch(server_name="127.0.0.1", css=CSS)

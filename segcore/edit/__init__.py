@@ -8,10 +8,14 @@ from .helpers import fill_holes, grabcut_in_box, remove_islands, replace_class
 from .history import History
 from .interactive import (click_radius, click_seeds, click_segment, parse_points, refine,
                           scribble_segment, snap_to_superpixels)
+from .session import ClickRun, EditSession
+from .strokes import check_strokes, paint_strokes
+from .wand import magic_wand
 from .layer import LAYER_ALPHA, layer_strokes, layer_to_labels, mask_layer
 
 __all__ = [
     "mask_layer", "layer_to_labels", "layer_strokes", "LAYER_ALPHA", "fill_holes", "remove_islands",
     "replace_class", "grabcut_in_box", "History", "click_segment", "scribble_segment",
     "snap_to_superpixels", "parse_points", "click_seeds", "click_radius", "refine",
+    "EditSession", "ClickRun", "paint_strokes", "check_strokes", "magic_wand",
 ]

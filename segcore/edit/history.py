@@ -17,9 +17,10 @@ __all__ = ["History"]
 
 
 class _Packed:
-    __slots__ = ("data", "shape", "label_set", "confidence")
+    __slots__ = ("data", "shape", "label_set", "confidence", "note")
 
-    def __init__(self, seg: Segmentation):
+    def __init__(self, seg: Segmentation, note=None):
+        self.note = note
         self.data = zlib.compress(seg.labels.tobytes(), 1)
         self.shape = seg.shape
         self.label_set = seg.label_set
@@ -35,8 +36,9 @@ class _Packed:
 class History:
     """Undo/redo over Segmentations; ``push`` drops the redo branch. Bounded to ``limit``."""
 
-    def __init__(self, initial: Segmentation, limit: int = 50):
+    def __init__(self, initial: Segmentation, limit: int = 50, note=None):
         self._current = initial
+        self._note = note
         self._past: list[_Packed] = []
         self._future: list[_Packed] = []
         self.limit = limit
@@ -45,9 +47,14 @@ class History:
     def current(self) -> Segmentation:
         return self._current
 
-    def push(self, seg: Segmentation) -> Segmentation:
-        self._past.append(_Packed(self._current))
-        self._current = seg
+    @property
+    def note(self):
+        """What the tool that made the current step left with it (e.g. the clicks so far)."""
+        return self._note
+
+    def push(self, seg: Segmentation, note=None) -> Segmentation:
+        self._past.append(_Packed(self._current, self._note))
+        self._current, self._note = seg, note
         self._future.clear()
         if len(self._past) >= self.limit:
             self._past.pop(0)
@@ -55,15 +62,24 @@ class History:
 
     def undo(self) -> Segmentation:
         if self._past:
-            self._future.append(_Packed(self._current))
-            self._current = self._past.pop().unpack()
+            self._future.append(_Packed(self._current, self._note))
+            step = self._past.pop()
+            self._current, self._note = step.unpack(), step.note
         return self._current
 
     def redo(self) -> Segmentation:
         if self._future:
-            self._past.append(_Packed(self._current))
-            self._current = self._future.pop().unpack()
+            self._past.append(_Packed(self._current, self._note))
+            step = self._future.pop()
+            self._current, self._note = step.unpack(), step.note
         return self._current
+
+    def set_label_set(self, label_set) -> None:
+        """Give every step a grown class list (a class was added; indices stay)."""
+        cur = self._current
+        self._current = Segmentation(cur.labels, label_set, cur.confidence)
+        for step in (*self._past, *self._future):
+            step.label_set = label_set
 
     @property
     def can_undo(self) -> bool:

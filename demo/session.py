@@ -1,0 +1,134 @@
+"""What one browser session (or one API client) works on, and how user errors are shown.
+
+A session holds a :class:`segcore.dataset.Workspace`: on the dataset the app was started with
+(shared by all sessions, one lock), or on a dataset of the session's own uploads in a folder
+of its own. Pictures for the browser are written under the app's picture root, the only
+folder (with Gradio's own) that the browser can read files from.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import gradio as gr
+
+from segcore.dataset import Workspace, open_dataset
+from segcore.dataset.png import open_folder
+from segcore.errors import SegcoreError
+from segcore.portrait import choose_person_model
+
+LOG = logging.getLogger("segcore.app")
+
+
+@dataclass
+class Served:
+    """The dataset the app was started with (None: every session uploads its own)."""
+
+    dataset: object | None = None
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="segcore-app-")))
+
+
+SERVED = Served()
+
+
+def serve(data: str | os.PathLike | None) -> Served:
+    """Open the dataset to serve (``None``: uploads only) and register the picture root."""
+    SERVED.dataset = open_dataset(data) if data else None
+    gr.set_static_paths([str(SERVED.root)])
+    return SERVED
+
+
+@functools.lru_cache(maxsize=1)
+def _person_model():
+    """The selfie model for clicks on a "person" class, where its file can be had (looked for
+    once per process); None: clicks use GrabCut."""
+    return choose_person_model("auto")[0]
+
+
+@dataclass
+class AppSession:
+    workspace: Workspace
+    folder: Path                      # this session's pictures, exports, uploads
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    counter: int = 0
+    photo_url: str | None = None
+    photo_key: tuple | None = None
+    recent: list = field(default_factory=list)
+    cls: int = 1                      # the class selected in the list
+
+    @property
+    def uploads(self) -> bool:
+        return SERVED.dataset is None
+
+    def picture_path(self, suffix: str) -> Path:
+        """A fresh file name for a picture (the browser caches by URL); the older ones go."""
+        self.counter += 1
+        path = self.folder / f"pic-{self.counter}{suffix}"
+        self.recent.append(path)
+        while len(self.recent) > 4:
+            self.recent.pop(0).unlink(missing_ok=True)
+        return path
+
+
+def new_session() -> AppSession:
+    SERVED.root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="session-", dir=SERVED.root))
+    if SERVED.dataset is not None:
+        ws = Workspace(SERVED.dataset, SERVED.lock, person_model=_person_model)
+    else:
+        (folder / "dataset").mkdir()
+        ws = Workspace(open_folder(folder / "dataset"), person_model=_person_model)
+    app = AppSession(ws, folder)
+    if len(ws):
+        ws.open(ws.first_to_review())
+    return app
+
+
+def cleanup(app: AppSession | None) -> None:
+    """Called by gr.State when a session ends: save the open item, remove the session's files.
+    Uploads go with the session; a served dataset keeps every saved correction."""
+    if app is None:
+        return
+    try:
+        with app.lock:
+            app.workspace.close()
+    finally:
+        shutil.rmtree(app.folder, ignore_errors=True)
+
+
+def _without_upload_dirs(message: str) -> str:
+    """A browser user knows a file by its name, not by the server's temporary folders."""
+    roots = [os.environ.get("GRADIO_TEMP_DIR") or os.path.join(tempfile.gettempdir(), "gradio"), str(SERVED.root)]
+    for root in roots:
+        message = re.sub(re.escape(root.rstrip("/")) + r"/[^/ ]+/", "", message)
+    return message
+
+
+class UserError(Exception):
+    """A mistake of the browser user, said in the app's words."""
+
+
+def user_errors(n_outputs: int):
+    """A user's mistake becomes a warning toast; every output keeps its last good value
+    (no red "Error" badges). One log line on the server, never a traceback."""
+    def deco(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except (SegcoreError, UserError) as e:
+                message = _without_upload_dirs(str(e))
+            LOG.info("user error in %s: %s", fn.__name__, message)
+            gr.Warning(message[:1].upper() + message[1:])
+            return gr.skip() if n_outputs == 1 else tuple(gr.skip() for _ in range(n_outputs))
+        return wrapper
+    return deco

@@ -1,0 +1,107 @@
+"""What the browser shows of a session: the canvas value, the file list and the status line."""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+
+import numpy as np
+from PIL import Image
+
+from .session import AppSession
+
+STATUS_MARK = {"unlabelled": ("○", "#9ca3af"), "predicted": ("◐", "#d97706"),
+               "edited": ("●", "#2563eb"), "reviewed": ("✔", "#16a34a")}
+FILE_WINDOW = 300   # rows shown around the current item; the rest are reached by moving
+
+
+def mask_png(labels: np.ndarray, label_set) -> str:
+    """The label map as a palette PNG data URL: classes in their colours, background clear.
+    One byte per pixel and a fast compression level: about 10 ms at 1 MP."""
+    img = Image.frombytes("P", labels.shape[::-1], labels.tobytes())
+    img.putpalette(label_set.lut().ravel().tolist())
+    alpha = bytes([0] + [255] * 255)
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", compress_level=1, transparency=alpha)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _photo_url(app: AppSession) -> str:
+    ws = app.workspace
+    key = (str(ws.ds.root), ws.index, ws.name)
+    if app.photo_key != key:
+        path = app.picture_path(".jpg")
+        Image.fromarray(ws.session.rgb).save(path, format="JPEG", quality=92)
+        app.photo_key, app.photo_url = key, f"/gradio_api/file={path}"
+    return app.photo_url
+
+
+def canvas_value(app: AppSession) -> dict:
+    ws = app.workspace
+    if ws.session is None:
+        return {"seq": app.counter, "classes": _classes(ws.label_set, None), "cls": app.cls, "pending": []}
+    s = ws.session
+    seg = s.seg
+    app.counter += 1
+    h, w = s.shape
+    run = s.run
+    app.cls = min(app.cls, len(seg.label_set) - 1)
+    return {
+        "item": f"{ws.ds.root}:{ws.index}", "seq": app.counter, "w": w, "h": h,
+        "photo": _photo_url(app), "mask": mask_png(seg.labels, seg.label_set),
+        "markers": [[x, y, int(p)] for x, y, p in s.markers],
+        "box": list(run.box) if run and run.box else None,
+        "corner": list(s.corner) if s.corner else None,
+        "classes": _classes(seg.label_set, seg.labels), "cls": app.cls, "pending": [],
+        "brush": max(2, int(round(np.hypot(h, w) / 150))),
+    }
+
+
+def _classes(label_set, labels) -> list:
+    counts = np.bincount(labels.ravel(), minlength=256) if labels is not None else np.zeros(256, int)
+    total = max(1, 0 if labels is None else labels.size)
+    rows = []
+    for k, name in enumerate(label_set.names):
+        share = counts[k] / total * 100
+        rows.append([name, label_set.hex_color(k), f"{share:.1f}%" if counts[k] else ""])
+    return rows
+
+
+def files_html(app: AppSession, only_open: bool = False) -> str:
+    ws = app.workspace
+    ds = ws.ds
+    n = len(ds)
+    if not n:
+        return '<div class="sc-files"><i>No images yet.</i></div>'
+    with ws.lock:
+        statuses = [ds.status(i) for i in range(n)]
+    rows = [i for i in range(n) if not only_open or statuses[i] != "reviewed" or i == ws.index]
+    cur = ws.index if ws.index is not None else 0
+    pos = next((k for k, i in enumerate(rows) if i >= cur), 0)
+    lo = max(0, pos - FILE_WINDOW // 2)
+    shown = rows[lo:lo + FILE_WINDOW]
+    out = []
+    for i in shown:
+        mark, col = STATUS_MARK[statuses[i]]
+        on = ' class="sc-file sc-cur"' if i == ws.index else ' class="sc-file"'
+        out.append(f'<div{on} data-i="{i}" title="{statuses[i]}"><span style="color:{col}">{mark}</span> '
+                   f'{html.escape(ds.names[i])}</div>')
+    more = len(rows) - len(shown)
+    tail = f'<div class="sc-more">… {more} more (move with A / D)</div>' if more > 0 else ""
+    done = statuses.count("reviewed")
+    head = f'<div class="sc-count">{done} of {n} reviewed</div>'
+    return f'{head}<div class="sc-files">{"".join(out)}{tail}</div>'
+
+
+def status_md(app: AppSession) -> str:
+    ws = app.workspace
+    if ws.session is None:
+        return "No image yet. Add images above." if app.uploads else "The dataset has no images."
+    s = ws.session
+    with ws.lock:
+        status = ws.ds.status(ws.index)
+    steps = "undo available" if s.history.can_undo else "no edits yet"
+    saved = "saving…" if ws.dirty else "saved"
+    return (f"**{html.escape(ws.name)}** · item {ws.index + 1} of {len(ws)} · {status} · "
+            f"{s.shape[1]}×{s.shape[0]} · {steps} · {saved}")

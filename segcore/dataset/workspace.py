@@ -1,0 +1,221 @@
+"""Walking a dataset item by item and correcting it: what the app's workspace does, in Python.
+
+``Workspace(ds)`` holds the current item (an :class:`~segcore.edit.EditSession`) and saves
+corrections back to the dataset in its own format. Every change is saved by a background
+writer shortly after it is made (the latest version wins; an edit is never waited on), and
+moving to another item, marking it reviewed or closing waits for the writer, so what is on
+disk is always the last thing the user saw.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+import numpy as np
+
+from ..edit.session import EditSession
+from ..errors import FormatError, SegcoreError
+from ..labels import LabelSet
+from ..segmentation import Segmentation
+from .base import Dataset
+from .prelabel import class_mapping
+
+__all__ = ["Workspace", "BACKGROUND_ONLY"]
+
+#: The classes of a dataset that has none yet, until a model or the user adds some.
+BACKGROUND_ONLY = LabelSet(("background",))
+
+
+class _Saver:
+    """One background writer: ``submit`` replaces what is waiting, ``flush`` waits for it."""
+
+    def __init__(self, write: Callable[[int, np.ndarray, str], None]):
+        self._write = write
+        self._cv = threading.Condition()
+        self._pending: tuple | None = None
+        self._busy = False
+        self._error: Exception | None = None
+        self._thread: threading.Thread | None = None
+
+    def submit(self, index: int, labels: np.ndarray, status: str) -> None:
+        with self._cv:
+            self._pending = (index, labels, status)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, daemon=True, name="segcore-autosave")
+                self._thread.start()
+            self._cv.notify_all()
+
+    def _loop(self) -> None:
+        while True:
+            with self._cv:
+                if self._pending is None:
+                    return
+                job, self._pending, self._busy = self._pending, None, True
+            try:
+                self._write(*job)
+            except Exception as e:  # kept for flush(), which reports it to the user
+                with self._cv:
+                    self._error = e
+            finally:
+                with self._cv:
+                    self._busy = False
+                    self._cv.notify_all()
+
+    def flush(self) -> None:
+        """Wait until everything submitted is written; raise the writer's error, if any."""
+        with self._cv:
+            while self._pending is not None or self._busy:
+                self._cv.wait()
+            err, self._error = self._error, None
+        if err is not None:
+            raise err
+
+
+class Workspace:
+    """A dataset being corrected. ``lock`` guards the dataset when several workspaces
+    (browser sessions) share one ``Dataset`` object."""
+
+    def __init__(self, ds: Dataset, lock: threading.RLock | None = None,
+                 person_model: Callable[[], object] | None = None):
+        self.ds = ds
+        self.lock = lock or threading.RLock()
+        self.person_model = person_model
+        self.index: int | None = None
+        self.session: EditSession | None = None
+        self.prediction: Segmentation | None = None   # the model's last mask of this item
+        self._saved_version = 0
+        self._saver = _Saver(self._write)
+
+    # -- classes -----------------------------------------------------------------------
+    @property
+    def label_set(self) -> LabelSet:
+        return self.ds.label_set or BACKGROUND_ONLY
+
+    def add_class(self, name: str) -> int:
+        with self.lock:
+            if self.ds.label_set is None:
+                self.ds.set_label_set(BACKGROUND_ONLY)
+            k = self.ds.add_class(name)
+        if self.session is not None:   # the current mask takes the grown class list
+            self.session.history.set_label_set(self.ds.label_set)
+        return k
+
+    def adopt_classes(self, model_ls: LabelSet) -> np.ndarray:
+        """Lookup from a model's classes to the dataset's. A dataset with no classes (or only
+        background, and nothing labelled) takes the model's classes."""
+        with self.lock:
+            ls = self.ds.label_set
+            fresh = ls is None or (ls.names == ("background",) and
+                                   all(self.ds.status(i) == "unlabelled" for i in range(len(self.ds))))
+            if fresh and model_ls.names != self.label_set.names:
+                self.ds.set_label_set(model_ls)
+                if self.session is not None:
+                    self.session.history.set_label_set(model_ls)
+        lut, _ = class_mapping(model_ls, self.label_set)
+        return lut
+
+    # -- moving ------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.ds)
+
+    @property
+    def name(self) -> str | None:
+        return None if self.index is None else self.ds.names[self.index]
+
+    @property
+    def dirty(self) -> bool:
+        return self.session is not None and self.session.version != self._saved_version
+
+    def open(self, i: int) -> EditSession:
+        """Save the current item, then load item ``i`` (its labels, or an empty mask)."""
+        if not len(self.ds):
+            raise FormatError("the dataset has no images yet")
+        i = self.ds._check(int(i))
+        self.save()
+        rgb = self.ds.read_image(i)
+        with self.lock:
+            labels = self.ds.read_labels(i)
+        if labels is None:
+            labels = np.zeros(rgb.shape[:2], np.uint8)
+        elif labels.shape != rgb.shape[:2]:
+            raise FormatError(f"{self.ds.names[i]}: its labels are {labels.shape[1]}x{labels.shape[0]} but the "
+                              f"image is {rgb.shape[1]}x{rgb.shape[0]}")
+        self.session = EditSession(rgb, Segmentation(labels, self.label_set), person_model=self.person_model)
+        self.index, self.prediction, self._saved_version = i, None, 0
+        return self.session
+
+    def open_name(self, name: str) -> EditSession:
+        return self.open(self.ds.index_of(name))
+
+    def first_to_review(self) -> int:
+        """Where a session starts: the first item not reviewed (else the first item)."""
+        for i in range(len(self.ds)):
+            if self.ds.status(i) != "reviewed":
+                return i
+        return 0
+
+    def step(self, delta: int, not_reviewed: bool = False) -> EditSession:
+        """Save, then move ``delta`` items (wrapping); ``not_reviewed`` skips reviewed items."""
+        start = -1 if self.index is None else self.index
+        if not_reviewed:
+            self.save()
+            with self.lock:
+                nxt = self.ds.next_index(start, ("unlabelled", "predicted", "edited"), step=1 if delta >= 0 else -1)
+            if nxt is None:
+                raise FormatError("every item is reviewed")
+            return self.open(nxt)
+        return self.open((start + delta) % len(self.ds))
+
+    # -- saving --------------------------------------------------------------------------
+    def _write(self, i: int, labels: np.ndarray, status: str = "edited") -> None:
+        with self.lock:
+            if self.ds.label_set is None:
+                self.ds.set_label_set(self.label_set)
+            if status != "reviewed" and self.ds.status(i) == "reviewed":
+                status = "reviewed"   # correcting a reviewed item keeps it reviewed
+            self.ds.write_labels(i, labels, status=status)
+
+    def changed(self, status: str = "edited") -> None:
+        """Call after each edit of the current item: it is saved in the background."""
+        if self.dirty:
+            self._saved_version = self.session.version
+            self._saver.submit(self.index, self.session.labels, status)
+
+    def save(self) -> None:
+        """Write the current item now if it changed, and wait for the background writer."""
+        self.changed()
+        self._saver.flush()
+
+    def mark_reviewed(self, reviewed: bool = True) -> str:
+        """Save and set the current item's status to reviewed (or back to edited)."""
+        if self.session is None:
+            raise FormatError("open an item first")
+        self.save()
+        with self.lock:
+            if self.ds.status(self.index) == "unlabelled":
+                self.ds.write_labels(self.index, self.session.labels, status="edited")
+            self.ds.set_status(self.index, "reviewed" if reviewed else "edited")
+            return self.ds.status(self.index)
+
+    # -- models --------------------------------------------------------------------------
+    def predict_current(self, model) -> Segmentation:
+        """The model's mask of the current item in the dataset's classes, as an undoable step."""
+        if self.session is None:
+            raise FormatError("open an item first")
+        model_ls = model.spec.label_set if getattr(model, "spec", None) is not None else model.label_set
+        seg = model.predict(self.session.rgb)
+        lut = self.adopt_classes(model_ls)
+        seg = Segmentation(lut[seg.labels], self.label_set, seg.confidence)
+        self.prediction = seg
+        self.session.replace(seg)
+        with self.lock:
+            status = "predicted" if self.ds.status(self.index) in ("unlabelled", "predicted") else "edited"
+        self.changed(status)
+        return seg
+
+    def close(self) -> None:
+        try:
+            self.save()
+        except SegcoreError:
+            pass
