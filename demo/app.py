@@ -11,7 +11,7 @@ from . import models as hm
 from . import portrait as hp
 from . import workspace as hw
 from .canvas import make_canvas
-from .session import cleanup, serve
+from .session import Seed, cleanup, serve
 
 KEYS = ("**Keys**: A / D previous / next · Enter apply strokes · Ctrl+Z / Ctrl+Y undo / redo · "
         "R mark reviewed · 0-9 pick a class · Q add · E remove · X box · W wand · B brush · N eraser · "
@@ -48,7 +48,7 @@ def build_demo(data=None) -> gr.Blocks:
     served = serve(data)
     uploads = served.dataset is None
     with gr.Blocks(title="segcore: correct segmentation masks") as demo:
-        state = gr.State(None, delete_callback=cleanup)
+        state = gr.State(Seed(served), delete_callback=cleanup)
         key = gr.BrowserState("", storage_key="segcore-uploads")
         where = f"dataset **{served.dataset.root.name}** ({served.dataset.kind})" if not uploads else "your images"
         gr.Markdown(f"**segcore** · correcting {where}: pick a class, click or paint on the image; "
@@ -129,8 +129,8 @@ def build_demo(data=None) -> gr.Blocks:
         model_dd.change(hm.model_card, model_dd, card, api_name="model_card")
         canvas.select(hw.canvas_select, both, ws_out, api_visibility="private")
         files.select(hw.select_file, both, ws_out, api_visibility="private")
-        only_open.change(hw.set_filter, [*both, only_open], ws_out, api_visibility="private")
-        add_files.upload(hw.add_images, [*both, add_files], [*ws_out, add_files], api_name="add_images")
+        only_open.change(hw.set_filter, [state, only_open, canvas], ws_out, api_visibility="private")
+        add_files.upload(hw.add_images, [state, add_files, canvas], [*ws_out, add_files], api_name="add_images")
         prev_btn.click(hw.prev_item, both, ws_out, api_name="prev_item")
         next_btn.click(hw.next_item, both, ws_out, api_name="next_item")
         open_btn.click(hw.next_open, both, ws_out, api_name="next_not_reviewed")
@@ -138,21 +138,21 @@ def build_demo(data=None) -> gr.Blocks:
         undo_btn.click(hw.undo, both, ws_out, api_name="undo")
         redo_btn.click(hw.redo, both, ws_out, api_name="redo")
         reviewed_btn.click(hw.mark_reviewed, both, ws_out, api_name="mark_reviewed")
-        class_btn.click(hw.add_class, [*both, class_name], [*ws_out, class_name], api_name="add_class")
-        class_name.submit(hw.add_class, [*both, class_name], [*ws_out, class_name], api_visibility="private")
-        segment_btn.click(hm.segment, [*both, api_image, model_dd, weights], ws_out, api_name="segment")
-        prelabel_btn.click(hm.prelabel, [*both, model_dd, weights, api_scope], ws_out, api_name="prelabel")
+        class_btn.click(hw.add_class, [state, class_name, canvas], [*ws_out, class_name], api_name="add_class")
+        class_name.submit(hw.add_class, [state, class_name, canvas], [*ws_out, class_name], api_visibility="private")
+        segment_btn.click(hm.segment, [state, api_image, model_dd, weights, canvas], ws_out, api_name="segment")
+        prelabel_btn.click(hm.prelabel, [state, model_dd, weights, api_scope, canvas], ws_out, api_name="prelabel")
         api_buttons["prelabel_current"].click(
-            lambda st, v, m, w: hm.prelabel(st, v, m, w, "current image"), [*both, model_dd, weights], ws_out,
+            lambda st, m, w, v: hm.prelabel(st, m, w, "current image", v), [state, model_dd, weights, canvas], ws_out,
             api_visibility="private")
-        api_buttons["open_item"].click(hw.open_item, [*both, api_item], ws_out, api_name="open_item")
-        api_buttons["click_point"].click(hw.click_point, [*both, api_x, api_y, api_mode, api_class], ws_out,
+        api_buttons["open_item"].click(hw.open_item, [state, api_item, canvas], ws_out, api_name="open_item")
+        api_buttons["click_point"].click(hw.click_point, [state, api_x, api_y, api_mode, api_class, canvas], ws_out,
                                          api_name="click_point")
-        api_buttons["box"].click(hw.box, [*both, api_x, api_y, api_x1, api_y1, api_class], ws_out, api_name="box")
-        api_buttons["wand"].click(hw.wand, [*both, api_x, api_y, api_tol, api_class], ws_out, api_name="wand")
-        export_btn.click(hx.export, [*both, fmt], file_out, api_name="export")
-        eval_btn.click(hx.evaluate, [*both, gt_file], [summary, table, confusion], api_name="evaluate")
-        cutout_btn.click(hp.cutout, [*both, source, person_weights, background, colour, background_file, matting],
+        api_buttons["box"].click(hw.box, [state, api_x, api_y, api_x1, api_y1, api_class, canvas], ws_out, api_name="box")
+        api_buttons["wand"].click(hw.wand, [state, api_x, api_y, api_tol, api_class, canvas], ws_out, api_name="wand")
+        export_btn.click(hx.export, [state, fmt, canvas], file_out, api_name="export")
+        eval_btn.click(hx.evaluate, [state, gt_file, canvas], [summary, table, confusion], api_name="evaluate")
+        cutout_btn.click(hp.cutout, [state, source, person_weights, background, colour, background_file, matting, canvas],
                          [cutout_out, cutout_file], api_name="cutout")
     demo.css = CSS
     return demo

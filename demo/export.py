@@ -41,7 +41,7 @@ def _zip(folder: Path, out: Path) -> Path:
 
 
 @user_errors(1)
-def export(state, value, fmt):
+def export(state, fmt, value=None):
     app = _app(state)
     with app.lock:
         take(app, value)
@@ -76,7 +76,7 @@ def export(state, value, fmt):
 
 
 @user_errors(3)
-def evaluate(state, value, gt_file):
+def evaluate(state, gt_file, value=None):
     """The current mask against a ground-truth file, or the model's last prediction against
     the corrected mask (how much correcting changed)."""
     app = _app(state)

@@ -9,7 +9,7 @@ from segcore.errors import WeightsError
 from segcore.models.cache import cached_model
 from segcore.models.registry import get_model_spec, list_models
 
-from .session import SERVED, UserError, user_errors
+from .session import UserError, user_errors
 from .workspace import N_OUT, _app, _session, add_to_uploads, out, take
 
 
@@ -52,14 +52,14 @@ def load_model(name: str, weights=None):
 
 
 @user_errors(N_OUT)
-def segment(state, value, image, model_name, weights, progress=gr.Progress()):
+def segment(state, image, model_name, weights, value=None, progress=gr.Progress()):
     """Segment the current image with the model (an undoable step). With an image given (the
     API's way, as before), it first joins this session's images and becomes current."""
     app = _app(state)
     with app.lock:
         take(app, value)
         if image:
-            if SERVED.dataset is not None:
+            if not app.uploads:
                 raise UserError("This app edits a dataset; segment its images, not an upload.")
             add_to_uploads(app, [_path_of(image)])
         _session(app)
@@ -71,7 +71,7 @@ def segment(state, value, image, model_name, weights, progress=gr.Progress()):
 
 
 @user_errors(N_OUT)
-def prelabel(state, value, model_name, weights, scope, progress=gr.Progress()):
+def prelabel(state, model_name, weights, scope, value=None, progress=gr.Progress()):
     """Pre-label the current image, or every image without labels, with the model."""
     app = _app(state)
     with app.lock:

@@ -27,7 +27,7 @@ def person_sources() -> list[str]:
 
 
 @user_errors(2)
-def cutout(state, value, source, weights_file, background, colour, background_file, matting="guided"):
+def cutout(state, source, weights_file, background, colour, background_file, matting="guided", value=None):
     app = _app(state)
     with app.lock:
         take(app, value)

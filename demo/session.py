@@ -8,6 +8,7 @@ folder (with Gradio's own) that the browser can read files from.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import logging
 import os
@@ -28,23 +29,36 @@ from segcore.portrait import choose_person_model
 LOG = logging.getLogger("segcore.app")
 
 
+#: The one folder of this process that the browser may read files from (with Gradio's own):
+#: each app and session gets a folder in it.
+ROOT = Path(tempfile.mkdtemp(prefix="segcore-app-"))
+atexit.register(shutil.rmtree, ROOT, True)
+
+
 @dataclass
 class Served:
-    """The dataset the app was started with (None: every session uploads its own)."""
+    """What one app serves: a dataset (None: every session uploads its own images)."""
 
     dataset: object | None = None
     lock: threading.RLock = field(default_factory=threading.RLock)
-    root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="segcore-app-")))
-
-
-SERVED = Served()
+    root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="app-", dir=ROOT)))
 
 
 def serve(data: str | os.PathLike | None) -> Served:
-    """Open the dataset to serve (``None``: uploads only) and register the picture root."""
-    SERVED.dataset = open_dataset(data) if data else None
-    gr.set_static_paths([str(SERVED.root)])
-    return SERVED
+    """Open the dataset to serve (``None``: uploads only) and let the browser read pictures."""
+    gr.set_static_paths([str(ROOT)])
+    return Served(open_dataset(data) if data else None)
+
+
+class Seed:
+    """The initial value of a session's state: which app the session belongs to. Gradio copies
+    a state's initial value for each session; this one is shared, not copied."""
+
+    def __init__(self, served: Served):
+        self.served = served
+
+    def __deepcopy__(self, memo):
+        return self
 
 
 @functools.lru_cache(maxsize=1)
@@ -56,6 +70,7 @@ def _person_model():
 
 @dataclass
 class AppSession:
+    served: Served
     workspace: Workspace
     folder: Path                      # this session's pictures, exports, uploads
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -64,10 +79,11 @@ class AppSession:
     photo_key: tuple | None = None
     recent: list = field(default_factory=list)
     cls: int = 1                      # the class selected in the list
+    only_open: bool = False           # the file list shows only items not reviewed
 
     @property
     def uploads(self) -> bool:
-        return SERVED.dataset is None
+        return self.served.dataset is None
 
     def picture_path(self, suffix: str) -> Path:
         """A fresh file name for a picture (the browser caches by URL); the older ones go."""
@@ -79,15 +95,15 @@ class AppSession:
         return path
 
 
-def new_session() -> AppSession:
-    SERVED.root.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="session-", dir=SERVED.root))
-    if SERVED.dataset is not None:
-        ws = Workspace(SERVED.dataset, SERVED.lock, person_model=_person_model)
+def new_session(served: Served) -> AppSession:
+    served.root.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="session-", dir=served.root))
+    if served.dataset is not None:
+        ws = Workspace(served.dataset, served.lock, person_model=_person_model)
     else:
         (folder / "dataset").mkdir()
         ws = Workspace(open_folder(folder / "dataset"), person_model=_person_model)
-    app = AppSession(ws, folder)
+    app = AppSession(served, ws, folder)
     if len(ws):
         ws.open(ws.first_to_review())
     return app
@@ -96,7 +112,7 @@ def new_session() -> AppSession:
 def cleanup(app: AppSession | None) -> None:
     """Called by gr.State when a session ends: save the open item, remove the session's files.
     Uploads go with the session; a served dataset keeps every saved correction."""
-    if app is None:
+    if not isinstance(app, AppSession):
         return
     try:
         with app.lock:
@@ -107,9 +123,9 @@ def cleanup(app: AppSession | None) -> None:
 
 def _without_upload_dirs(message: str) -> str:
     """A browser user knows a file by its name, not by the server's temporary folders."""
-    roots = [os.environ.get("GRADIO_TEMP_DIR") or os.path.join(tempfile.gettempdir(), "gradio"), str(SERVED.root)]
-    for root in roots:
-        message = re.sub(re.escape(root.rstrip("/")) + r"/[^/ ]+/", "", message)
+    gradio_root = os.environ.get("GRADIO_TEMP_DIR") or os.path.join(tempfile.gettempdir(), "gradio")
+    message = re.sub(re.escape(gradio_root.rstrip("/")) + r"/[^/ ]+/", "", message)
+    message = re.sub(re.escape(str(ROOT)) + r"[^ ]*/", "", message)
     return message
 
 

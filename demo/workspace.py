@@ -20,7 +20,7 @@ from segcore.dataset.base import IMAGE_EXTS
 from segcore.image import image_size
 
 from . import views
-from .session import SERVED, AppSession, UserError, new_session, user_errors
+from .session import AppSession, Seed, UserError, new_session, user_errors
 
 N_OUT = 4
 KEY = re.compile(r"^[0-9a-f]{32}$")
@@ -36,7 +36,12 @@ def _value(value) -> dict:
 
 
 def _app(state) -> AppSession:
-    return state if isinstance(state, AppSession) else new_session()
+    """The session's state; its first event (or the page load) starts it."""
+    if isinstance(state, AppSession):
+        return state
+    if isinstance(state, Seed):
+        return new_session(state.served)
+    raise UserError("This session has no app behind it; reload the page.")
 
 
 def _session(app: AppSession):
@@ -50,7 +55,7 @@ def out(app: AppSession, keep_pending=None):
     value = views.canvas_value(app)
     if keep_pending:
         value["pending"] = keep_pending
-    return app, value, views.files_html(app, getattr(app, "only_open", False)), views.status_md(app)
+    return app, value, views.files_html(app, app.only_open), views.status_md(app)
 
 
 def take(app: AppSession, value) -> dict:
@@ -93,10 +98,10 @@ def _edited(app: AppSession, result) -> None:
 def load(state, key):
     """Page load: a browser keeps its uploads across reloads through a key in its storage."""
     app = _app(state)
-    if SERVED.dataset is None:
+    if app.uploads:
         if not (isinstance(key, str) and KEY.match(key)):
             key = secrets.token_hex(16)
-        folder = SERVED.root / "uploads" / key
+        folder = app.served.root / "uploads" / key
         if folder.is_dir() and folder != app.workspace.ds.root:
             _switch_uploads(app, folder)
         elif not folder.is_dir():
@@ -116,17 +121,17 @@ def _switch_uploads(app: AppSession, folder: Path, index: int | None = None) -> 
 
 
 @user_errors(N_OUT + 1)
-def add_images(state, value, files):
+def add_images(state, files, value=None):
     """Uploads join this session's dataset; the workspace moves to the first of them."""
     app = _app(state)
-    if SERVED.dataset is not None:
+    if not app.uploads:
         raise UserError("This app edits a dataset; images cannot be added here.")
     paths = [getattr(f, "name", f) for f in (files or [])]
     if not paths:
         raise UserError("Choose one or more images to add.")
     with app.lock:
         take(app, value)
-        first = add_to_uploads(app, paths)
+        add_to_uploads(app, paths)
         return (*out(app), gr.update(value=None))
 
 
@@ -135,17 +140,19 @@ def add_to_uploads(app: AppSession, paths) -> int:
     ws = app.workspace
     folder = ws.ds.root
     names = []
+    taken = {q.stem for q in folder.iterdir()}
     for p in map(Path, paths):
         if p.suffix.lower() not in IMAGE_EXTS:
             raise UserError(f"{p.name} is not an image this app reads ({', '.join(IMAGE_EXTS)})")
         image_size(p)   # a broken file is refused here, with its name, before it joins
-        stem, k = re.sub(r"[^\w.-]", "_", p.stem) or "image", 1
-        target = folder / f"{stem}{p.suffix.lower()}"
-        while target.exists():
+        base = re.sub(r"[^\w.-]", "_", p.stem).lstrip(".") or "image"
+        stem, k = base, 1
+        while stem in taken:      # items are named by stem: "a.jpg" and "a.png" may not share one
             k += 1
-            target = folder / f"{stem}-{k}{p.suffix.lower()}"
-        shutil.copyfile(p, target)
-        names.append(target.name)
+            stem = f"{base}-{k}"
+        taken.add(stem)
+        shutil.copyfile(p, folder / f"{stem}{p.suffix.lower()}")
+        names.append(stem)
     _switch_uploads(app, folder)
     first = ws.ds.index_of(names[0])
     ws.open(first)
@@ -180,9 +187,17 @@ def next_open(app):
     app.workspace.step(1, not_reviewed=True)
 
 
-@_move
-def open_item(app, item):
+@user_errors(N_OUT)
+def open_item(state, item, value=None):
     """An item by its number in the list (1-based, as shown) or by its name."""
+    app = _app(state)
+    with app.lock:
+        take(app, value)
+        _open_item(app, item)
+        return out(app)
+
+
+def _open_item(app, item):
     text = str(item if item is not None else "").strip()
     if not text:
         raise UserError("Give an item's number or name.")
@@ -193,9 +208,10 @@ def open_item(app, item):
             raise UserError(f"There are {len(ws)} items; give a number from 1 to {len(ws)}.")
         ws.open(k - 1)
     else:
-        if text not in ws.ds.names:
+        name = text if text in ws.ds.names else Path(text).stem   # "img.jpg" finds item "img"
+        if name not in ws.ds.names:
             raise UserError(f"No item named {text!r}.")
-        ws.open_name(text)
+        ws.open_name(name)
 
 
 @user_errors(N_OUT)
@@ -208,7 +224,7 @@ def select_file(state, value, evt: gr.EventData):
 
 
 @user_errors(N_OUT)
-def set_filter(state, value, only_open):
+def set_filter(state, only_open, value=None):
     app = _app(state)
     with app.lock:
         take(app, value)
@@ -248,7 +264,7 @@ def _mode(mode) -> bool:
 
 
 @user_errors(N_OUT)
-def click_point(state, value, x, y, mode, class_name):
+def click_point(state, x, y, mode, class_name, value=None):
     app = _app(state)
     with app.lock:
         take(app, value)
@@ -258,7 +274,7 @@ def click_point(state, value, x, y, mode, class_name):
 
 
 @user_errors(N_OUT)
-def box(state, value, x0, y0, x1, y1, class_name):
+def box(state, x0, y0, x1, y1, class_name, value=None):
     app = _app(state)
     with app.lock:
         take(app, value)
@@ -268,7 +284,7 @@ def box(state, value, x0, y0, x1, y1, class_name):
 
 
 @user_errors(N_OUT)
-def wand(state, value, x, y, tolerance, class_name):
+def wand(state, x, y, tolerance, class_name, value=None):
     app = _app(state)
     with app.lock:
         take(app, value)
@@ -322,7 +338,7 @@ def mark_reviewed(state, value):
 
 
 @user_errors(N_OUT + 1)
-def add_class(state, value, name):
+def add_class(state, name, value=None):
     app = _app(state)
     with app.lock:
         take(app, value)

@@ -105,3 +105,31 @@ def app_url():
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
     yield f"http://127.0.0.1:{port}/"
     demo.close()
+
+
+def scene_dataset(folder: Path, n: int = 4, size=(240, 320)) -> Path:
+    """A plain image folder with classes (labels.txt): photos with a bright square of
+    uniform colour on a textured background, items ``scene0.jpg`` ... (no labels yet)."""
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    h, w = size
+    for k in range(n):
+        rgb = textured_image(h, w, seed=k) // 3
+        rgb[60:180, 80:240] = (230, 200, 40)
+        Image.fromarray(rgb).save(folder / f"scene{k}.png")
+    (folder / "labels.txt").write_text("background\ncar\nperson\n")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def dataset_app(tmp_path_factory):
+    """``(url, dataset folder)``: the app serving a fresh dataset of 4 scenes."""
+    from demo.app import build_demo
+
+    folder = scene_dataset(tmp_path_factory.mktemp("served") / "scenes")
+    demo = build_demo(folder).queue(default_concurrency_limit=4)
+    port = free_port()
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
+    yield f"http://127.0.0.1:{port}/", folder
+    demo.close()

@@ -1,5 +1,5 @@
-"""The app in-process on a free port, driven through gradio_client as a script would."""
-
+"""The app in-process on a free port, driven through gradio_client as a script would: each
+client has its own session; every edit reaches the dataset's files on disk."""
 
 import numpy as np
 import pytest
@@ -7,75 +7,103 @@ from gradio_client import Client, handle_file
 from PIL import Image
 from pycocotools.coco import COCO
 
-from segcore.edit import LAYER_ALPHA
+from segcore.dataset import open_dataset
 
 
-def edited_layer(tmp_path, box, color=(192, 128, 128)):
-    """The layer as the browser would return it: current mask plus a painted rectangle."""
-    from segcore.edit import mask_layer
-    from segcore.models.registry import load_model
-
-    seg = load_model("grabcut").predict("assets/portrait.jpg")
-    layer = mask_layer(seg)
-    x0, y0, x1, y1 = box
-    layer[y0:y1, x0:x1] = (*color, LAYER_ALPHA)
-    p = tmp_path / f"layer_{x0}_{y0}.png"
-    Image.fromarray(layer, "RGBA").save(p)
-    return p
+def disk_labels(folder, name):
+    ds = open_dataset(folder)
+    return ds.read_labels(ds.index_of(name)), ds.status(ds.index_of(name))
 
 
-def test_segment_edit_export_coco(app_url, tmp_path):
+def test_walk_click_box_wand_apply_next(dataset_app):
+    url, folder = dataset_app
+    c = Client(url, verbose=False)
+    value, files, status = c.predict("scene1.png", api_name="/open_item")
+    assert "scene1" in status and value["w"] == 320 and value["h"] == 240
+    # The wand fills the uniform square (80..240 x 60..180) with "car".
+    value, _, _ = c.predict(x=150, y=100, tolerance=10, class_name="car", api_name="/wand")
+    labels, status = disk_labels_after(c, folder, "scene1")
+    assert status == "edited" and (labels[60:180, 80:240] == 1).all() and (labels == 1).sum() == 160 * 120
+    # A stroke of "person" (class 2) along the top rows, radius 3: pixel-exact, no gaps.
+    strokes = [{"points": [[10, 10], [100, 10]], "radius": 3, "cls": 2}]
+    c.predict({"pending": strokes}, api_name="/apply_edit")
+    labels, _ = disk_labels_after(c, folder, "scene1")
+    assert (labels[7:14, 10:101] == 2).all() and (labels[15, 10:101] != 2).all()
+    # Undo takes the stroke back; the wand's square stays.
+    c.predict(api_name="/undo")
+    labels, _ = disk_labels_after(c, folder, "scene1")
+    assert not (labels == 2).any() and (labels == 1).sum() == 160 * 120
+    # Clicks: a positive click then a negative one; markers come back with the mask.
+    value, _, _ = c.predict(x=160, y=120, mode="add", class_name="person", api_name="/click_point")
+    assert value["markers"] == [[160, 120, 1]]
+    value, _, _ = c.predict(x=20, y=200, mode="remove", class_name="person", api_name="/click_point")
+    assert value["markers"] == [[160, 120, 1], [20, 200, 0]]
+    value, _, _ = c.predict(api_name="/undo")
+    assert value["markers"] == [[160, 120, 1]]
+    # A box re-cuts "car" inside it only.
+    c.predict(x0=0, y0=0, x1=60, y1=50, class_name="car", api_name="/box")
+    value, _, status = c.predict(api_name="/next_item")
+    assert "scene2" in status
+    labels, _ = disk_labels(folder, "scene1")
+    assert (labels[60:180, 80:240] > 0).mean() > 0.9
+    c.predict(api_name="/prev_item")
+    _, _, status = c.predict(api_name="/mark_reviewed")
+    assert "reviewed" in status
+    assert disk_labels(folder, "scene1")[1] == "reviewed"
+
+
+def disk_labels_after(c, folder, name):
+    """What is on disk once the app has saved (moving saves; here: an export waits for it)."""
+    c.predict("VOC PNG (this image)", api_name="/export")
+    return disk_labels(folder, name)
+
+
+def test_two_clients_keep_their_own_work(dataset_app):
+    url, folder = dataset_app
+    a, b = Client(url, verbose=False), Client(url, verbose=False)
+    va, _, _ = a.predict("scene3.png", api_name="/open_item")
+    vb, _, _ = b.predict("scene0.png", api_name="/open_item")
+    a.predict(x=5, y=5, mode="add", class_name="car", api_name="/click_point")
+    vb2, _, sb = b.predict(api_name="/apply_edit")
+    assert "scene0" in sb and vb2["markers"] == []
+    va2, _, sa = a.predict(api_name="/apply_edit")
+    assert "scene3" in sa and va2["markers"] == [[5, 5, 1]]
+    vb3, _, _ = b.predict(api_name="/undo")     # b has no steps: a's click stays
+    va3, _, _ = a.predict(api_name="/apply_edit")
+    assert va3["markers"] == [[5, 5, 1]]
+
+
+def test_mistakes_are_messages_and_views_keep_their_values(dataset_app):
+    url, folder = dataset_app
+    c = Client(url, verbose=False)
+    c.predict("scene2.png", api_name="/open_item")
+    before = disk_labels(folder, "scene2")[0]
+    for kwargs, api in [({"x": 999, "y": 5, "mode": "add", "class_name": "car"}, "/click_point"),
+                        ({"x": 5, "y": 5, "mode": "add", "class_name": "boat"}, "/click_point"),
+                        ({"x": 5, "y": 5, "mode": "maybe", "class_name": "car"}, "/click_point"),
+                        ({"x0": 5, "y0": 5, "x1": 5, "y1": 9, "class_name": "car"}, "/box"),
+                        ({"item": "nope.png"}, "/open_item"),
+                        ({"item": "99"}, "/open_item")]:
+            job = c.submit(**kwargs, api_name=api)
+            job.result(timeout=60)
+            assert job.status().success, (api, kwargs)
+    _, _, status = c.predict(api_name="/apply_edit")
+    assert "scene2" in status and "no edits yet" in status
+    after = disk_labels(folder, "scene2")[0]
+    assert (before is None and after is None) or np.array_equal(before, after)
+
+
+def test_uploads_segment_export(app_url, tmp_path):
     c = Client(app_url, verbose=False)
-    out = c.predict(handle_file("assets/portrait.jpg"), "grabcut", None, 0.5, api_name="/segment")
-    assert Image.open(out[0]).size == (640, 800)
-    layer = edited_layer(tmp_path, (10, 10, 110, 60))
-    c.predict({"background": handle_file("assets/portrait.jpg"), "layers": [handle_file(str(layer))],
-               "composite": None}, "background", 0.5, api_name="/apply_edit")
-    path = c.predict("COCO JSON", api_name="/export")
+    value, _, status = c.predict(image=handle_file("assets/portrait.jpg"), model_name="grabcut", weights=None,
+                                    api_name="/segment")
+    assert value["w"] == 640 and value["h"] == 800 and "portrait" in status
+    c.predict({"pending": [{"points": [[10, 10], [110, 10]], "radius": 4, "cls": 1}]}, api_name="/apply_edit")
+    path = c.predict("COCO JSON (all images)", api_name="/export")
     coco = COCO(path)
-    masks = [coco.annToMask(a) for a in coco.dataset["annotations"]]
-    painted = np.zeros((800, 640), bool)
-    painted[10:60, 10:110] = True
-    assert any(m[painted].all() for m in masks)
-
-
-def test_two_clients_keep_their_own_masks(app_url, tmp_path):
-    a, b = Client(app_url, verbose=False), Client(app_url, verbose=False)
-    a.predict(handle_file("assets/portrait.jpg"), "grabcut", None, 0.5, api_name="/segment")
-    b.predict(handle_file("assets/scene.jpg"), "grabcut", None, 0.5, api_name="/segment")
-    layer = edited_layer(tmp_path, (500, 20, 600, 80))
-    a.predict({"background": None, "layers": [handle_file(str(layer))], "composite": None},
-              "background", 0.5, api_name="/apply_edit")
-    pa = np.asarray(Image.open(a.predict("VOC PNG", api_name="/export")))
-    pb = np.asarray(Image.open(b.predict("VOC PNG", api_name="/export")))
-    assert pa.shape == (800, 640) and pb.shape == (375, 500)
-    assert (pa[20:80, 500:600] == 1).all()
-
-
-def test_bad_inputs_get_clear_errors_and_the_app_keeps_serving(app_url, tmp_path):
-    c = Client(app_url, verbose=False)
-    text = tmp_path / "notes.png"
-    text.write_text("hello")
-    with pytest.raises(Exception, match="not an image"):
-        c.predict(handle_file(str(text)), "grabcut", None, 0.5, api_name="/segment")
-    with pytest.raises(Exception, match="Upload an image"):
-        c.predict(None, "grabcut", None, 0.5, api_name="/segment")
-    with pytest.raises(Exception, match="Segment first"):
-        c.predict("COCO JSON", api_name="/export")
-    c.predict(handle_file("assets/scene.jpg"), "grabcut", None, 0.5, api_name="/segment")
-    small = tmp_path / "small.png"
-    Image.fromarray(np.zeros((10, 10), np.uint8)).save(small)
-    with pytest.raises(Exception, match="10x10"):
-        c.predict(handle_file(str(small)), None, api_name="/evaluate")
-    summary, _, _ = c.predict(None, api_name="/evaluate")
-    assert "mIoU 1.0000" in summary  # nothing corrected yet: the model agrees with itself
-
-
-def test_cutout_endpoint(app_url):
-    c = Client(app_url, verbose=False)
-    shown, path = c.predict(handle_file("assets/portrait.jpg"), "grabcut", None, "", "320,300,1", "blur",
-                            "#ffffff", None, "guided", api_name="/cutout")
-    assert Image.open(path).size == (640, 800)
-    with pytest.raises(Exception, match="off the"):
-        c.predict(handle_file("assets/portrait.jpg"), "grabcut", None, "", "9000,1,1", "blur",
-                  "#ffffff", None, "guided", api_name="/cutout")
+    fg = np.zeros((800, 640), bool)
+    for a in coco.dataset["annotations"]:
+        fg |= coco.annToMask(a).astype(bool)
+    assert fg[6:15, 10:111].all()
+    png = c.predict("VOC PNG (this image)", api_name="/export")
+    assert Image.open(png).size == (640, 800)
