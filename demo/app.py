@@ -70,13 +70,13 @@ def build_demo(data=None) -> gr.Blocks:
             with gr.Column(scale=5):
                 canvas = make_canvas()
                 with gr.Row(elem_id="actions"):
-                    prev_btn = gr.Button("◀ Previous (A)", elem_id="prev-btn", size="sm")
-                    next_btn = gr.Button("Next (D) ▶", elem_id="next-btn", size="sm")
-                    open_btn = gr.Button("Next not reviewed", elem_id="next-open-btn", size="sm")
-                    apply_btn = gr.Button("Apply (Enter)", variant="primary", elem_id="apply-btn", size="sm")
-                    undo_btn = gr.Button("Undo", elem_id="undo-btn", size="sm")
-                    redo_btn = gr.Button("Redo", elem_id="redo-btn", size="sm")
-                    reviewed_btn = gr.Button("✔ Reviewed (R)", elem_id="reviewed-btn", size="sm")
+                    prev_btn = gr.Button("◀ Previous (A)", elem_id="prev-btn", size="sm", min_width=60)
+                    next_btn = gr.Button("Next (D) ▶", elem_id="next-btn", size="sm", min_width=60)
+                    open_btn = gr.Button("Next not reviewed", elem_id="next-open-btn", size="sm", min_width=60)
+                    apply_btn = gr.Button("Apply (Enter)", variant="primary", elem_id="apply-btn", size="sm", min_width=60)
+                    undo_btn = gr.Button("Undo", elem_id="undo-btn", size="sm", min_width=60)
+                    redo_btn = gr.Button("Redo", elem_id="redo-btn", size="sm", min_width=60)
+                    reviewed_btn = gr.Button("✔ Reviewed (R)", elem_id="reviewed-btn", size="sm", min_width=60)
                 status = gr.Markdown(elem_id="status")
                 gr.Markdown(KEYS, elem_id="keys")
         with gr.Tabs():

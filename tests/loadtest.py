@@ -1,5 +1,5 @@
 """A load test of the app: N concurrent gradio_client clients, each R rounds of segment
-(grabcut, a 1-megapixel photo) -> apply an edit of its own -> export COCO, against one app
+(upload a 1-megapixel photo, grabcut) -> apply a brush stroke of its own -> export COCO, against one app
 process started here. Used by tests/test_load.py (short) and tests/bench/bench_load.py."""
 
 from __future__ import annotations
@@ -66,19 +66,16 @@ def run_load(url: str, folder: Path, clients: int, rounds: int):
     from gradio_client import Client, handle_file
     from pycocotools.coco import COCO
 
-    from segcore.edit import LAYER_ALPHA, mask_layer
     from segcore.models.registry import load_model
 
     photo = photo_1mp(folder)
-    base = mask_layer(load_model("grabcut").predict(photo))
-    layers = []
+    base = load_model("grabcut").predict(photo).labels != 0
+    strokes = []
     for k in range(clients):
-        layer = base.copy()
         x0, y0, x1, y1 = client_rect(k)
-        layer[y0:y1, x0:x1] = (192, 128, 128, LAYER_ALPHA)
-        p = folder / f"layer_{k}.png"
-        Image.fromarray(layer, "RGBA").save(p)
-        layers.append(p)
+        yc, r = (y0 + y1) // 2, (y1 - y0) // 2
+        # A brush stroke as the browser sends it: its band covers the client's rectangle.
+        strokes.append({"pending": [{"points": [[x0, yc], [x1 - 1, yc]], "radius": r, "cls": 1}]})
     lat: dict[str, list[float]] = {"segment": [], "apply_edit": [], "export": []}
     failures: list[str] = []
     wrong: list[str] = []
@@ -93,10 +90,9 @@ def run_load(url: str, folder: Path, clients: int, rounds: int):
             return
         for r in range(rounds):
             for name, call in (
-                    ("segment", lambda: c.predict(handle_file(str(photo)), "grabcut", None, 0.5, api_name="/segment")),
-                    ("apply_edit", lambda: c.predict({"background": None, "layers": [handle_file(str(layers[k]))],
-                                                      "composite": None}, "background", 0.5, api_name="/apply_edit")),
-                    ("export", lambda: c.predict("COCO JSON", api_name="/export"))):
+                    ("segment", lambda: c.predict(handle_file(str(photo)), "grabcut", None, api_name="/segment")),
+                    ("apply_edit", lambda: c.predict(strokes[k], api_name="/apply_edit")),
+                    ("export", lambda: c.predict("COCO JSON (all images)", api_name="/export"))):
                 t = time.perf_counter()
                 try:
                     out = call()
@@ -113,7 +109,7 @@ def run_load(url: str, folder: Path, clients: int, rounds: int):
             for j in range(clients):
                 x0, y0, x1, y1 = client_rect(j)
                 mine = mask[y0:y1, x0:x1].all()
-                if (j == k) != mine and (j == k or not base[y0:y1, x0:x1, 3].all()):
+                if (j == k) != mine and (j == k or not base[y0:y1, x0:x1].all()):
                     with lock:
                         wrong.append(f"client {k} round {r}: rectangle of client {j} is "
                                      f"{'missing' if j == k else 'present'}")

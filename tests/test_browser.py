@@ -1,18 +1,19 @@
-"""One real-browser run, as a user would: upload, GrabCut, paint a stroke, apply, export COCO.
+"""Real-browser runs of the workspace, as a user would: keys, clicks and strokes on the canvas,
+moving on, a mistake, a reload; then the dataset's files on disk are checked.
 
 Chromium comes from Debian (``apt-get install chromium``, done by .ci/run) and Playwright from
-PyPI (never ``playwright install``). On failure a screenshot of each tab is kept.
+PyPI (never ``playwright install``). Screenshots are kept in a temporary folder (printed).
 """
 
 import os
-import re
 import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
-from pycocotools.coco import COCO
+
+from segcore.dataset import open_dataset
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -24,68 +25,115 @@ if not Path(CHROMIUM).exists():
     pytest.skip("Chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
 
 
-def test_upload_segment_paint_apply_export(app_url, tmp_path):
+class Canvas:
+    """The workspace canvas of a page: image pixels to screen points, and waiting for updates."""
+
+    def __init__(self, page):
+        self.page = page
+        self.root = page.locator("#canvas .sc-ws")
+
+    def shown(self) -> str:
+        return self.root.get_attribute("data-shown") or ""
+
+    def wait_update(self, before: str, timeout=30_000):
+        self.page.wait_for_function(
+            "b => { const r = document.querySelector('#canvas .sc-ws'); return r && r.dataset.shown && r.dataset.shown !== b; }",
+            arg=before, timeout=timeout)
+
+    def at(self, x, y, w=320):
+        box = self.page.locator("#canvas .sc-stage").bounding_box()
+        s = box["width"] / w
+        return box["x"] + (x + 0.5) * s, box["y"] + (y + 0.5) * s
+
+    def click(self, x, y):
+        before = self.shown()
+        self.page.mouse.click(*self.at(x, y))
+        self.wait_update(before)
+
+    def stroke(self, points):
+        self.page.mouse.move(*self.at(*points[0]))
+        self.page.mouse.down()
+        for p in points[1:]:
+            self.page.mouse.move(*self.at(*p))
+        self.page.mouse.up()
+
+    def key(self, key):
+        before = self.shown()
+        self.page.keyboard.press(key)
+        self.wait_update(before)
+
+
+def status(page) -> str:
+    return page.locator("#status").inner_text()
+
+
+def test_walk_correct_reload(dataset_app):
     from playwright.sync_api import sync_playwright
 
+    url, folder = dataset_app
     shots = Path(tempfile.mkdtemp(prefix="segcore-browser-"))
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1100})
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
         try:
-            page.goto(app_url)
-            page.locator("#photo input[type=file]").set_input_files("assets/portrait.jpg")
-            page.locator("#photo img").first.wait_for(timeout=30_000)
-            page.locator("#segment-btn").click()
-            page.locator("#overlay img").first.wait_for(timeout=60_000)
-            page.get_by_role("tab", name="Correct").click()
-            canvas = page.locator("#editor canvas").first
-            canvas.wait_for(timeout=30_000)
-            page.wait_for_timeout(1500)  # let the editor draw background and layer
-            page.get_by_role("button", name="Brush").first.click()
-            page.wait_for_timeout(300)
-            page.mouse.click(5, 5)  # close the colour popover, if any
-            # The canvas fills the editor; the image sits at its centre at the zoom shown.
-            box = canvas.bounding_box()
-            zoom = float(page.locator("#editor").get_by_text(re.compile(r"^\d+%$")).first.inner_text()[:-1]) / 100
-            cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-
-            def screen(x, y):
-                return cx + (x - 320) * zoom, cy + (y - 400) * zoom
-
-            y = 40
-            page.mouse.move(*screen(60, y))
-            page.mouse.down()
-            for x in range(60, 201, 10):
-                page.mouse.move(*screen(x, y))
-            page.mouse.up()
-            page.wait_for_timeout(500)
-            page.screenshot(path=str(shots / "painted.png"))
-            page.locator("#apply-btn").click()
-            page.wait_for_function("document.querySelector('#status').innerText.includes('undo available')",
-                                   timeout=30_000)
-            page.get_by_role("tab", name="Export").click()
-            page.locator("#export-btn").click()
-            link = page.locator("#export-file a").first
-            link.wait_for(timeout=30_000)
-            body = page.request.get(link.get_attribute("href")).body()
-            (tmp_path / "export.json").write_bytes(body)
-            coco = COCO(str(tmp_path / "export.json"))
-            fg = np.zeros((800, 640), bool)
-            for ann in coco.dataset["annotations"]:
-                if ann["category_id"] == 1:
-                    fg |= coco.annToMask(ann).astype(bool)
-            stroke = fg[y - 2:y + 3, 80:181]
-            assert stroke.mean() > 0.9, "the painted class is not where it was painted"
+            page.goto(url)
+            cv = Canvas(page)
+            page.wait_for_function("() => document.querySelector('#canvas .sc-ws')?.dataset.shown", timeout=60_000)
+            page.locator("#canvas .sc-stage").wait_for()
+            page.locator("#add-images").wait_for(state="hidden")
+            first = status(page).split(" ")[0]
+            ds_name = first.strip("*")
+            # Class "car" (key 1), wand (W), click the uniform square.
+            page.keyboard.press("1")
+            page.keyboard.press("w")
+            cv.click(160, 120)
+            assert "undo available" in status(page)
+            page.screenshot(path=str(shots / "wand.png"))
+            # Person (2), brush (B): a stroke along the top, applied with Enter.
+            page.keyboard.press("2")
+            page.keyboard.press("b")
+            cv.stroke([(20, 20), (60, 20), (100, 20)])
+            assert "not applied yet" in page.locator("#canvas .sc-hint").inner_text()
+            cv.key("Enter")
+            assert "not applied" not in page.locator("#canvas .sc-hint").inner_text()
+            # A stroke left pending is applied by moving on (D), never lost.
+            cv.stroke([(20, 220), (100, 220)])
+            cv.key("d")
+            assert ds_name not in status(page)
+            ds = open_dataset(folder)
+            i = ds.index_of(ds_name)
+            labels = ds.read_labels(i)
+            assert (labels[60:180, 80:240] == 1).mean() > 0.98
+            assert (labels[20, 20:101] == 2).all() and (labels[220, 20:101] == 2).all()
+            # A mistake: a box whose corners coincide. A message, no Error badge, views intact.
+            page.keyboard.press("x")
+            cv.click(30, 30)
+            page.mouse.click(*cv.at(30, 30))
+            page.get_by_text("must differ").first.wait_for(timeout=15_000)
+            page.screenshot(path=str(shots / "mistake.png"))
+            assert page.locator(".error").count() == 0
+            assert page.locator("#canvas .sc-photo").get_attribute("src")
+            # Add clicks on the next item, mark it reviewed, then reload the page.
+            page.keyboard.press("1")
+            page.keyboard.press("q")
+            cv.click(150, 100)
+            assert page.locator("#canvas .sc-hint").inner_text().startswith("Add")
+            name2 = status(page).split(" ")[0].strip("*")
+            cv.key("r")
+            assert "reviewed" in status(page)
+            page.reload()
+            page.wait_for_function("() => document.querySelector('#canvas .sc-ws')?.dataset.shown", timeout=60_000)
+            # The session starts again at the first item not reviewed; the work is on disk.
+            ds = open_dataset(folder)
+            assert ds.status(ds.index_of(name2)) == "reviewed"
+            assert (ds.read_labels(ds.index_of(name2))[60:180, 80:240] == 1).mean() > 0.9
+            assert status(page).split(" ")[0].strip("*") != name2
+            assert "1 of 4 reviewed" in page.locator("#files").inner_text()
+            page.screenshot(path=str(shots / "reloaded.png"))
         except Exception:
-            page.set_default_timeout(5_000)
-            for tab in ("Segment", "Correct", "Export", "Evaluate"):
-                try:
-                    page.get_by_role("tab", name=tab).click()
-                    page.wait_for_timeout(300)
-                    page.screenshot(path=str(shots / f"{tab}.png"), full_page=True)
-                except Exception:
-                    pass
-            print(f"screenshots of each tab in {shots}")
+            page.screenshot(path=str(shots / "failure.png"), full_page=True)
+            print(f"screenshots in {shots}")
             raise
         finally:
             browser.close()
+    print(f"screenshots in {shots}")

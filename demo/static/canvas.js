@@ -27,7 +27,7 @@ function fit() {
   if (!v.w) { stage.style.width = '0px'; stage.style.height = '0px'; return; }
   const availW = Math.max(200, body.clientWidth - classesEl.offsetWidth - 16);
   const top = stage.getBoundingClientRect().top + window.scrollY;
-  const availH = Math.max(240, window.innerHeight - top - (window.__segcoreBelow || 150));
+  const availH = Math.max(240, window.innerHeight - top - (window.__segcoreBelow || 165));
   scale = Math.min(availW / v.w, availH / v.h);
   const w = Math.max(1, Math.round(v.w * scale)), h = Math.max(1, Math.round(v.h * scale));
   stage.style.width = w + 'px'; stage.style.height = h + 'px';

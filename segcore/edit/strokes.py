@@ -2,7 +2,7 @@
 
 A stroke is ``{"points": [[x, y], ...], "radius": r, "cls": k}`` (``"erase": true`` for the
 eraser). Strokes are rasterised here, pixel-exact and without anti-aliasing (OpenCV's 8-connected
-thick lines with round ends), so every pixel under the brush takes the class: no gaps along
+every pixel within the brush radius of the line, by a distance transform), so every pixel under the brush takes the class: no gaps along
 the edges, which a canvas's anti-aliased alpha would leave.
 """
 
@@ -51,14 +51,26 @@ def paint_strokes(labels: np.ndarray, strokes, num_classes: int, void_index: int
         value = erase_to if s["erase"] else s["cls"]
         if value != void_index and not 0 <= value < num_classes:
             raise PromptError(f"class {value} is not one of the {num_classes} classes")
-        r = max(0, int(round(s["radius"])))
-        pts = s["points"]
-        footprint = np.zeros(out.shape, np.uint8)
-        if len(pts) == 1:
-            cv2.circle(footprint, tuple(int(v) for v in pts[0]), r, 1, -1, lineType=cv2.LINE_8)
-        else:
-            cv2.polylines(footprint, [pts.reshape(-1, 1, 2)], False, 1, thickness=2 * r + 1, lineType=cv2.LINE_8)
-            for p in (pts[0], pts[-1]):
-                cv2.circle(footprint, tuple(int(v) for v in p), r, 1, -1, lineType=cv2.LINE_8)
-        out[footprint.astype(bool)] = value
+        footprint, (x0, y0) = _footprint(s["points"], s["radius"], out.shape)
+        if footprint is not None:
+            region = out[y0:y0 + footprint.shape[0], x0:x0 + footprint.shape[1]]
+            region[footprint] = value
     return out
+
+
+def _footprint(points: np.ndarray, radius: float, shape) -> tuple[np.ndarray | None, tuple[int, int]]:
+    """Pixels whose centre lies within ``radius`` of the polyline (Euclidean, exact), on the
+    stroke's bounding box: the 1-pixel line is drawn, then a distance transform widens it."""
+    H, W = shape
+    pad = int(np.ceil(radius)) + 1
+    x0, y0 = max(0, int(points[:, 0].min()) - pad), max(0, int(points[:, 1].min()) - pad)
+    x1, y1 = min(W, int(points[:, 0].max()) + pad + 1), min(H, int(points[:, 1].max()) + pad + 1)
+    if x0 >= x1 or y0 >= y1:
+        return None, (0, 0)
+    line = np.full((y1 - y0, x1 - x0), 255, np.uint8)
+    local = (points - [x0, y0]).astype(np.int32).reshape(-1, 1, 2)
+    cv2.polylines(line, [local], False, 0, thickness=1, lineType=cv2.LINE_8)
+    if len(points) == 1:
+        cv2.circle(line, tuple(int(v) for v in local[0, 0]), 0, 0, -1)
+    dist = cv2.distanceTransform(line, cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
+    return dist <= radius + 1e-6, (x0, y0)
