@@ -84,6 +84,12 @@ def build_demo(data=None) -> gr.Blocks:
                 with gr.Row():
                     class_name = gr.Textbox(label="New class", placeholder="e.g. car", elem_id="class-name", scale=3)
                     class_btn = gr.Button("Add class", elem_id="add-class-btn", scale=1)
+                with gr.Row():
+                    helper_dd = gr.Dropdown(hw.HELPERS, value=hw.HELPERS[0], label="On the selected class",
+                                            elem_id="helper", scale=3)
+                    min_size = gr.Number(100, label="pixels", precision=0, scale=1)
+                    target = gr.Textbox(label="other class (name or number)", scale=2)
+                    helper_btn = gr.Button("Run", elem_id="helper-btn", scale=1)
             with gr.Tab("Export", id="export"):
                 fmt = gr.Radio(hx.EXPORT_FORMATS, value="COCO JSON (all images)", label="Format", elem_id="export-format")
                 export_btn = gr.Button("Export", variant="primary", elem_id="export-btn")
@@ -140,6 +146,7 @@ def build_demo(data=None) -> gr.Blocks:
         reviewed_btn.click(hw.mark_reviewed, both, ws_out, api_name="mark_reviewed")
         class_btn.click(hw.add_class, [state, class_name, canvas], [*ws_out, class_name], api_name="add_class")
         class_name.submit(hw.add_class, [state, class_name, canvas], [*ws_out, class_name], api_visibility="private")
+        helper_btn.click(hw.helper, [state, helper_dd, min_size, target, canvas], ws_out, api_name="helper")
         segment_btn.click(hm.segment, [state, api_image, model_dd, weights, canvas], ws_out, api_name="segment")
         prelabel_btn.click(hm.prelabel, [state, model_dd, weights, api_scope, canvas], ws_out, api_name="prelabel")
         api_buttons["prelabel_current"].click(

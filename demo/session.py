@@ -105,7 +105,16 @@ def new_session(served: Served) -> AppSession:
         ws = Workspace(open_folder(folder / "dataset"), person_model=_person_model)
     app = AppSession(served, ws, folder)
     if len(ws):
-        ws.open(ws.first_to_review())
+        first = ws.first_to_review()
+        try:
+            ws.open(first)
+        except SegcoreError:
+            try:
+                ws.index = first - 1
+                ws.step(1)         # a broken item is skipped (and said) rather than a dead page
+            except SegcoreError as e:
+                ws.skipped.append((first, ws.ds.names[first], str(e)))
+                ws.index = None
     return app
 
 

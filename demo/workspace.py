@@ -52,6 +52,9 @@ def _session(app: AppSession):
 
 def out(app: AppSession, keep_pending=None):
     """``(state, canvas, files, status)`` after any change."""
+    for _, name, message in app.workspace.skipped:
+        gr.Warning(f"Skipped {name}: {message}")
+    app.workspace.skipped = []
     value = views.canvas_value(app)
     if keep_pending:
         value["pending"] = keep_pending
@@ -344,3 +347,33 @@ def add_class(state, name, value=None):
         take(app, value)
         app.cls = app.workspace.add_class(str(name or ""))
         return (*out(app), "")
+
+
+# -- helpers on the selected class ----------------------------------------------------------
+HELPERS = ["fill holes in the class", "remove islands smaller than (pixels)", "change the class to"]
+
+
+@user_errors(N_OUT)
+def helper(state, action, min_size, target, value=None):
+    """Fill holes in the selected class, remove small islands, or change the class to another."""
+    from segcore import edit
+
+    app = _app(state)
+    with app.lock:
+        take(app, value)
+        s = _session(app)
+        if action == HELPERS[0]:
+            new = edit.fill_holes(s.labels, app.cls)
+        elif action == HELPERS[1]:
+            new = edit.remove_islands(s.labels, int(min_size or 0))
+        elif action == HELPERS[2]:
+            new = edit.replace_class(s.labels, app.cls, _class_index(app, target))
+        else:
+            raise UserError(f"Unknown helper {action!r}; choose one of the list.")
+        if (new != s.labels).any():
+            s.push(new)
+            app.workspace.changed()
+        else:
+            import gradio as gr
+            gr.Info("Nothing to change.")
+        return out(app)

@@ -101,24 +101,28 @@ def test_a_user_error_is_one_log_line_and_no_traceback(tmp_path, caplog, monkeyp
 
     import gradio as gr
 
-    from demo import handlers as h
+    from demo import models as hm
+    from demo.session import Seed, serve
 
+    said = []
+    monkeypatch.setattr(gr, "Warning", lambda message, *a, **k: said.append(message))
+    seed = Seed(serve(None))
     bad = tmp_path / "bad.png"
     bad.write_text("not an image")
-    with caplog.at_level(logging.INFO, logger="segcore.app"), pytest.raises(gr.Error) as e:
-        h.segment(str(bad), "grabcut", None, 0.5)
-    assert e.value.print_exception is False          # Gradio prints no traceback for it
+    with caplog.at_level(logging.INFO, logger="segcore.app"):
+        result = hm.segment(seed, str(bad), "grabcut", None)
+    # every view keeps its value (gr.skip), the user reads one line
+    assert all(isinstance(r, dict) and r.get("__type__") == "update" and len(r) == 1 for r in result)
     records = [r for r in caplog.records if r.name == "segcore.app"]
-    assert len(records) == 1 and "\n" not in records[0].getMessage()
+    assert len(records) == 1 and "\n" not in records[0].getMessage() and len(said) == 1
     # a browser user knows the file by its name, not by Gradio's upload folder
     monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
     upload = tmp_path / "gradio" / "0a1b2c" / "photo.png"
     upload.parent.mkdir(parents=True)
     upload.write_text("not an image")
-    with pytest.raises(gr.Error) as e:
-        h.segment(str(upload), "grabcut", None, 0.5)
-    assert e.value.message.startswith("photo.png is not an image")
-    assert tempfile.gettempdir() not in e.value.message
+    hm.segment(seed, str(upload), "grabcut", None)
+    assert said[-1].startswith("Photo.png is not an image") or said[-1].startswith("photo.png is not an image")
+    assert tempfile.gettempdir() not in said[-1]
 
 
 def test_offline_never_tries_the_network(monkeypatch):

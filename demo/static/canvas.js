@@ -151,10 +151,12 @@ stage.addEventListener('pointerup', () => {
 
 element.querySelectorAll('.sc-tool').forEach((b) => b.addEventListener('click', () => setTool(b.dataset.tool)));
 opEl.addEventListener('input', () => { mask.style.opacity = opEl.value; });
-mask.addEventListener('load', () => { root.dataset.shown = String(val().seq ?? ''); });
+// data-arrived / data-drawn: when the last value came and its mask was drawn (for benchmarks).
+mask.addEventListener('load', () => { root.dataset.drawn = String(performance.now()); root.dataset.shown = String(val().seq ?? ''); });
 
 function onValue() {
   const v = val();
+  root.dataset.arrived = String(performance.now());
   if (v.photo !== shown.photo) { photo.src = v.photo || ''; shown.photo = v.photo; }
   if (v.mask !== shown.mask) { mask.src = v.mask || ''; shown.mask = v.mask; }
   else root.dataset.shown = String(v.seq ?? '');

@@ -86,6 +86,7 @@ class Workspace:
         self.prediction: Segmentation | None = None   # the model's last mask of this item
         self._saved_version = 0
         self._saver = _Saver(self._write)
+        self.skipped: list[tuple[int, str, str]] = []   # items the last move could not read
 
     # -- classes -----------------------------------------------------------------------
     @property
@@ -156,16 +157,28 @@ class Workspace:
         return 0
 
     def step(self, delta: int, not_reviewed: bool = False) -> EditSession:
-        """Save, then move ``delta`` items (wrapping); ``not_reviewed`` skips reviewed items."""
+        """Save, then move ``delta`` items (wrapping); ``not_reviewed`` skips reviewed items.
+        An item that cannot be read is skipped and listed in ``skipped`` (name, message)."""
+        self.skipped = []
         start = -1 if self.index is None else self.index
-        if not_reviewed:
-            self.save()
-            with self.lock:
-                nxt = self.ds.next_index(start, ("unlabelled", "predicted", "edited"), step=1 if delta >= 0 else -1)
-            if nxt is None:
-                raise FormatError("every item is reviewed")
-            return self.open(nxt)
-        return self.open((start + delta) % len(self.ds))
+        self.save()
+        for _ in range(len(self.ds)):
+            if not_reviewed:
+                with self.lock:
+                    nxt = self.ds.next_index(start, ("unlabelled", "predicted", "edited"), step=1 if delta >= 0 else -1)
+                if nxt is None or nxt in [i for i, _, _ in self.skipped]:
+                    raise FormatError("every item is reviewed" if not self.skipped else
+                                      f"every item not reviewed cannot be read, e.g. {self.skipped[0][2]}")
+            else:
+                nxt = (start + delta) % len(self.ds)
+            try:
+                return self.open(nxt)
+            except SegcoreError as e:
+                self.skipped.append((nxt, self.ds.names[nxt], str(e)))
+                start = nxt
+                if delta == 0:
+                    raise
+        raise FormatError(f"no item can be read, e.g. {self.skipped[0][2]}")
 
     # -- saving --------------------------------------------------------------------------
     def _write(self, i: int, labels: np.ndarray, status: str = "edited") -> None:
