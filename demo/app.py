@@ -1,14 +1,16 @@
 """Layout and wiring of the app: one workspace screen (file list, canvas with tools and
 classes, the buttons to move and correct), then panels acting on the current image.
-Handlers live in workspace.py, models.py, export.py and portrait.py; algorithms in segcore."""
+Handlers live in workspace.py, uploads.py, helpers.py, models.py, export.py and portrait.py; algorithms in segcore."""
 
 from __future__ import annotations
 
 import gradio as gr
 
 from . import export as hx
+from . import helpers as hh
 from . import models as hm
 from . import portrait as hp
+from . import uploads as hu
 from . import workspace as hw
 from .canvas import make_canvas
 from .session import Seed, cleanup, serve
@@ -85,7 +87,7 @@ def build_demo(data=None) -> gr.Blocks:
                     class_name = gr.Textbox(label="New class", placeholder="e.g. car", elem_id="class-name", scale=3)
                     class_btn = gr.Button("Add class", elem_id="add-class-btn", scale=1)
                 with gr.Row():
-                    helper_dd = gr.Dropdown(hw.HELPERS, value=hw.HELPERS[0], label="On the selected class",
+                    helper_dd = gr.Dropdown(hh.HELPERS, value=hh.HELPERS[0], label="On the selected class",
                                             elem_id="helper", scale=3)
                     min_size = gr.Number(100, label="pixels", precision=0, scale=1)
                     target = gr.Textbox(label="other class (name or number)", scale=2)
@@ -131,12 +133,12 @@ def build_demo(data=None) -> gr.Blocks:
 
         ws_out = [state, canvas, files, status]
         both = [state, canvas]
-        demo.load(hw.load, [state, key], [*ws_out, key], api_visibility="private")
+        demo.load(hu.load, [state, key], [*ws_out, key], api_visibility="private")
         model_dd.change(hm.model_card, model_dd, card, api_name="model_card")
         canvas.select(hw.canvas_select, both, ws_out, api_visibility="private")
         files.select(hw.select_file, both, ws_out, api_visibility="private")
         only_open.change(hw.set_filter, [state, only_open, canvas], ws_out, api_visibility="private")
-        add_files.upload(hw.add_images, [state, add_files, canvas], [*ws_out, add_files], api_name="add_images")
+        add_files.upload(hu.add_images, [state, add_files, canvas], [*ws_out, add_files], api_name="add_images")
         prev_btn.click(hw.prev_item, both, ws_out, api_name="prev_item")
         next_btn.click(hw.next_item, both, ws_out, api_name="next_item")
         open_btn.click(hw.next_open, both, ws_out, api_name="next_not_reviewed")
@@ -146,7 +148,7 @@ def build_demo(data=None) -> gr.Blocks:
         reviewed_btn.click(hw.mark_reviewed, both, ws_out, api_name="mark_reviewed")
         class_btn.click(hw.add_class, [state, class_name, canvas], [*ws_out, class_name], api_name="add_class")
         class_name.submit(hw.add_class, [state, class_name, canvas], [*ws_out, class_name], api_visibility="private")
-        helper_btn.click(hw.helper, [state, helper_dd, min_size, target, canvas], ws_out, api_name="helper")
+        helper_btn.click(hh.helper, [state, helper_dd, min_size, target, canvas], ws_out, api_name="helper")
         segment_btn.click(hm.segment, [state, api_image, model_dd, weights, canvas], ws_out, api_name="segment")
         prelabel_btn.click(hm.prelabel, [state, model_dd, weights, api_scope, canvas], ws_out, api_name="prelabel")
         api_buttons["prelabel_current"].click(

@@ -10,7 +10,8 @@ from segcore.models.cache import cached_model
 from segcore.models.registry import get_model_spec, list_models
 
 from .session import UserError, user_errors
-from .workspace import N_OUT, _app, _session, add_to_uploads, out, take
+from .uploads import add_to_uploads
+from .workspace import N_OUT, _app, _session, out, take
 
 
 def model_choices() -> list[str]:

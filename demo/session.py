@@ -80,6 +80,7 @@ class AppSession:
     recent: list = field(default_factory=list)
     cls: int = 1                      # the class selected in the list
     only_open: bool = False           # the file list shows only items not reviewed
+    n_classes: int = 0                # how many classes the browser was last shown
 
     @property
     def uploads(self) -> bool:

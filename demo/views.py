@@ -46,7 +46,10 @@ def canvas_value(app: AppSession) -> dict:
     app.counter += 1
     h, w = s.shape
     run = s.run
-    app.cls = min(app.cls, len(seg.label_set) - 1)
+    n = len(seg.label_set)
+    if app.cls == 0 and n > 1 and app.n_classes == 1:
+        app.cls = 1            # the classes came (a model's, or one added): select the first
+    app.cls, app.n_classes = min(app.cls, n - 1), n
     return {
         "item": f"{ws.ds.root}:{ws.index}", "seq": app.counter, "w": w, "h": h,
         "photo": _photo_url(app), "mask": mask_png(seg.labels, seg.label_set),

@@ -8,22 +8,14 @@ status)``. Pending strokes are applied before any other action, so no button los
 from __future__ import annotations
 
 import json
-import re
-import secrets
-import shutil
 from pathlib import Path
 
 import gradio as gr
-
-from segcore.dataset.png import open_folder
-from segcore.dataset.base import IMAGE_EXTS
-from segcore.image import image_size
 
 from . import views
 from .session import AppSession, Seed, UserError, new_session, user_errors
 
 N_OUT = 4
-KEY = re.compile(r"^[0-9a-f]{32}$")
 
 
 def _value(value) -> dict:
@@ -95,71 +87,6 @@ def _class_index(app: AppSession, class_name) -> int:
 def _edited(app: AppSession, result) -> None:
     if result is not None:
         app.workspace.changed()
-
-
-# -- session start ------------------------------------------------------------------------
-def load(state, key):
-    """Page load: a browser keeps its uploads across reloads through a key in its storage."""
-    app = _app(state)
-    if app.uploads:
-        if not (isinstance(key, str) and KEY.match(key)):
-            key = secrets.token_hex(16)
-        folder = app.served.root / "uploads" / key
-        if folder.is_dir() and folder != app.workspace.ds.root:
-            _switch_uploads(app, folder)
-        elif not folder.is_dir():
-            folder.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(app.workspace.ds.root), folder)
-            app.workspace.ds = open_folder(folder)
-    return (*out(app), key)
-
-
-def _switch_uploads(app: AppSession, folder: Path, index: int | None = None) -> None:
-    ws = app.workspace
-    ws.save()
-    ws.ds = open_folder(folder)
-    ws.index, ws.session = None, None
-    if len(ws.ds):
-        ws.open(ws.first_to_review() if index is None else index)
-
-
-@user_errors(N_OUT + 1)
-def add_images(state, files, value=None):
-    """Uploads join this session's dataset; the workspace moves to the first of them."""
-    app = _app(state)
-    if not app.uploads:
-        raise UserError("This app edits a dataset; images cannot be added here.")
-    paths = [getattr(f, "name", f) for f in (files or [])]
-    if not paths:
-        raise UserError("Choose one or more images to add.")
-    with app.lock:
-        take(app, value)
-        add_to_uploads(app, paths)
-        return (*out(app), gr.update(value=None))
-
-
-def add_to_uploads(app: AppSession, paths) -> int:
-    """Copy images into the session's dataset (a name that exists gets a number); open the first."""
-    ws = app.workspace
-    folder = ws.ds.root
-    names = []
-    taken = {q.stem for q in folder.iterdir()}
-    for p in map(Path, paths):
-        if p.suffix.lower() not in IMAGE_EXTS:
-            raise UserError(f"{p.name} is not an image this app reads ({', '.join(IMAGE_EXTS)})")
-        image_size(p)   # a broken file is refused here, with its name, before it joins
-        base = re.sub(r"[^\w.-]", "_", p.stem).lstrip(".") or "image"
-        stem, k = base, 1
-        while stem in taken:      # items are named by stem: "a.jpg" and "a.png" may not share one
-            k += 1
-            stem = f"{base}-{k}"
-        taken.add(stem)
-        shutil.copyfile(p, folder / f"{stem}{p.suffix.lower()}")
-        names.append(stem)
-    _switch_uploads(app, folder)
-    first = ws.ds.index_of(names[0])
-    ws.open(first)
-    return first
 
 
 # -- moving ---------------------------------------------------------------------------------
@@ -347,33 +274,3 @@ def add_class(state, name, value=None):
         take(app, value)
         app.cls = app.workspace.add_class(str(name or ""))
         return (*out(app), "")
-
-
-# -- helpers on the selected class ----------------------------------------------------------
-HELPERS = ["fill holes in the class", "remove islands smaller than (pixels)", "change the class to"]
-
-
-@user_errors(N_OUT)
-def helper(state, action, min_size, target, value=None):
-    """Fill holes in the selected class, remove small islands, or change the class to another."""
-    from segcore import edit
-
-    app = _app(state)
-    with app.lock:
-        take(app, value)
-        s = _session(app)
-        if action == HELPERS[0]:
-            new = edit.fill_holes(s.labels, app.cls)
-        elif action == HELPERS[1]:
-            new = edit.remove_islands(s.labels, int(min_size or 0))
-        elif action == HELPERS[2]:
-            new = edit.replace_class(s.labels, app.cls, _class_index(app, target))
-        else:
-            raise UserError(f"Unknown helper {action!r}; choose one of the list.")
-        if (new != s.labels).any():
-            s.push(new)
-            app.workspace.changed()
-        else:
-            import gradio as gr
-            gr.Info("Nothing to change.")
-        return out(app)

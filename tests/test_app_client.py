@@ -2,7 +2,6 @@
 client has its own session; every edit reaches the dataset's files on disk."""
 
 import numpy as np
-import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 from pycocotools.coco import COCO

@@ -10,7 +10,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from segcore.dataset import open_dataset

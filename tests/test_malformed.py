@@ -207,7 +207,7 @@ def test_app_opens_broken_label_files_with_a_result_or_a_message(broken, tmp_pat
     skipped with a one-line message; the page never dies."""
     import gradio as gr
 
-    from demo import workspace as hw
+    from demo import uploads as hu
     from demo.session import Seed, serve
     from segcore.errors import SegcoreError
 
@@ -230,6 +230,6 @@ def test_app_opens_broken_label_files_with_a_result_or_a_message(broken, tmp_pat
             assert "\n" not in str(e), (f.name, str(e))
             continue
         said.clear()
-        state, canvas, _, status, _ = hw.load(Seed(served), "")
+        state, canvas, _, status, _ = hu.load(Seed(served), "")
         assert all("\n" not in m and len(m) < 400 for m in said), (f.name, said)
         assert canvas.get("w") == W or said or "has no images" in status, (f.name, status)

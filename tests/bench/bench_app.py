@@ -15,7 +15,6 @@ PNGs encoded), and the editor then re-encoded and re-uploaded its value 6 more t
 import statistics
 import time
 
-import numpy as np
 import pytest
 from PIL import Image
 

@@ -14,7 +14,6 @@ Objects: the person of each people-40 photo; every class of each labelme-voc pho
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 from PIL import Image
