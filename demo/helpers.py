@@ -6,30 +6,26 @@ import gradio as gr
 
 from segcore import edit
 
-from .session import UserError, user_errors
-from .workspace import N_OUT, _app, _class_index, _session, out, take
+from .session import UserError
+from .workspace import _class_index, _session, action
 
 HELPERS = ["fill holes in the class", "remove islands smaller than (pixels)", "change the class to"]
 
 
-@user_errors(N_OUT)
-def helper(state, action, min_size, target, value=None):
+@action()
+def helper(app, action, min_size, target, value=None):
     """Fill holes in the selected class, remove small islands, or change the class to another."""
-    app = _app(state)
-    with app.lock:
-        take(app, value)
-        s = _session(app)
-        if action == HELPERS[0]:
-            new = edit.fill_holes(s.labels, app.cls)
-        elif action == HELPERS[1]:
-            new = edit.remove_islands(s.labels, int(min_size or 0))
-        elif action == HELPERS[2]:
-            new = edit.replace_class(s.labels, app.cls, _class_index(app, target))
-        else:
-            raise UserError(f"Unknown helper {action!r}; choose one of the list.")
-        if (new != s.labels).any():
-            s.push(new)
-            app.workspace.changed()
-        else:
-            gr.Info("Nothing to change.")
-        return out(app)
+    s = _session(app)
+    if action == HELPERS[0]:
+        new = edit.fill_holes(s.labels, app.cls)
+    elif action == HELPERS[1]:
+        new = edit.remove_islands(s.labels, int(min_size or 0))
+    elif action == HELPERS[2]:
+        new = edit.replace_class(s.labels, app.cls, _class_index(app, target))
+    else:
+        raise UserError(f"Unknown helper {action!r}; choose one of the list.")
+    if (new != s.labels).any():
+        s.push(new)
+        app.workspace.changed()
+    else:
+        gr.Info("Nothing to change.")

@@ -9,9 +9,9 @@ from segcore.errors import WeightsError
 from segcore.models.cache import cached_model
 from segcore.models.registry import get_model_spec, list_models
 
-from .session import UserError, user_errors
+from .session import UserError
 from .uploads import add_to_uploads
-from .workspace import N_OUT, _app, _session, out, take
+from .workspace import _session, action
 
 
 def model_choices() -> list[str]:
@@ -37,7 +37,7 @@ def model_card(name: str) -> str:
 
 def _path_of(file) -> str | None:
     if file is None:
-        return None
+        return
     return file if isinstance(file, str) else getattr(file, "name", None) or str(file)
 
 
@@ -52,52 +52,44 @@ def load_model(name: str, weights=None):
                         "which needs no weights.") from None
 
 
-@user_errors(N_OUT)
-def segment(state, image, model_name, weights, value=None, progress=gr.Progress()):
+@action()
+def segment(app, image, model_name, weights, value=None, progress=gr.Progress()):
     """Segment the current image with the model (an undoable step). With an image given (the
     API's way, as before), it first joins this session's images and becomes current."""
-    app = _app(state)
-    with app.lock:
-        take(app, value)
-        if image:
-            if not app.uploads:
-                raise UserError("This app edits a dataset; segment its images, not an upload.")
-            add_to_uploads(app, [_path_of(image)])
-        _session(app)
-        progress(0.2, desc=f"loading {model_name}")
-        model = load_model(model_name, weights)
-        progress(0.4, desc="segmenting")
-        app.workspace.predict_current(model)
-        return out(app)
+    if image:
+        if not app.uploads:
+            raise UserError("This app edits a dataset; segment its images, not an upload.")
+        add_to_uploads(app, [_path_of(image)])
+    _session(app)
+    progress(0.2, desc=f"loading {model_name}")
+    model = load_model(model_name, weights)
+    progress(0.4, desc="segmenting")
+    app.workspace.predict_current(model)
 
 
-@user_errors(N_OUT)
-def prelabel(state, model_name, weights, scope, value=None, progress=gr.Progress()):
+@action()
+def prelabel(app, model_name, weights, scope, value=None, progress=gr.Progress()):
     """Pre-label the current image, or every image without labels, with the model."""
-    app = _app(state)
-    with app.lock:
-        take(app, value)
-        ws = app.workspace
-        if scope == "current image":
-            _session(app)
-            ws.predict_current(load_model(model_name, weights))
-            return out(app)
-        if not len(ws):
-            raise UserError("No images to pre-label yet.")
-        model = load_model(model_name, weights)
-        ws.save()
-        todo = [i for i in range(len(ws.ds)) if ws.ds.status(i) == "unlabelled"]
-        if not todo:
-            gr.Info("Every image has labels already; nothing to pre-label.")
-            return out(app)
-        failed = []
-        with ws.lock:
-            steps = prelabel_items(ws.ds, model, indices=todo)
-            for step in progress.tqdm(steps, total=len(todo), desc="pre-labelling"):
-                if step.outcome == "failed":
-                    failed.append(f"{step.name}: {step.message}")
-        if ws.index is not None and ws.index in todo:
-            ws.open(ws.index)   # show the new labels of the open item (it had none)
-        gr.Info(f"Pre-labelled {len(todo) - len(failed)} images with {model_name}"
-                + (f"; {len(failed)} failed, e.g. {failed[0]}" if failed else "") + ".")
-        return out(app)
+    ws = app.workspace
+    if scope == "current image":
+        _session(app)
+        ws.predict_current(load_model(model_name, weights))
+        return
+    if not len(ws):
+        raise UserError("No images to pre-label yet.")
+    model = load_model(model_name, weights)
+    ws.save()
+    todo = [i for i in range(len(ws.ds)) if ws.ds.status(i) == "unlabelled"]
+    if not todo:
+        gr.Info("Every image has labels already; nothing to pre-label.")
+        return
+    failed = []
+    with ws.lock:
+        steps = prelabel_items(ws.ds, model, indices=todo)
+        for step in progress.tqdm(steps, total=len(todo), desc="pre-labelling"):
+            if step.outcome == "failed":
+                failed.append(f"{step.name}: {step.message}")
+    if ws.index is not None and ws.index in todo:
+        ws.open(ws.index)   # show the new labels of the open item (it had none)
+    gr.Info(f"Pre-labelled {len(todo) - len(failed)} images with {model_name}"
+            + (f"; {len(failed)} failed, e.g. {failed[0]}" if failed else "") + ".")

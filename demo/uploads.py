@@ -14,8 +14,8 @@ from segcore.dataset.base import IMAGE_EXTS
 from segcore.dataset.png import open_folder
 from segcore.image import image_size
 
-from .session import AppSession, UserError, user_errors
-from .workspace import N_OUT, _app, out, take
+from .session import AppSession, UserError
+from .workspace import N_OUT, _app, action, out
 
 KEY = re.compile(r"^[0-9a-f]{32}$")
 
@@ -46,19 +46,16 @@ def _switch_uploads(app: AppSession, folder: Path, index: int | None = None) -> 
         ws.open(ws.first_to_review() if index is None else index)
 
 
-@user_errors(N_OUT + 1)
-def add_images(state, files, value=None):
+@action(outputs=N_OUT + 1)
+def add_images(app, files, value=None):
     """Uploads join this session's dataset; the workspace moves to the first of them."""
-    app = _app(state)
     if not app.uploads:
         raise UserError("This app edits a dataset; images cannot be added here.")
     paths = [getattr(f, "name", f) for f in (files or [])]
     if not paths:
         raise UserError("Choose one or more images to add.")
-    with app.lock:
-        take(app, value)
-        add_to_uploads(app, paths)
-        return (*out(app), gr.update(value=None))
+    add_to_uploads(app, paths)
+    return (*out(app), gr.update(value=None))
 
 
 def add_to_uploads(app: AppSession, paths) -> int:

@@ -7,6 +7,8 @@ status)``. Pending strokes are applied before any other action, so no button los
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
 from pathlib import Path
 
@@ -89,45 +91,49 @@ def _edited(app: AppSession, result) -> None:
         app.workspace.changed()
 
 
+def action(apply_pending: bool = True, outputs: int = N_OUT):
+    """A handler from ``fn(app, ..., value)``: the session (its first event starts it), under
+    its lock, with the canvas's selected class and pending strokes taken first; a user's
+    mistake is a warning with every view unchanged. ``fn`` returns None for the views, or
+    its own outputs. Gradio reads the parameter names (the API's) from ``fn``."""
+    def deco(fn):
+        sig = inspect.signature(fn)
+        params = list(sig.parameters.values())
+
+        @user_errors(outputs)
+        @functools.wraps(fn)
+        def handler(state, *args, **kwargs):
+            app = _app(state)
+            bound = sig.bind(app, *args, **kwargs)
+            with app.lock:
+                if apply_pending:
+                    take(app, bound.arguments.get("value"))
+                result = fn(*bound.args, **bound.kwargs)
+                return out(app) if result is None else result
+        handler.__signature__ = sig.replace(parameters=[params[0].replace(name="state"), *params[1:]])
+        return handler
+    return deco
+
+
 # -- moving ---------------------------------------------------------------------------------
-def _move(fn):
-    @user_errors(N_OUT)
-    def handler(state, value, *args):
-        app = _app(state)
-        with app.lock:
-            take(app, value)
-            fn(app, *args)
-            return out(app)
-    handler.__name__ = fn.__name__
-    return handler
-
-
-@_move
-def next_item(app):
+@action()
+def next_item(app, value=None):
     app.workspace.step(1)
 
 
-@_move
-def prev_item(app):
+@action()
+def prev_item(app, value=None):
     app.workspace.step(-1)
 
 
-@_move
-def next_open(app):
+@action()
+def next_open(app, value=None):
     app.workspace.step(1, not_reviewed=True)
 
 
-@user_errors(N_OUT)
-def open_item(state, item, value=None):
+@action()
+def open_item(app, item, value=None):
     """An item by its number in the list (1-based, as shown) or by its name."""
-    app = _app(state)
-    with app.lock:
-        take(app, value)
-        _open_item(app, item)
-        return out(app)
-
-
-def _open_item(app, item):
     text = str(item if item is not None else "").strip()
     if not text:
         raise UserError("Give an item's number or name.")
@@ -144,44 +150,32 @@ def _open_item(app, item):
         ws.open_name(name)
 
 
-@user_errors(N_OUT)
-def select_file(state, value, evt: gr.EventData):
-    app = _app(state)
-    with app.lock:
-        take(app, value)
-        app.workspace.open(int(evt._data.get("index", 0)))
-        return out(app)
+@action()
+def select_file(app, value, evt: gr.EventData):
+    app.workspace.open(int(evt._data.get("index", 0)))
 
 
-@user_errors(N_OUT)
-def set_filter(state, only_open, value=None):
-    app = _app(state)
-    with app.lock:
-        take(app, value)
-        app.only_open = bool(only_open)
-        return out(app)
+@action()
+def set_filter(app, only_open, value=None):
+    app.only_open = bool(only_open)
 
 
 # -- tools ----------------------------------------------------------------------------------
-@user_errors(N_OUT)
-def canvas_select(state, value, evt: gr.EventData):
+@action()
+def canvas_select(app, value, evt: gr.EventData):
     """A click of a point tool on the canvas (browser): add / remove / box corner / wand."""
-    app = _app(state)
     d = evt._data or {}
-    with app.lock:
-        take(app, value)
-        s = _session(app)
-        tool, x, y = d.get("tool"), d.get("x", -1), d.get("y", -1)
-        cls = _class_index(app, d.get("cls", ""))
-        if tool in ("add", "remove"):
-            _edited(app, s.click(x, y, tool == "add", cls))
-        elif tool == "box":
-            _edited(app, s.box_corner(x, y, cls))
-        elif tool == "wand":
-            _edited(app, s.wand(x, y, d.get("tolerance", 32), cls))
-        else:
-            raise UserError(f"unknown tool {tool!r}")
-        return out(app)
+    s = _session(app)
+    tool, x, y = d.get("tool"), d.get("x", -1), d.get("y", -1)
+    cls = _class_index(app, d.get("cls", ""))
+    if tool in ("add", "remove"):
+        _edited(app, s.click(x, y, tool == "add", cls))
+    elif tool == "box":
+        _edited(app, s.box_corner(x, y, cls))
+    elif tool == "wand":
+        _edited(app, s.wand(x, y, d.get("tolerance", 32), cls))
+    else:
+        raise UserError(f"unknown tool {tool!r}")
 
 
 def _mode(mode) -> bool:
@@ -193,84 +187,52 @@ def _mode(mode) -> bool:
     raise UserError(f"mode is add or remove, got {mode!r}")
 
 
-@user_errors(N_OUT)
-def click_point(state, x, y, mode, class_name, value=None):
-    app = _app(state)
-    with app.lock:
-        take(app, value)
-        s = _session(app)
-        _edited(app, s.click(x, y, _mode(mode), _class_index(app, class_name)))
-        return out(app)
+@action()
+def click_point(app, x, y, mode, class_name, value=None):
+    _edited(app, _session(app).click(x, y, _mode(mode), _class_index(app, class_name)))
 
 
-@user_errors(N_OUT)
-def box(state, x0, y0, x1, y1, class_name, value=None):
-    app = _app(state)
-    with app.lock:
-        take(app, value)
-        s = _session(app)
-        _edited(app, s.box(x0, y0, x1, y1, _class_index(app, class_name)))
-        return out(app)
+@action()
+def box(app, x0, y0, x1, y1, class_name, value=None):
+    _edited(app, _session(app).box(x0, y0, x1, y1, _class_index(app, class_name)))
 
 
-@user_errors(N_OUT)
-def wand(state, x, y, tolerance, class_name, value=None):
-    app = _app(state)
-    with app.lock:
-        take(app, value)
-        s = _session(app)
-        _edited(app, s.wand(x, y, tolerance, _class_index(app, class_name)))
-        return out(app)
+@action()
+def wand(app, x, y, tolerance, class_name, value=None):
+    _edited(app, _session(app).wand(x, y, tolerance, _class_index(app, class_name)))
 
 
-@user_errors(N_OUT)
-def apply_edit(state, value):
-    """Apply the pending brush and eraser strokes."""
-    app = _app(state)
-    with app.lock:
-        _session(app)
-        take(app, value)
-        return out(app)
+@action()
+def apply_edit(app, value=None):
+    """Apply the pending brush and eraser strokes (the decorator does)."""
+    _session(app)
 
 
-@user_errors(N_OUT)
-def undo(state, value):
+@action(apply_pending=False)
+def undo(app, value=None):
     """Undo the last step; with strokes not yet applied, drop the last of them instead."""
-    app = _app(state)
-    with app.lock:
-        v = _value(value)
-        pending = list(v.get("pending") or [])
-        if pending:
-            return out(app, keep_pending=pending[:-1])
-        _session(app).undo()
-        app.workspace.changed()
-        return out(app)
+    pending = list(_value(value).get("pending") or [])
+    if pending:
+        return out(app, keep_pending=pending[:-1])
+    _session(app).undo()
+    app.workspace.changed()
 
 
-@user_errors(N_OUT)
-def redo(state, value):
-    app = _app(state)
-    with app.lock:
-        v = _value(value)
-        _session(app).redo()
-        app.workspace.changed()
-        return out(app, keep_pending=list(v.get("pending") or []))
+@action(apply_pending=False)
+def redo(app, value=None):
+    """Redo a step; strokes not yet applied stay pending."""
+    _session(app).redo()
+    app.workspace.changed()
+    return out(app, keep_pending=list(_value(value).get("pending") or []))
 
 
-@user_errors(N_OUT)
-def mark_reviewed(state, value):
-    app = _app(state)
-    with app.lock:
-        take(app, value)
-        _session(app)
-        app.workspace.mark_reviewed()
-        return out(app)
+@action()
+def mark_reviewed(app, value=None):
+    _session(app)
+    app.workspace.mark_reviewed()
 
 
-@user_errors(N_OUT + 1)
-def add_class(state, name, value=None):
-    app = _app(state)
-    with app.lock:
-        take(app, value)
-        app.cls = app.workspace.add_class(str(name or ""))
-        return (*out(app), "")
+@action(outputs=N_OUT + 1)
+def add_class(app, name, value=None):
+    app.cls = app.workspace.add_class(str(name or ""))
+    return (*out(app), "")

@@ -106,3 +106,40 @@ def test_uploads_segment_export(app_url, tmp_path):
     assert fg[6:15, 10:111].all()
     png = c.predict("VOC PNG (this image)", api_name="/export")
     assert Image.open(png).size == (640, 800)
+
+
+def test_panels_act_on_the_current_image(app_url, tmp_path):
+    import json
+    import zipfile
+
+    from segcore.formats import labelme
+
+    c = Client(app_url, verbose=False)
+    value, _, _ = c.predict(image=handle_file("assets/portrait.jpg"), model_name="grabcut", weights=None,
+                            api_name="/segment")
+    fg_share = value["classes"][1][2]
+    summary, _, _ = c.predict(gt_file=None, api_name="/evaluate")
+    assert "prediction" in summary and "pixel accuracy 1.0000" in summary
+    c.predict({"pending": [{"points": [[0, 0], [639, 0]], "radius": 30, "cls": 1}]}, api_name="/apply_edit")
+    summary, _, _ = c.predict(gt_file=None, api_name="/evaluate")
+    assert "pixel accuracy 1.0000" not in summary
+    # Portrait from the current mask onto white: where the mask is background, white.
+    picture, png = c.predict("the current mask", None, "colour", "#ffffff", None, "guided", api_name="/cutout")
+    out = np.asarray(Image.open(png).convert("RGB"))
+    assert out.shape == (800, 640, 3) and (out[790, 5] > 240).all()
+    # A helper on the selected class (1): change it to background, then undo.
+    value, _, _ = c.predict("change the class to", 0, "background", api_name="/helper")
+    assert value["classes"][1][2] == ""
+    value, _, _ = c.predict(api_name="/undo")
+    assert value["classes"][1][2] != "" and value["classes"][1][2] != fg_share   # the stroke is back
+    # Another image: pre-label all gives it labels; exports hold both images.
+    c.predict([handle_file("assets/scene.jpg")], api_name="/add_images")
+    _, files, status = c.predict("grabcut", None, "all unlabelled", api_name="/prelabel")
+    assert "scene" in status and "predicted" in status and "0 of 2 reviewed" in files
+    with zipfile.ZipFile(c.predict("labelme zip (all images)", api_name="/export")) as z:
+        names = sorted(n for n in z.namelist() if n.endswith(".json"))
+        assert [n.split("/")[-1] for n in names] == ["portrait.json", "scene.json"]
+        data = json.loads(z.read(names[0]))
+    assert labelme.is_labelme(data) and data["imageWidth"] == 640
+    with zipfile.ZipFile(c.predict("VOC dataset zip (all images)", api_name="/export")) as z:
+        assert {"VOC/SegmentationClass/portrait.png", "VOC/JPEGImages/scene.jpg"} <= set(z.namelist())
