@@ -57,7 +57,7 @@ def canvas_value(app: AppSession) -> dict:
         "box": list(run.box) if run and run.box else None,
         "corner": list(s.corner) if s.corner else None,
         "classes": _classes(seg.label_set, seg.labels), "cls": app.cls, "pending": [],
-        "brush": max(2, int(round(np.hypot(h, w) / 150))),
+        "brush": max(2, int(round(np.hypot(h, w) / 100))),
     }
 
 

@@ -86,9 +86,15 @@ def _class_index(app: AppSession, class_name) -> int:
     return ls.names.index(text)
 
 
-def _edited(app: AppSession, result) -> None:
-    if result is not None:
-        app.workspace.changed()
+def _edited(app: AppSession, result, before, what: str) -> None:
+    """Save a tool's step; say so when it changed (almost) nothing, rather than leave the
+    user wondering (GrabCut finds nothing in a box of plain wall, say)."""
+    if result is None:
+        return
+    app.workspace.changed()
+    n = int((app.workspace.session.labels != before).sum())
+    if n < max(1, before.size // 2000):
+        gr.Info(f"The {what} changed {n} pixels: click inside the object, or try another tool.")
 
 
 def action(apply_pending: bool = True, outputs: int = N_OUT):
@@ -168,12 +174,13 @@ def canvas_select(app, value, evt: gr.EventData):
     s = _session(app)
     tool, x, y = d.get("tool"), d.get("x", -1), d.get("y", -1)
     cls = _class_index(app, d.get("cls", ""))
+    before = s.labels
     if tool in ("add", "remove"):
-        _edited(app, s.click(x, y, tool == "add", cls))
+        _edited(app, s.click(x, y, tool == "add", cls), before, "click")
     elif tool == "box":
-        _edited(app, s.box_corner(x, y, cls))
+        _edited(app, s.box_corner(x, y, cls), before, "box")
     elif tool == "wand":
-        _edited(app, s.wand(x, y, d.get("tolerance", 32), cls))
+        _edited(app, s.wand(x, y, d.get("tolerance", 32), cls), before, "wand")
     else:
         raise UserError(f"unknown tool {tool!r}")
 
@@ -189,17 +196,20 @@ def _mode(mode) -> bool:
 
 @action()
 def click_point(app, x, y, mode, class_name, value=None):
-    _edited(app, _session(app).click(x, y, _mode(mode), _class_index(app, class_name)))
+    s = _session(app)
+    _edited(app, s.click(x, y, _mode(mode), _class_index(app, class_name)), s.labels, "click")
 
 
 @action()
 def box(app, x0, y0, x1, y1, class_name, value=None):
-    _edited(app, _session(app).box(x0, y0, x1, y1, _class_index(app, class_name)))
+    s = _session(app)
+    _edited(app, s.box(x0, y0, x1, y1, _class_index(app, class_name)), s.labels, "box")
 
 
 @action()
 def wand(app, x, y, tolerance, class_name, value=None):
-    _edited(app, _session(app).wand(x, y, tolerance, _class_index(app, class_name)))
+    s = _session(app)
+    _edited(app, s.wand(x, y, tolerance, _class_index(app, class_name)), s.labels, "wand")
 
 
 @action()

@@ -128,6 +128,8 @@ stage.addEventListener('pointerdown', (e) => {
     redraw();
     return;
   }
+  // The second corner of a box ends it whatever the answer: the server forgets the first.
+  if (tool === 'box' && v.corner) { setValue({corner: null}); redraw(); }
   trigger('select', {tool: tool, x: p[0], y: p[1], cls: v.cls ?? 1, tolerance: +tolEl.value});
 });
 stage.addEventListener('pointermove', (e) => {
