@@ -14,7 +14,8 @@ import numpy as np
 
 from .errors import FormatError
 
-__all__ = ["LabelSet", "VOC_CLASSES", "voc_colormap", "VOID_INDEX", "VOID_COLOR"]
+__all__ = ["LabelSet", "VOC_CLASSES", "voc_colormap", "VOID_INDEX", "VOID_COLOR", "check_class_name",
+           "MAX_CLASSES"]
 
 VOID_INDEX = 255
 #: The colour VOC's palette gives index 255.
@@ -29,6 +30,26 @@ VOC_CLASSES = (
 # Names other tools give the background class (torchvision, labelme).
 _BACKGROUND_ALIASES = ("background", "__background__", "_background_")
 _IGNORE_NAMES = ("__ignore__",)
+
+
+#: At most this many classes: index 255 is void.
+MAX_CLASSES = 254
+
+
+def check_class_name(name) -> str:
+    """``name`` if it can be a class name: a non-empty string without control characters or
+    line breaks (a labels file holds one name a line); else a FormatError that says why."""
+    import unicodedata
+
+    if not isinstance(name, str):
+        raise FormatError(f"a class name must be text, got {name!r}")
+    if not name.strip():
+        raise FormatError("a class name cannot be empty")
+    bad = next((ch for ch in name if unicodedata.category(ch) in ("Cc", "Zl", "Zp")), None)
+    if bad is not None:
+        raise FormatError(f"class name {name!r} holds a control character or line break ({bad!r}); "
+                          "a class name is one line of text")
+    return name
 
 
 def voc_colormap(n: int = 256) -> np.ndarray:
@@ -55,11 +76,12 @@ class LabelSet:
     void_color: tuple[int, int, int] = VOID_COLOR
 
     def __post_init__(self) -> None:
-        names = tuple(str(n) for n in self.names)
+        names = tuple(check_class_name(n) for n in self.names)
         if not names:
             raise FormatError("a label set needs at least one class name")
-        if len(names) >= self.void_index:
-            raise FormatError(f"a label set holds at most {self.void_index} classes, got {len(names)}")
+        if len(names) > min(MAX_CLASSES, self.void_index):
+            raise FormatError(f"a label set holds at most {min(MAX_CLASSES, self.void_index)} classes, "
+                              f"got {len(names)}")
         if len(set(names)) != len(names):
             dup = sorted({n for n in names if names.count(n) > 1})
             raise FormatError(f"class names must be unique; repeated: {', '.join(dup)}")

@@ -86,7 +86,7 @@ def test_random_masks_round_trip():
         np.testing.assert_array_equal(back["x.png"], lab)
 
 
-def test_import_rle_kinds_and_overlap_becomes_void():
+def test_import_rle_kinds_and_overlap_shows_the_smaller_instance():
     h, w = 20, 30
     a = np.zeros((h, w), np.uint8)
     a[2:10, 2:20] = 1
@@ -115,7 +115,8 @@ def test_import_rle_kinds_and_overlap_becomes_void():
     lab = maps["x.jpg"]
     assert ls.names == ("background", "cat", "dog")
     assert lab[3, 3] == 1 and lab[12, 25] == 2 and lab[18, 1] == 1
-    assert (lab[5:10, 15:20] == 255).all()  # cat and dog overlap: void
+    # cat (8x18 = 144 px) and dog (10x13 = 130 px) overlap: the smaller, dog, is on top
+    assert (lab[5:10, 15:20] == 2).all()
     assert lab[0, 29] == 0
 
 

@@ -266,8 +266,10 @@ def test_open_errors_are_one_line(tmp_path):
     with pytest.raises(FormatError, match="holds no images"):
         open_dataset(tmp_path / "empty")
     (tmp_path / "x.json").write_text('{"shapes": []}')
-    with pytest.raises(FormatError, match="one labelme file"):
-        open_dataset(tmp_path / "x.json")
+    one = open_dataset(tmp_path / "x.json")       # one labelme file: a dataset of one item
+    assert one.kind == "labelme" and one.names == ["x"]
+    with pytest.raises(FormatError, match=r"^x.json: labelme field imageHeight: field required"):
+        one.read_labels(0)
 
 
 def test_items_sort_naturally_and_open_without_decoding(tmp_path):

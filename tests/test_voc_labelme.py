@@ -1,3 +1,6 @@
+import json
+import shutil
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -123,6 +126,10 @@ def test_convert_cli_round_trips(shared_data, tmp_path):
     for png in sorted((tmp_path / "direct" / "SegmentationClass").glob("*.png")):
         ref = np.asarray(Image.open(root / "data_dataset_voc" / "SegmentationClass" / png.name))
         assert (np.asarray(Image.open(png)) == ref).mean() >= 0.995
+    # the COCO export put its images in images/ beside it: every file_name resolves
+    data = json.loads((tmp_path / "c.json").read_text())
+    assert all((tmp_path / "images" / img["file_name"]).is_file() for img in data["images"])
+    shutil.rmtree(tmp_path / "images")
     r = run_cli("convert", str(tmp_path / "c.json"), "--to", "voc", "--out", str(tmp_path / "v2"), "--labels", labels)
     assert r.returncode == 1 and "folder of the images" in r.stderr
 

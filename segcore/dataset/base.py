@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 
 from ..errors import FormatError
+from ..fileio import write_with
 from ..image import load
 from ..labels import LabelSet, voc_colormap
 from . import history
 from .status import LABELLED, STATUSES, StatusStore, check_status
 
-__all__ = ["Dataset", "Item", "natural_key", "IMAGE_EXTS"]
+__all__ = ["Dataset", "Item", "ExportItem", "natural_key", "IMAGE_EXTS", "find_image", "place_image"]
 
 IMAGE_EXTS = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff", ".webp")
 
@@ -42,11 +44,59 @@ class Item:
     status: str
 
 
+@dataclass
+class ExportItem:
+    """One labelled item on its way to an exporter: ``labels`` ``(H, W)`` uint8; the image
+    as a file (``image_path``) or read on demand (``rgb()``, RGB uint8 ``(H, W, 3)``)."""
+
+    name: str
+    labels: np.ndarray
+    image_path: Path | None
+    read_image: Callable[[], np.ndarray | None] = field(repr=False, default=lambda: None)
+
+    def rgb(self) -> np.ndarray | None:
+        return self.read_image()
+
+    @property
+    def file_name(self) -> str:
+        """The image's file name with its extension (a PNG where there is no file)."""
+        return self.image_path.name if self.image_path is not None else f"{self.name}.png"
+
+
 class Dataset:
     """Base of every dataset kind. ``len(ds)``, ``ds[i]``, iteration, ``read_labels``,
-    ``write_labels``, ``set_status``, ``next_index``, ``add_class``."""
+    ``write_labels``, ``set_status``, ``next_index``, ``add_class``.
+
+    A format (see :mod:`.registry`) also says whether a path is one of its datasets
+    (``detect``), opens one (``open``), and may write a whole dataset (``export``)."""
 
     kind = "dataset"
+    priority = 100
+
+    # -- the format ---------------------------------------------------------------------
+    @classmethod
+    def detect(cls, path: Path) -> bool:
+        """Whether ``path`` is a dataset of this format (file names and JSON keys only)."""
+        return False
+
+    @classmethod
+    def open(cls, path: Path, images: Path | None = None, label_set: LabelSet | None = None) -> "Dataset":
+        """Open ``path``; ``images``: where the images are if not where the format says;
+        ``label_set``: read the labels with these classes instead of the dataset's own."""
+        raise NotImplementedError
+
+    @classmethod
+    def can_export(cls) -> bool:
+        return cls.export.__func__ is not Dataset.export.__func__
+
+    @classmethod
+    def export(cls, items: list[ExportItem], out: Path, label_set: LabelSet, notes: list | None = None,
+               images: bool = True) -> Path:
+        """Write ``items`` as a dataset of this format at ``out``; returns what was written.
+        ``images``: put copies of the images where the format expects them (False: the labels
+        only, naming the images). What the user should know (images not found...) is
+        appended to ``notes``."""
+        raise FormatError(f"datasets cannot be written as {cls.kind}")
 
     def __init__(self, root: Path, names: list[str], status_path: Path,
                  label_set: LabelSet | None):
@@ -176,6 +226,11 @@ class Dataset:
         self.set_label_set(new)
         return len(new) - 1
 
+    def overlap(self, i: int) -> np.ndarray | None:
+        """``(H, W)`` bool: pixels of item ``i`` covered by two or more instances (COCO); None
+        where the format has no instances or the item no labels."""
+        return None
+
     def read_labels(self, i: int) -> np.ndarray | None:
         """``(H, W)`` uint8 labels of item ``i`` (255 void), or None where it has none yet."""
         i = self._check(i)
@@ -236,9 +291,46 @@ class Dataset:
         return [v for p in self.label_files(self._check(i)) for v in history.versions(self.root, p)]
 
 
+def find_image(folders, name: str) -> Path | None:
+    """The image for item ``name`` in one of ``folders``: the file itself if ``name`` has an
+    image extension, else the first ``<name><ext>``."""
+    for folder in folders:
+        if folder is None:
+            continue
+        direct = Path(folder) / name
+        if direct.suffix.lower() in IMAGE_EXTS and direct.is_file():
+            return direct
+        stem = Path(name).stem if Path(name).suffix.lower() in IMAGE_EXTS else name
+        for ext in IMAGE_EXTS:
+            for e in (ext, ext.upper()):
+                p = Path(folder) / f"{stem}{e}"
+                if p.is_file():
+                    return p
+    return None
+
+
 def list_images(folder: Path) -> list[Path]:
     """Image files directly in ``folder``, in natural order, by extension only (nothing decoded)."""
     with os.scandir(folder) as it:
         found = [Path(e.path) for e in it if e.is_file() and os.path.splitext(e.name)[1].lower() in IMAGE_EXTS
                  and not e.name.startswith(".")]
     return sorted(found, key=lambda p: natural_key(p.name))
+
+
+def place_image(it: ExportItem, dest: Path) -> bool:
+    """Put an item's image at ``dest``: a copy of its file, else its pixels as PNG; False
+    where the item has no image."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    if it.image_path is not None and it.image_path.is_file():
+        if dest.exists() and dest.resolve() == it.image_path.resolve():
+            return True
+        write_with(dest, lambda p: shutil.copyfile(it.image_path, p), keep_backup=False)
+        return True
+    rgb = it.rgb()
+    if rgb is None:
+        return False
+    from PIL import Image
+
+    write_with(dest, lambda p: Image.fromarray(rgb).save(p, format="PNG"), keep_backup=False)
+    return True
+

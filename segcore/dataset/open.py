@@ -1,4 +1,8 @@
-"""``open_dataset(path)``: recognise a dataset from its files, without decoding any image."""
+"""``open_dataset(path)``: recognise a dataset from its files, without decoding any image.
+
+The formats of :mod:`.registry` are asked in order: a labelme folder or file, a COCO file (or
+a folder holding one), a VOC root, a folder of label maps, a plain folder of images.
+"""
 
 from __future__ import annotations
 
@@ -6,55 +10,41 @@ import os
 from pathlib import Path
 
 from ..errors import FormatError
-from ..fileio import read_json
-from ..formats.coco import is_coco
-from ..formats.labelme import is_labelme
-from .base import Dataset, list_images
-from .coco import CocoDataset
-from .labelme import LabelmeDataset
-from .png import open_folder, open_voc
+from ..labels import LabelSet
+from . import coco, labelme, png  # noqa: F401  (each registers its formats)
+from .base import Dataset
+from .registry import FORMATS, get_format
 
-__all__ = ["open_dataset"]
+__all__ = ["open_dataset", "detect_format"]
 
 
-def _kind(path) -> str | None:
-    """"labelme", "coco" or None (another JSON, or one that does not parse: not ours to judge)."""
-    try:
-        data = read_json(path)
-    except FormatError:
-        return None
-    return "labelme" if is_labelme(data) else "coco" if is_coco(data) else None
-
-
-def open_dataset(path: str | os.PathLike, images: str | os.PathLike | None = None) -> Dataset:
-    """Open a VOC root, a COCO JSON file (``images``: the folder of its images, if not beside
-    it or in ``images/``), a labelme folder, or a plain folder of images."""
+def detect_format(path: str | os.PathLike) -> str | None:
+    """The name of the format ``path`` is a dataset of, or None."""
     path = Path(path).expanduser()
+    for name, cls in sorted(FORMATS.items(), key=lambda kv: kv[1].priority):
+        if cls.detect(path):
+            return name
+    return None
+
+
+def open_dataset(path: str | os.PathLike, images: str | os.PathLike | None = None,
+                 label_set: LabelSet | None = None, format: str | None = None) -> Dataset:
+    """Open a labelme folder (or one labelme file), a COCO JSON file, a VOC root, a label-map
+    PNG or folder of them, or a plain folder of images. ``images``: the folder of the images
+    where the format does not say (a COCO file's, label maps'); ``label_set``: read with these
+    classes instead of the dataset's own; ``format``: skip detection."""
+    path = Path(path).expanduser()
+    images = Path(images).expanduser() if images else None
     if not path.exists():
         raise FormatError(f"{path} does not exist; give a dataset folder or a COCO JSON file")
-    if path.is_file():
-        if path.suffix.lower() != ".json":
-            raise FormatError(f"{path} is a file; give a dataset folder or a COCO JSON file")
-        data = read_json(path)
-        if is_coco(data):
-            return CocoDataset(path, images)
-        if is_labelme(data):
-            raise FormatError(f"{path} is one labelme file; open its folder, {path.parent}")
-        raise FormatError(f"{path} is not a COCO file: it needs images, annotations and categories")
-    if (path / "JPEGImages").is_dir():
-        return open_voc(path)
-    with os.scandir(path) as it:
-        jsons = sorted(e.path for e in it if e.name.endswith(".json") and e.is_file() and not e.name.startswith("."))
-    if jsons:
-        kinds = {j: _kind(j) for j in jsons}
-        if "labelme" in kinds.values():
-            return LabelmeDataset(path)
-        cocos = [j for j, k in kinds.items() if k == "coco"]
-        if len(cocos) == 1:
-            return CocoDataset(Path(cocos[0]), images)
-        if len(cocos) > 1:
-            raise FormatError(f"{path} holds {len(cocos)} COCO files; open one of them, e.g. {cocos[0]}")
-    if not list_images(path):
+    if images is not None and not images.is_dir():
+        raise FormatError(f"images folder {images} is not a folder")
+    name = format or detect_format(path)
+    if name is None:
+        if path.is_file() and path.suffix.lower() == ".json":
+            raise FormatError(f"{path} is neither COCO (images, annotations, categories) nor labelme (shapes)")
+        if path.is_file():
+            raise FormatError(f"{path} is a file; give a dataset folder, a COCO or labelme JSON file or a label PNG")
         raise FormatError(f"{path} holds no images (.jpg, .png, ...), no JPEGImages folder, "
                           "no labelme or COCO JSON")
-    return open_folder(path)
+    return get_format(name).open(path, images, label_set)

@@ -1,9 +1,15 @@
-"""Datasets whose labels are one palette PNG per image: a VOC root, or a plain image folder.
+"""Datasets whose labels are one palette PNG per image: a VOC root, a plain image folder, or
+a folder of label maps.
 
-* VOC root: ``JPEGImages/<name>.jpg`` and ``SegmentationClass/<name>.png``; classes from
-  ``labels.txt`` or ``class_names.txt`` in the root, else VOC's 21.
-* plain folder: the images themselves; labels go to ``SegmentationClass/<stem>.png`` inside
-  it, classes to ``labels.txt`` there (written when classes are first set).
+* ``voc``: ``JPEGImages/<name>.jpg`` and ``SegmentationClass/<name>.png``; classes from
+  ``labels.txt`` or ``class_names.txt`` in the root, else VOC's 21. A root without
+  ``JPEGImages`` (labels only) is read too. ``SegmentationObject/`` (instance PNGs), where
+  present, is left as it is: a correction changes the class map only (see ``notes``).
+* ``folder``: the images themselves; labels go to ``SegmentationClass/<stem>.png`` inside it,
+  classes to ``labels.txt`` there (written when classes are first set).
+* ``labelmaps``: a label-map PNG or a folder of them (what ``segcore predict`` writes), the
+  images, if any, in another folder (``images``) matched by stem; classes from a
+  ``labels.txt`` / ``class_names.txt`` beside them, else VOC's where the palette is VOC's.
 
 Statuses live in ``.segcore/status.json`` in the root.
 """
@@ -17,35 +23,47 @@ import numpy as np
 from PIL import Image
 
 from ..errors import FormatError
-from ..formats.voc import read_label_map, write_label_png
-from ..labels import LabelSet
-from .base import Dataset, list_images
+from ..formats.voc import read_label_map, write_label_png, write_voc_dataset
+from ..labels import LabelSet, voc_colormap
+from .base import IMAGE_EXTS, Dataset, ExportItem, find_image, list_images
 from .classes import read_class_list, write_class_list
+from .registry import register_format
 
-__all__ = ["PngDataset", "open_voc", "open_folder"]
+__all__ = ["PngDataset", "VocDataset", "FolderDataset", "LabelMapDataset", "open_voc", "open_folder"]
 
 
 class PngDataset(Dataset):
-    def __init__(self, root: Path, images: list[Path], label_dir: Path, classes_file: Path,
-                 label_set: LabelSet | None, kind: str):
-        names, self._images = [], []
-        seen = set()
-        for p in images:
-            name = p.stem if p.stem not in seen else p.name  # a.jpg and a.png: both kept
-            seen.add(name)
-            names.append(name)
-            self._images.append(p)
-        self.kind = kind
+    """Items ``names`` with their images (None where absent); labels ``label_dir/<name>.png``."""
+
+    def __init__(self, root: Path, names: list[str], images: list[Path | None], label_dir: Path,
+                 classes_file: Path, label_set: LabelSet | None):
+        self._images = images
         self.label_dir = label_dir
         self.classes_file = classes_file
+        self.notes: list[str] = []
         self._have = set()
         if label_dir.is_dir():
             with os.scandir(label_dir) as it:
                 self._have = {e.name[:-4] for e in it if e.name.endswith(".png") and e.is_file()}
         super().__init__(root, names, root / ".segcore" / "status.json", label_set)
 
-    def image_path(self, i: int) -> Path:
+    @staticmethod
+    def _names_of(images: list[Path]) -> list[str]:
+        names, seen = [], set()
+        for p in images:
+            name = p.stem if p.stem not in seen else p.name  # a.jpg and a.png: both kept
+            seen.add(name)
+            names.append(name)
+        return names
+
+    def image_path(self, i: int) -> Path | None:
         return self._images[i]
+
+    def read_image(self, i: int) -> np.ndarray:
+        if self._images[self._check(i)] is None:
+            from ..errors import ImageError
+            raise ImageError(f"{self._names[i]} has no image here; give the folder of the images")
+        return super().read_image(i)
 
     def _label_path(self, i: int) -> Path:
         return self.label_dir / f"{self._names[i]}.png"
@@ -66,6 +84,12 @@ class PngDataset(Dataset):
                                   "or greyscale label PNGs can be read")
             return np.asarray(im, dtype=np.uint8).copy()
 
+    def image_size(self, i: int):
+        if self._images[i] is None and self._has_label_file(i):
+            with Image.open(self._label_path(i)) as im:
+                return im.size[::-1]
+        return super().image_size(i)
+
     def _write(self, i: int, labels: np.ndarray) -> None:
         path = self._label_path(i)
         self._keep(path)
@@ -76,15 +100,142 @@ class PngDataset(Dataset):
         write_class_list(self.classes_file, label_set)
 
 
-def open_voc(root: Path) -> PngDataset:
-    classes = next((root / n for n in ("labels.txt", "class_names.txt") if (root / n).is_file()),
-                   root / "class_names.txt")
-    label_set = read_class_list(classes) or LabelSet.voc()
-    return PngDataset(root, list_images(root / "JPEGImages"), root / "SegmentationClass", classes,
-                      label_set, "voc")
+def _class_file(*folders: Path) -> Path | None:
+    return next((f / n for f in folders for n in ("labels.txt", "class_names.txt") if (f / n).is_file()), None)
 
 
-def open_folder(root: Path) -> PngDataset:
-    classes = root / "labels.txt"
-    return PngDataset(root, list_images(root), root / "SegmentationClass", classes,
-                      read_class_list(classes), "folder")
+def _has_images(folder: Path) -> bool:
+    with os.scandir(folder) as it:
+        return any(e.is_file() and os.path.splitext(e.name)[1].lower() in IMAGE_EXTS and not e.name.startswith(".")
+                   for e in it)
+
+
+@register_format("voc", priority=30)
+class VocDataset(PngDataset):
+    @classmethod
+    def detect(cls, path: Path) -> bool:
+        return path.is_dir() and ((path / "JPEGImages").is_dir() or
+                                  (path / "SegmentationClass").is_dir() and not _has_images(path))
+
+    @classmethod
+    def open(cls, path: Path, images: Path | None = None, label_set: LabelSet | None = None) -> "VocDataset":
+        root = Path(path)
+        classes = _class_file(root) or root / "class_names.txt"
+        label_set = label_set or read_class_list(classes) or LabelSet.voc()
+        folders = [Path(images)] if images else [root / "JPEGImages"]
+        if (root / "JPEGImages").is_dir() and not images:
+            found = list_images(root / "JPEGImages")
+            names, paths = cls._names_of(found), list(found)
+        else:
+            seg = root / "SegmentationClass"
+            stems = sorted((p.stem for p in seg.glob("*.png")), key=_natural) if seg.is_dir() else []
+            names, paths = stems, [find_image(folders, s) for s in stems]
+        ds = cls(root, names, paths, root / "SegmentationClass", classes, label_set)
+        if (root / "SegmentationObject").is_dir():
+            ds.notes.append("SegmentationObject/ is kept as it is: corrections change SegmentationClass/ only")
+        return ds
+
+    @classmethod
+    def export(cls, items: list[ExportItem], out: Path, label_set: LabelSet, notes: list | None = None,
+               images: bool = True) -> Path:
+        missing = [it.name for it in items if it.image_path is None and it.rgb() is None]
+        if missing:
+            raise FormatError(f"a VOC dataset needs the images; none found for {', '.join(missing[:3])}: "
+                              "give the folder of the images")
+        return write_voc_dataset(out, ((Path(it.name).stem, it.rgb(), it.labels) for it in items), label_set)
+
+
+@register_format("folder", priority=50)
+class FolderDataset(PngDataset):
+    @classmethod
+    def detect(cls, path: Path) -> bool:
+        return path.is_dir() and _has_images(path)
+
+    @classmethod
+    def open(cls, path: Path, images: Path | None = None, label_set: LabelSet | None = None) -> "FolderDataset":
+        root = Path(path)
+        classes = root / "labels.txt"
+        found = list_images(root)
+        return cls(root, cls._names_of(found), list(found), root / "SegmentationClass", classes,
+                   label_set or read_class_list(classes))
+
+
+def _is_label_png(path: Path) -> bool:
+    """A palette or greyscale PNG (from its header): a label map, not a photo."""
+    try:
+        with Image.open(path) as im:
+            return im.format == "PNG" and im.mode in ("P", "L", "1", "I;16", "I")
+    except OSError:
+        return True     # a broken file: the label reader says what is wrong with it
+
+
+def _label_pngs(folder: Path) -> list[Path]:
+    with os.scandir(folder) as it:
+        return sorted((Path(e.path) for e in it if e.is_file() and e.name.lower().endswith(".png")
+                       and not e.name.startswith(".") and not e.name.endswith(("_overlay.png", "_legend.png"))),
+                      key=lambda p: _natural(p.name))
+
+
+def _natural(name: str):
+    from .base import natural_key
+
+    return natural_key(name)
+
+
+def _palette_is_voc(path: Path) -> bool:
+    """Whether a label PNG's palette gives every value it uses VOC's colour."""
+    try:
+        with Image.open(path) as im:
+            if im.mode != "P":
+                return False
+            pal = np.asarray(im.getpalette()[:768], np.uint8).reshape(-1, 3)
+            used = [v for v in np.unique(np.asarray(im)) if v != 255]
+    except OSError:
+        return False
+    cmap = voc_colormap()
+    return bool(used) and max(used) < 21 and all((pal[v] == cmap[v]).all() for v in used)
+
+
+@register_format("labelmaps", priority=40)
+class LabelMapDataset(PngDataset):
+    """Label-map PNGs as items (the images, if any, elsewhere)."""
+
+    @classmethod
+    def detect(cls, path: Path) -> bool:
+        if path.is_file():
+            return path.suffix.lower() == ".png"
+        if not path.is_dir():
+            return False
+        pngs = _label_pngs(path)
+        with os.scandir(path) as it:
+            others = any(e.is_file() and os.path.splitext(e.name)[1].lower() in IMAGE_EXTS
+                         and not e.name.lower().endswith(".png") for e in it)
+        return bool(pngs) and not others and all(_is_label_png(p) for p in pngs[:8])
+
+    @classmethod
+    def open(cls, path: Path, images: Path | None = None, label_set: LabelSet | None = None) -> "LabelMapDataset":
+        path = Path(path)
+        folder = path if path.is_dir() else path.parent
+        pngs = [path] if path.is_file() else _label_pngs(folder)
+        if label_set is None:
+            beside = _class_file(folder, folder.parent) if folder.name == "SegmentationClass" else _class_file(folder)
+            label_set = read_class_list(beside) if beside else None
+            if label_set is None:
+                if not (pngs and all(_palette_is_voc(p) for p in pngs[:20])):
+                    raise FormatError(f"cannot tell the classes of {path}: no labels.txt beside it and its palette "
+                                      "is not VOC's; give the class list (a labels file, one name per line, or voc)")
+                label_set = LabelSet.voc()
+        names = [p.stem for p in pngs]
+        paths = [find_image([images], n) if images else None for n in names]
+        ds = cls(folder, names, paths, folder, folder / "labels.txt", label_set)
+        if path.is_file():
+            ds._have = {path.stem}
+        return ds
+
+
+def open_voc(root: Path) -> VocDataset:
+    return VocDataset.open(Path(root))
+
+
+def open_folder(root: Path) -> FolderDataset:
+    return FolderDataset.open(Path(root))

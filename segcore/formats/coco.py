@@ -11,8 +11,8 @@ Export scheme (what a training pipeline and pycocotools both read faithfully):
   make COCO evaluation ignore it), and pycocotools decodes RLE whatever the flag;
 * ``area`` and ``bbox`` are pycocotools' own, computed from the annotation's RLE.
 
-Import reads polygons, uncompressed and compressed RLE, crowd or not; where regions of
-different classes overlap, the pixel becomes void (255).
+Import reads polygons, uncompressed and compressed RLE, crowd or not; where instances
+overlap, the smaller one is on top (the pixel shows its class; see :func:`paint_order`).
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from ..labels import LabelSet
 from .regions import edge_polygons, has_holes, regions
 
 __all__ = ["region_annotations", "to_coco", "write_coco", "read_coco", "is_coco", "from_coco",
-           "annotation_mask", "paint_annotations", "image_size_of"]
+           "annotation_rle", "annotation_mask", "mask_geometry", "rle_area_bbox", "paint_order",
+           "paint_annotations", "image_size_of"]
 
 
 def _rle_of(region, shape) -> dict:
@@ -78,11 +79,14 @@ def write_coco(path: str | os.PathLike, items, label_set: LabelSet) -> Path:
 
 
 def read_coco(path: str | os.PathLike) -> dict:
-    """Load and check a COCO JSON file; errors name the file and the problem."""
+    """Load a COCO JSON file and check its fields (:mod:`.schema`); errors name the file and
+    the field."""
+    from .schema import validate_coco
+
     data = read_json(path)
     if not is_coco(data):
         raise FormatError(f"{path} is not COCO: it needs images, annotations and categories")
-    return data
+    return validate_coco(data, Path(path).name)
 
 
 def is_coco(data) -> bool:
@@ -128,37 +132,47 @@ def _check_rle(counts: list, height: int, width: int) -> None:
                          f"{height}x{width} = {height * width} pixels")
 
 
-def annotation_mask(ann: dict, height: int, width: int, name: str = "COCO file") -> np.ndarray:
-    """``(H, W)`` bool mask of one annotation (polygons, uncompressed or compressed RLE), decoded
-    by pycocotools as ``COCO.annToMask`` does; a malformed segmentation raises FormatError."""
-    seg = ann.get("segmentation")
+def annotation_rle(ann: dict, height: int, width: int, name: str = "COCO file") -> dict:
+    """pycocotools RLE of one annotation (polygons, uncompressed or compressed RLE), checked
+    first (pycocotools itself does not bound its input); a malformed one raises FormatError."""
+    seg = ann.get("segmentation") if isinstance(ann, dict) else None
     try:
         if isinstance(seg, list):
             polys = [p for p in seg if isinstance(p, list)]
             if not polys or any(len(p) < 6 or len(p) % 2 for p in polys):
                 raise ValueError("a polygon needs at least 3 x, y pairs")
+            if any(isinstance(v, bool) or not isinstance(v, (int, float)) for p in polys for v in p):
+                raise ValueError("polygon coordinates must be numbers")
             arr = np.asarray([v for p in polys for v in p], dtype=np.float64)
             if not np.isfinite(arr).all():
                 raise ValueError("polygon coordinates must be finite")
             # pycocotools walks every edge pixel: a far-away vertex would take forever
             if np.abs(arr).max() > 4 * max(height, width) + 16:
                 raise ValueError("polygon coordinates lie far outside the image")
-            rle = mask_utils.merge(mask_utils.frPyObjects([[float(v) for v in p] for p in polys], height, width))
-        elif isinstance(seg, dict) and isinstance(seg.get("counts"), list):
+            return mask_utils.merge(mask_utils.frPyObjects([[float(v) for v in p] for p in polys], height, width))
+        if isinstance(seg, dict) and isinstance(seg.get("counts"), list):
             _check_size(seg, height, width)
             _check_rle(seg["counts"], height, width)
-            rle = mask_utils.frPyObjects(seg, height, width)
-        elif isinstance(seg, dict) and isinstance(seg.get("counts"), (str, bytes)):
+            return mask_utils.frPyObjects(seg, height, width)
+        if isinstance(seg, dict) and isinstance(seg.get("counts"), (str, bytes)):
             _check_size(seg, height, width)
             _check_rle(rle_string_counts(seg["counts"]), height, width)
-            rle = {"size": [height, width], "counts": seg["counts"]}
-            if isinstance(rle["counts"], str):
-                rle["counts"] = rle["counts"].encode("ascii")
-        else:
-            raise ValueError("segmentation is neither polygons nor RLE")
-        m = mask_utils.decode(rle)
+            counts = seg["counts"]
+            return {"size": [height, width], "counts": counts.encode("ascii") if isinstance(counts, str) else counts}
+        raise ValueError("segmentation is neither polygons nor RLE")
     except FormatError:
         raise
+    except Exception as e:
+        raise FormatError(f"{name}: annotation {ann.get('id') if isinstance(ann, dict) else '?'} has a "
+                          f"malformed segmentation ({e.__class__.__name__}: {e})") from None
+
+
+def annotation_mask(ann: dict, height: int, width: int, name: str = "COCO file") -> np.ndarray:
+    """``(H, W)`` bool mask of one annotation, decoded by pycocotools as ``COCO.annToMask``
+    does; a malformed segmentation raises FormatError."""
+    rle = annotation_rle(ann, height, width, name)
+    try:
+        m = mask_utils.decode(rle)
     except Exception as e:
         raise FormatError(f"{name}: annotation {ann.get('id')} has a malformed segmentation "
                           f"({e.__class__.__name__}: {e})") from None
@@ -166,6 +180,47 @@ def annotation_mask(ann: dict, height: int, width: int, name: str = "COCO file")
         raise FormatError(f"{name}: annotation {ann.get('id')} decodes to {m.shape[1]}x{m.shape[0]}, "
                           f"not the image's {width}x{height}")
     return m.astype(bool)
+
+
+def _uncompressed_counts(mask: np.ndarray) -> list[int]:
+    """COCO's uncompressed RLE counts of a mask: run lengths in column-major order, from 0s."""
+    flat = mask.ravel(order="F").astype(np.int8)
+    edges = np.flatnonzero(np.diff(flat)) + 1
+    bounds = np.concatenate([[0], edges, [flat.size]])
+    runs = np.diff(bounds).tolist()
+    return ([0] + runs) if flat.size and flat[0] else runs
+
+
+def mask_geometry(mask: np.ndarray, like=None) -> dict:
+    """``segmentation``, ``area`` and ``bbox`` of an ``(H, W)`` bool mask, in the form of the
+    segmentation ``like`` (an annotation's old one): polygons along pixel edges where the mask
+    has no holes and ``like`` is polygons (or None), else RLE (uncompressed where ``like``
+    was)."""
+    h, w = mask.shape
+    as_polygons = like is None or isinstance(like, list)
+    polys = edge_polygons(mask) if as_polygons and not has_holes(mask) else None
+    if polys:
+        segmentation = [p.reshape(-1).tolist() for p in polys]
+        rle = mask_utils.merge(mask_utils.frPyObjects(segmentation, h, w))
+    else:
+        rle = mask_utils.encode(np.asfortranarray(mask.astype(np.uint8)))
+        if isinstance(like, dict) and isinstance(like.get("counts"), list):
+            segmentation = {"size": [h, w], "counts": _uncompressed_counts(mask)}
+        else:
+            segmentation = {"size": [h, w], "counts": rle["counts"].decode("ascii")}
+    return {"segmentation": segmentation, "area": float(mask_utils.area(rle)),
+            "bbox": [float(v) for v in mask_utils.toBbox(rle)]}
+
+
+def rle_area_bbox(rle: dict) -> tuple[int, list[float]]:
+    """Pixel count and ``[x, y, w, h]`` of a pycocotools RLE, without decoding it."""
+    return int(mask_utils.area(rle)), [float(v) for v in mask_utils.toBbox(rle)]
+
+
+def paint_order(areas) -> list[int]:
+    """The order instances are painted in: largest first, so the smaller instance of an
+    overlap is on top (the rule COCO's panoptic conversions use); equal areas in file order."""
+    return sorted(range(len(areas)), key=lambda k: -areas[k])
 
 
 def _check_size(seg: dict, height: int, width: int) -> None:
@@ -176,22 +231,28 @@ def _check_size(seg: dict, height: int, width: int) -> None:
         raise ValueError(f"its size {list(size)} is not the image's {[height, width]}")
 
 
-def paint_annotations(anns, height: int, width: int, cat_to_label: dict, void: int,
-                      name: str = "COCO file") -> np.ndarray:
-    """Label map ``(H, W)`` uint8 of one image's annotations; overlaps of classes become void."""
-    labels = np.zeros((height, width), np.uint8)
-    owner = np.full((height, width), -1, np.int16)
+def paint_annotations(anns, height: int, width: int, cat_to_label: dict, void: int = 255,
+                      name: str = "COCO file", overlap: np.ndarray | None = None) -> np.ndarray:
+    """Label map ``(H, W)`` uint8 of one image's annotations. Where instances overlap, the
+    smaller one is on top (:func:`paint_order`): each pixel shows a real class, never void.
+    ``overlap``, an ``(H, W)`` bool array if given, is set where two or more instances lie."""
+    rles, classes = [], []
     for ann in anns:
-        cls = cat_to_label.get(ann.get("category_id"))
-        if cls is None:
-            raise FormatError(f"{name}: annotation {ann.get('id')} has unknown category_id "
-                              f"{ann.get('category_id')}")
-        m = annotation_mask(ann, height, width, name)
-        clash = m & (owner >= 0) & (owner != cls)
-        owner[m & (owner < 0)] = cls
-        labels[m] = cls
-        labels[clash | (m & (owner == 255))] = void
-        owner[clash] = 255
+        cls = cat_to_label.get(ann.get("category_id")) if isinstance(ann, dict) else None
+        if cls is None or isinstance(ann.get("category_id"), bool):
+            raise FormatError(f"{name}: annotation {ann.get('id') if isinstance(ann, dict) else '?'} has unknown "
+                              f"category_id {ann.get('category_id') if isinstance(ann, dict) else ann!r}")
+        rles.append(annotation_rle(ann, height, width, name))
+        classes.append(cls)
+    labels = np.zeros((height, width), np.uint8)
+    cover = np.zeros((height, width), np.uint8) if overlap is not None else None
+    for k in paint_order([int(mask_utils.area(r)) for r in rles]):
+        m = mask_utils.decode(rles[k]).astype(bool)
+        labels[m] = classes[k]
+        if cover is not None:
+            cover[m] = np.minimum(cover[m] + 1, 2)
+    if overlap is not None:
+        overlap[...] = cover >= 2
     return labels
 
 
@@ -211,7 +272,7 @@ def from_coco(data: dict, label_set: LabelSet | None = None, name: str = "COCO f
     """``{file_name: labels (H, W) uint8}`` and the label set used.
 
     Without ``label_set``, one is made from the categories (background first, then the
-    categories by id). Overlaps between classes become void.
+    categories by id). Overlaps show the smaller instance's class.
     """
     try:
         cats = sorted(data["categories"], key=lambda c: c["id"])

@@ -21,6 +21,7 @@ import math
 import os
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -30,17 +31,21 @@ from ..image import load
 from ..labels import LabelSet
 from .regions import centre_polygon, regions
 
-__all__ = ["read_labelme", "is_labelme", "label_set_used", "labelme_to_labels", "labelme_image", "to_labelme", "write_labelme"]
+__all__ = ["read_labelme", "is_labelme", "label_set_used", "labelme_to_labels", "shape_masks", "shape_label",
+           "shape_geometry", "labelme_image", "to_labelme", "write_labelme"]
 
 LINE_WIDTH = 10
 POINT_SIZE = 5
 
 
 def read_labelme(path: str | os.PathLike) -> dict:
+    """Load a labelme file and check its fields (:mod:`.schema`); errors name the file."""
+    from .schema import validate_labelme
+
     data = read_json(path)
     if not is_labelme(data):
         raise FormatError(f"{path} is not a labelme file: it has no 'shapes'")
-    return data
+    return validate_labelme(data, Path(path).name)
 
 
 def is_labelme(data) -> bool:
@@ -82,23 +87,28 @@ def _shape_mask(size: tuple[int, int], points, shape_type: str) -> np.ndarray:
     return np.asarray(im, dtype=bool)
 
 
-def labelme_to_labels(data: dict, label_set: LabelSet, name: str = "labelme file") -> np.ndarray:
-    """Label map ``(H, W)`` uint8 of a labelme dict; unknown labels and bad shapes fail."""
+def _size(data: dict, name: str) -> tuple[int, int]:
     try:
         h, w = int(data["imageHeight"]), int(data["imageWidth"])
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, OverflowError):
         raise FormatError(f"{name}: imageHeight and imageWidth are missing") from None
     if not (0 < h and 0 < w and h * w <= 50_000_000):
         raise FormatError(f"{name}: impossible image size {w}x{h}")
     if not isinstance(data.get("shapes"), list):
         raise FormatError(f"{name}: 'shapes' is not a list")
-    labels = np.zeros((h, w), np.uint8)
+    return h, w
+
+
+def shape_masks(data: dict, label_set: LabelSet, name: str = "labelme file"):
+    """Every shape of a labelme dict as ``(class, (H, W) bool mask)``, in file order (a later
+    shape is drawn over an earlier one); unknown labels and bad shapes fail."""
+    h, w = _size(data, name)
     for i, shape in enumerate(data["shapes"]):
         try:
             cls = label_set.index_of(shape["label"])
             kind = shape.get("shape_type") or "polygon"
             if kind == "mask":
-                labels[_mask_shape(shape, h, w)] = cls
+                yield cls, _mask_shape(shape, h, w)
                 continue
             need = {"circle": 2, "rectangle": 2, "line": 2, "linestrip": 2, "point": 1}.get(kind, 3)
             if len(shape["points"]) < need:
@@ -113,8 +123,42 @@ def labelme_to_labels(data: dict, label_set: LabelSet, name: str = "labelme file
             raise FormatError(f"{name}: shape {i}: {e}") from None
         except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
             raise FormatError(f"{name}: shape {i} is malformed ({e.__class__.__name__}: {e})") from None
+        yield cls, m
+
+
+def labelme_to_labels(data: dict, label_set: LabelSet, name: str = "labelme file") -> np.ndarray:
+    """Label map ``(H, W)`` uint8 of a labelme dict; unknown labels and bad shapes fail."""
+    labels = np.zeros(_size(data, name), np.uint8)
+    for cls, m in shape_masks(data, label_set, name):
         labels[m] = cls
     return labels
+
+
+def shape_label(label_set: LabelSet, k: int) -> str:
+    """The labelme label of class ``k``: ``__ignore__`` for void, ``_background_`` for a class 0
+    named as background, else the class name (a class 0 such as ``sky`` keeps its name)."""
+    if k == label_set.void_index:
+        return "__ignore__"
+    if k == 0 and label_set.names[0] in ("background", "_background_", "__background__"):
+        return "_background_"
+    return label_set.names[k]
+
+
+def shape_geometry(mask: np.ndarray) -> dict:
+    """``points`` and ``shape_type`` (and ``mask``) of a shape that labelme draws onto exactly
+    ``mask`` (``(H, W)`` bool): a polygon where one is exact, else a ``mask`` shape."""
+    ys, xs = np.nonzero(mask)
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    crop = mask[y0:y1, x0:x1]
+    n = cv2.connectedComponents(crop.astype(np.uint8), connectivity=8)[0] - 1
+    if n == 1:
+        pts = centre_polygon(crop, int(x0), int(y0))
+        while len(pts) < 3:
+            pts = np.vstack([pts, pts[-1:]])
+        if _polygon_is_exact(pts, crop, int(x0), int(y0)):
+            return {"points": pts.astype(float).tolist(), "shape_type": "polygon"}
+    m = _mask_shape_of(crop, int(x0), int(y0), "")
+    return {"points": m["points"], "shape_type": "mask", "mask": m["mask"]}
 
 
 def _mask_shape(shape: dict, h: int, w: int) -> np.ndarray:
@@ -183,9 +227,7 @@ def to_labelme(labels: np.ndarray, label_set: LabelSet, image_path: str = "",
             rh, rw = region.mask.shape
             if region.x0 == 0 or region.y0 == 0 or region.x0 + rw == w or region.y0 + rh == h:
                 continue
-        name = "__ignore__" if region.label == void else (
-            "_background_" if region.label == 0 else label_set.names[region.label])
-        found.append((region, name))
+        found.append((region, shape_label(label_set, region.label)))
 
     shapes = []
     for region, name in found:
@@ -212,8 +254,7 @@ def to_labelme(labels: np.ndarray, label_set: LabelSet, image_path: str = "",
         wrong = np.where(bad, np.where(labels == 0, bg_code, labels), 0).astype(np.uint8)
         for region in regions(wrong, skip=(0,)):
             cls = 0 if region.label == bg_code else region.label
-            name = "__ignore__" if cls == void else ("_background_" if cls == 0 else label_set.names[cls])
-            data["shapes"].append(_mask_shape_of(region.mask, region.x0, region.y0, name))
+            data["shapes"].append(_mask_shape_of(region.mask, region.x0, region.y0, shape_label(label_set, cls)))
     if image is not None:
         buf = io.BytesIO()
         Image.fromarray(image).save(buf, format="PNG")
