@@ -4,6 +4,7 @@
 import argparse
 import logging
 import os
+import signal
 
 #: Largest upload the app takes; a 50-megapixel photo (segcore's pixel limit) fits.
 MAX_FILE_SIZE = "100mb"
@@ -37,6 +38,14 @@ def main() -> None:
                         help="never try to download a model's weights (same as SEGCORE_OFFLINE=1)")
     parser.add_argument("--max-file-size", default=MAX_FILE_SIZE, help=f"largest upload (default {MAX_FILE_SIZE})")
     args = parser.parse_args()
+    # Before Gradio is imported: its cache (copies of uploads and downloads) goes inside the
+    # app's own folder, which goes with the server (a killed server's, at the next start).
+    from . import folders
+
+    folders.setup()
+    # SIGTERM (a container stop, kill) ends the server as Ctrl+C does: open items are saved
+    # and the app's folder removed, where the default would leave both behind.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     _steady_memory()
     if args.offline:

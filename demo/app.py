@@ -13,7 +13,7 @@ from . import portrait as hp
 from . import uploads as hu
 from . import workspace as hw
 from .canvas import make_canvas
-from .session import Seed, cleanup, serve
+from .session import Seed, cleanup, serve, serve_pictures
 
 KEYS = ("**Keys**: A / D previous / next · Enter apply strokes · Ctrl+Z / Ctrl+Y undo / redo · "
         "R mark reviewed · 0-9 pick a class · Q add · E remove · X box · W wand · B brush · N eraser · "
@@ -164,7 +164,7 @@ def build_demo(data=None) -> gr.Blocks:
         cutout_btn.click(hp.cutout, [state, source, person_weights, background, colour, background_file, matting, canvas],
                          [cutout_out, cutout_file], api_name="cutout")
     demo.css = CSS
-    return demo
+    return serve_pictures(demo)
 
 
 if __name__ == "__main__":

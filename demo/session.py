@@ -2,20 +2,25 @@
 
 A session holds a :class:`segcore.dataset.Workspace`: on the dataset the app was started with
 (shared by all sessions, one lock), or on a dataset of the session's own uploads in a folder
-of its own. Pictures for the browser are written under the app's picture root, the only
-folder (with Gradio's own) that the browser can read files from.
+of its own, inside the app's folder (:mod:`.folders`, removed when the server stops).
+
+The browser is told no server path: the photo on the canvas is reached at
+``/segcore/photo/<key>/<n>.jpg``, where ``key`` is an unguessable key of the session that owns
+it (another session's key is needed to see its pictures) and ``n`` changes with the picture.
 """
 
 from __future__ import annotations
 
-import atexit
 import functools
+import hashlib
 import logging
 import os
 import re
+import secrets
 import shutil
 import tempfile
 import threading
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,13 +31,17 @@ from segcore.dataset.png import open_folder
 from segcore.errors import SegcoreError
 from segcore.portrait import choose_person_model
 
+from . import folders
+
 LOG = logging.getLogger("segcore.app")
 
 
-#: The one folder of this process that the browser may read files from (with Gradio's own):
-#: each app and session gets a folder in it.
-ROOT = Path(tempfile.mkdtemp(prefix="segcore-app-"))
-atexit.register(shutil.rmtree, ROOT, True)
+#: This process's app folder: each app and session gets a folder in it.
+ROOT = folders.root()
+#: Live sessions by key: the picture route finds a session's photo here, and the server's
+#: end saves their open items.
+SESSIONS: "weakref.WeakValueDictionary[str, AppSession]" = weakref.WeakValueDictionary()
+PHOTO_ROUTE = "/segcore/photo/{key}/{name}"
 
 
 @dataclass
@@ -45,8 +54,7 @@ class Served:
 
 
 def serve(data: str | os.PathLike | None) -> Served:
-    """Open the dataset to serve (``None``: uploads only) and let the browser read pictures."""
-    gr.set_static_paths([str(ROOT)])
+    """Open the dataset to serve (``None``: uploads only)."""
     return Served(open_dataset(data) if data else None)
 
 
@@ -81,6 +89,16 @@ class AppSession:
     cls: int = 1                      # the class selected in the list
     only_open: bool = False           # the file list shows only items not reviewed
     n_classes: int = 0                # how many classes the browser was last shown
+    key: str = field(default_factory=lambda: secrets.token_urlsafe(24))   # the pictures' key
+    photo: bytes | None = None        # the canvas photo (JPEG) served under the key
+    photo_name: str = ""
+
+    def set_photo(self, jpeg: bytes) -> str:
+        """Serve ``jpeg`` as this session's photo; returns its URL (new with each picture)."""
+        self.counter += 1
+        self.photo = jpeg
+        self.photo_name = f"{self.counter}.jpg"
+        return PHOTO_ROUTE.format(key=self.key, name=self.photo_name)
 
     @property
     def uploads(self) -> bool:
@@ -105,6 +123,7 @@ def new_session(served: Served) -> AppSession:
         (folder / "dataset").mkdir()
         ws = Workspace(open_folder(folder / "dataset"), person_model=_person_model)
     app = AppSession(served, ws, folder)
+    SESSIONS[app.key] = app
     if len(ws):
         first = ws.first_to_review()
         try:
@@ -129,6 +148,51 @@ def cleanup(app: AppSession | None) -> None:
             app.workspace.close()
     finally:
         shutil.rmtree(app.folder, ignore_errors=True)
+
+
+def dataset_key(ds) -> str:
+    """A short id of a dataset for the browser (tells datasets apart, names no path)."""
+    return hashlib.sha256(str(ds.root).encode("utf-8")).hexdigest()[:12]
+
+
+def _save_all() -> None:
+    """At the server's end: every live session saves its open item."""
+    for app in list(SESSIONS.values()):
+        try:
+            with app.lock:
+                app.workspace.close()
+        except Exception:  # noqa: BLE001 - one broken session must not keep the others' work
+            LOG.exception("saving a session at exit")
+
+
+folders.on_exit(_save_all)
+
+
+def photo_response(key: str, name: str):
+    """The picture route: the photo of the session whose key this is, or 404."""
+    from fastapi import Response
+
+    app = SESSIONS.get(key)
+    if app is None or app.photo is None or getattr(app, "photo_name", None) != name:
+        return Response(status_code=404)
+    return Response(app.photo, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
+
+
+def serve_pictures(demo: gr.Blocks) -> gr.Blocks:
+    """Give ``demo``'s server the picture route, whoever launches it (the CLI, a test)."""
+    from fastapi.routing import APIRoute
+
+    launch = demo.launch
+
+    @functools.wraps(launch)
+    def launch_with_pictures(*args, **kwargs):
+        kw = dict(kwargs.get("app_kwargs") or {})
+        kw["routes"] = [*kw.get("routes", []), APIRoute(PHOTO_ROUTE, photo_response, methods=["GET"])]
+        kwargs["app_kwargs"] = kw
+        return launch(*args, **kwargs)
+
+    demo.launch = launch_with_pictures
+    return demo
 
 
 def _without_upload_dirs(message: str) -> str:

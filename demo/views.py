@@ -9,7 +9,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from .session import AppSession
+from .session import AppSession, dataset_key
 
 STATUS_MARK = {"unlabelled": ("○", "#9ca3af"), "predicted": ("◐", "#d97706"),
                "edited": ("●", "#2563eb"), "reviewed": ("✔", "#16a34a")}
@@ -28,12 +28,13 @@ def mask_png(labels: np.ndarray, label_set) -> str:
 
 
 def _photo_url(app: AppSession) -> str:
+    """The photo's URL: under the session's key (see demo/session.py), never a server path."""
     ws = app.workspace
     key = (str(ws.ds.root), ws.index, ws.name)
     if app.photo_key != key:
-        path = app.picture_path(".jpg")
-        Image.fromarray(ws.session.rgb).save(path, format="JPEG", quality=92)
-        app.photo_key, app.photo_url = key, f"/gradio_api/file={path}"
+        buf = io.BytesIO()
+        Image.fromarray(ws.session.rgb).save(buf, format="JPEG", quality=92)
+        app.photo_key, app.photo_url = key, app.set_photo(buf.getvalue())
     return app.photo_url
 
 
@@ -51,7 +52,7 @@ def canvas_value(app: AppSession) -> dict:
         app.cls = 1            # the classes came (a model's, or one added): select the first
     app.cls, app.n_classes = min(app.cls, n - 1), n
     return {
-        "item": f"{ws.ds.root}:{ws.index}", "seq": app.counter, "w": w, "h": h,
+        "item": f"{dataset_key(ws.ds)}:{ws.index}", "seq": app.counter, "w": w, "h": h,
         "photo": _photo_url(app), "mask": mask_png(seg.labels, seg.label_set),
         "markers": [[x, y, int(p)] for x, y, p in s.markers],
         "box": list(run.box) if run and run.box else None,
