@@ -12,7 +12,10 @@ def add_arguments(p) -> None:
     p.add_argument("--model", default="auto",
                    help="auto (default: selfie where its file is here, else grabcut), selfie, grabcut, "
                         "a VOC model or unet")
-    p.add_argument("--weights", metavar="FILE", help="checkpoint file for the model")
+    p.add_argument("--weights", metavar="FILE", help="checkpoint file for the model (or the prompter)")
+    p.add_argument("--prompter", metavar="NAME",
+                   help="take the person from a prompter instead (auto, mobile_sam, sam_vit_b, sam_vit_l, "
+                        "sam_vit_h, grabcut) prompted by --box and --points; with neither, the automatic box")
     p.add_argument("--box", metavar="X0,Y0,X1,Y1", help="box around the person (pixels)")
     p.add_argument("--points", metavar="X,Y,L;...", help="clicks: L=1 person, L=0 background")
     p.add_argument("--background", default="transparent", metavar="transparent|#RRGGBB|blur|PATH")
@@ -37,11 +40,32 @@ def run(args) -> int:
         box = parts
     points = parse_points(args.points) if args.points else []
     notes: list[str] = []
-    picture = cutout(args.image, args.model, weights=args.weights, box=box, points=points,
-                     background=args.background, solver=args.matting, offline=args.offline or None,
-                     notes=notes)
+    if args.prompter:
+        picture = _prompted_cutout(args, box, points, notes)
+    else:
+        picture = cutout(args.image, args.model, weights=args.weights, box=box, points=points,
+                         background=args.background, solver=args.matting, offline=args.offline or None,
+                         notes=notes)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     im = Image.fromarray(picture, "RGBA" if picture.shape[2] == 4 else "RGB")
     write_with(args.out, lambda p: im.save(p, format="PNG"))
     return 0
+
+
+def _prompted_cutout(args, box, points, notes):
+    from ..image import load
+    from ..models.grabcut import default_box
+    from ..models.prompters.sam import choose_prompter
+    from ..portrait.cutout import composite, cut
+    from ..prompts import check_box
+    from .prompt import prompted_mask
+
+    rgb = load(args.image)
+    H, W = rgb.shape[:2]
+    box = check_box(box, H, W) if box is not None else (default_box(H, W) if not points else None)
+    prompter, _, note = choose_prompter(args.prompter, args.weights, args.offline or None, progress=True)
+    if note:
+        notes.append(note)
+    mask = prompted_mask(prompter, rgb, points, box).mask
+    return composite(cut(rgb, mask, args.matting), args.background, photo=rgb)
