@@ -2,7 +2,10 @@
 
 torchvision's six VOC models carry their own weights objects (file name, url, preset,
 published figures); the project's own nets get the same shape of entry with ``url=None``;
-GrabCut needs no weights at all.
+GrabCut needs no weights at all. DeepLabV3+, PSPNet and FPN come from
+segmentation-models-pytorch on ResNet encoders; like the project's nets they get their weights
+by training (``segcore train``), starting from ImageNet encoder weights where torchvision's
+file is in the cache.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from .registry import ModelSpec, WeightsInfo, register_model
 from .selfie import PERSON_LABELS, SelfieSegmenter
 from .weights import find_weights
 
-__all__ = ["TORCHVISION_MODELS"]
+__all__ = ["TORCHVISION_MODELS", "SMP_MODELS"]
 
 # torchvision's published facts of its COCO_WITH_VOC_LABELS_V1 weights, written out so that
 # listing models and running the selfie model never import torch (about 4 s). A test checks
@@ -52,6 +55,11 @@ def _load_torch(spec: ModelSpec, *, weights, offline, device, progress, backend=
     from .predictor import TorchSegmenter
     from .weights import load_state, read_checkpoint
 
+    if spec.name in _TORCH_ONLY:
+        if backend == "onnxruntime":
+            raise ModelError(f"{spec.name} does not export to ONNX (adaptive pooling over a dynamic size); "
+                             "use the torch backend")
+        backend = "torch"
     backend = backend or default_backend(device)
     if backend == "onnxruntime" and not str(device).startswith("cpu"):
         raise ModelError("the onnxruntime backend runs on the CPU here; use the torch backend on a GPU")
@@ -82,6 +90,30 @@ def _build_fcn_resnet18(num_classes: int = 21):
     from .nets import FCNResNet18
 
     return FCNResNet18(num_classes)
+
+
+def _build_smp(arch: str, encoder: str, num_classes: int = 21):
+    from .nets.smp import SMPNet
+
+    return SMPNet(arch, encoder, num_classes)
+
+
+# segmentation-models-pytorch entries: name -> (arch, encoder, parameters with 21 classes).
+_SMP = {
+    "deeplabv3plus_resnet18": ("deeplabv3plus", "resnet18", 12_334_437),
+    "deeplabv3plus_resnet34": ("deeplabv3plus", "resnet34", 22_442_597),
+    "deeplabv3plus_resnet50": ("deeplabv3plus", "resnet50", 26_682_725),
+    "pspnet_resnet18": ("pspnet", "resnet18", 11_422_005),
+    "pspnet_resnet34": ("pspnet", "resnet34", 21_530_165),
+    "pspnet_resnet50": ("pspnet", "resnet50", 24_393_173),
+    "fpn_resnet18": ("fpn", "resnet18", 13_049_813),
+    "fpn_resnet34": ("fpn", "resnet34", 23_157_973),
+    "fpn_resnet50": ("fpn", "resnet50", 26_118_613),
+}
+SMP_MODELS = tuple(_SMP)
+#: PSPNet's adaptive pooling over a dynamic size does not export to ONNX: torch runs it.
+_TORCH_ONLY = frozenset(n for n, (arch, _, _) in _SMP.items() if arch == "pspnet")
+_SMP_TITLES = {"deeplabv3plus": "DeepLabV3+", "pspnet": "PSPNet", "fpn": "FPN"}
 
 
 def _torchvision_entry(name: str) -> ModelSpec:
@@ -116,6 +148,16 @@ register_model(ModelSpec(
                         transforms=_preset,
                         meta={"num_params": 12_993_621}),
 ))
+
+for _name, (_arch, _encoder, _params) in _SMP.items():
+    register_model(ModelSpec(
+        name=_name, family="smp", label_set=LabelSet.voc(),
+        description=f"{_SMP_TITLES[_arch]} on {_encoder.replace('resnet', 'ResNet-')} "
+                    "(segmentation-models-pytorch), weights by training",
+        loader=_load_torch, net=partial(_build_smp, _arch, _encoder), size_divisor=32,
+        weights=WeightsInfo(file_name=f"{_name}.pth", url=None, transforms=_preset,
+                            meta={"num_params": _params}),
+    ))
 
 register_model(ModelSpec(
     name="grabcut", family="opencv", label_set=FOREGROUND_LABELS,

@@ -24,9 +24,13 @@ def normalise(rgb: np.ndarray) -> np.ndarray:
     return ((rgb.astype(np.float32) / 255.0 - MEAN) / STD).transpose(2, 0, 1)
 
 
-def labelled_items(ds: Dataset, include_predicted: bool = False) -> list[int]:
-    """Items a person labelled (``edited``, ``reviewed``), and ``predicted`` ones if asked."""
-    ok = ("edited", "reviewed", "predicted") if include_predicted else ("edited", "reviewed")
+def labelled_items(ds: Dataset, include_predicted: bool = False, statuses=None) -> list[int]:
+    """Items a person labelled (``edited``, ``reviewed``), and ``predicted`` ones if asked;
+    ``statuses`` chooses them instead (e.g. ``["reviewed"]``)."""
+    if statuses:
+        ok = tuple(statuses) + (("predicted",) if include_predicted else ())
+    else:
+        ok = ("edited", "reviewed", "predicted") if include_predicted else ("edited", "reviewed")
     return [i for i in range(len(ds)) if ds.status(i) in ok]
 
 

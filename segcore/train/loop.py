@@ -6,6 +6,10 @@ over all steps. After each epoch the validation items are predicted whole (short
 resized to ``size``, logits upsampled to the labels) and scored; the best checkpoint by
 validation mIoU is kept at ``out``, the latest at ``<out stem>.last.pth`` for ``resume``.
 Seeded: the same data, model and seed give the same run. Ctrl+C saves the latest and stops.
+
+With a time budget (``minutes``) the run ends at the first epoch boundary past it (the epoch
+in progress is finished and validated) and the cosine schedule follows the time spent
+instead of the steps, so a short budget still ends on a small learning rate.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ class TrainResult:
     start: str = ""
     interrupted: bool = False
     seconds: float = 0.0
+    out_of_time: bool = False
 
 
 def last_path(out: Path) -> Path:
@@ -80,6 +85,9 @@ def _imagenet_backbone(name: str):
     def torchvision_keys(k: str):
         return None if k.startswith(("fc.", "classifier.")) else f"backbone.{k}"
 
+    def smp_keys(k: str):   # smp's ResNet encoders are torchvision's ResNet without fc
+        return None if k.startswith("fc.") else f"model.encoder.{k}"
+
     table = {
         "fcn_resnet18": ("resnet18-f37072fd.pth", resnet18_keys),
         "fcn_resnet50": ("resnet50-0676ba61.pth", torchvision_keys),
@@ -87,15 +95,24 @@ def _imagenet_backbone(name: str):
         "fcn_resnet101": ("resnet101-63fe2227.pth", torchvision_keys),
         "deeplabv3_resnet101": ("resnet101-63fe2227.pth", torchvision_keys),
     }
+    resnets = {"resnet18": "resnet18-f37072fd.pth", "resnet34": "resnet34-b627a593.pth",
+               "resnet50": "resnet50-0676ba61.pth"}
+    for arch in ("deeplabv3plus", "pspnet", "fpn"):
+        for encoder, file in resnets.items():
+            table[f"{arch}_{encoder}"] = (file, smp_keys)
     return table.get(name)
 
 
 def train(ds: Dataset, out: str | Path, *, model: str, weights=None, epochs: int = 10, size: int = 256,
           batch_size: int = 4, lr: float | None = None, val_split: float = 0.1, val: Dataset | None = None,
           device: str = "cpu", resume=None, seed: int = 0, include_predicted: bool = False,
+          statuses=None, minutes: float | None = None,
           on_batch: Callable | None = None, on_epoch: Callable | None = None) -> TrainResult:
     """Train ``model`` on ``ds``; returns what was done. ``on_batch(epoch, step, steps, loss)``
-    and ``on_epoch(stats)`` report progress (the library prints nothing)."""
+    and ``on_epoch(stats)`` report progress (the library prints nothing; either may raise
+    KeyboardInterrupt to stop, keeping the best and the latest checkpoints). ``statuses``: the
+    items to train on (default edited and reviewed, with predicted if ``include_predicted``).
+    ``minutes``: a time budget; ``epochs`` is then at most that many."""
     import torch
     import torch.nn.functional as F
 
@@ -108,16 +125,21 @@ def train(ds: Dataset, out: str | Path, *, model: str, weights=None, epochs: int
     spec = get_model_spec(model)
     if not spec.trainable:
         raise ModelError(f"model {model} has no torch network to train; choose one of: "
-                         "unet, fcn_resnet18, or a torchvision model")
+                         "unet, fcn_resnet18, deeplabv3plus_resnet18, pspnet_resnet18, fpn_resnet18, "
+                         "or a torchvision model")
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ModelError("CUDA is not available on this machine; train with --device cpu")
     label_set: LabelSet | None = ds.label_set
     if label_set is None:
         raise FormatError(f"{ds.root} has no classes; give it a labels.txt")
-    items = labelled_items(ds, include_predicted)
+    items = labelled_items(ds, include_predicted, statuses)
     if not items:
-        raise FormatError(f"{ds.root} has no labelled items (edited or reviewed)"
+        what = " or ".join(statuses) if statuses else "edited or reviewed"
+        raise FormatError(f"{ds.root} has no labelled items ({what})"
                           + ("" if include_predicted else "; label some, or include predicted ones"))
+    if minutes is not None and not minutes > 0:
+        raise ModelError("the time budget must be more than 0 minutes")
+    budget = None if minutes is None else float(minutes) * 60
     if val is not None:
         train_idx, val_idx, val_ds = items, labelled_items(val, include_predicted), val
         if val.label_set is None or val.label_set.names != label_set.names:
@@ -187,8 +209,9 @@ def train(ds: Dataset, out: str | Path, *, model: str, weights=None, epochs: int
                 x, y = crops.batch(idx, rng)
                 x, y = x.to(dev), y.to(dev)
                 done = epoch * steps_per_epoch + step
+                frac = done / total_steps if budget is None else (time.perf_counter() - t0) / budget
                 for g in opt.param_groups:
-                    g["lr"] = lr * 0.5 * (1 + math.cos(math.pi * min(1.0, done / total_steps)))
+                    g["lr"] = lr * 0.5 * (1 + math.cos(math.pi * min(1.0, frac)))
                 with torch.autocast(device_type=dev.type, dtype=torch.float16, enabled=amp):
                     logits = net(x)["out"]
                     if binary:
@@ -231,6 +254,9 @@ def train(ds: Dataset, out: str | Path, *, model: str, weights=None, epochs: int
             stats["best"] = bool(improved or not val_idx)
             if on_epoch:
                 on_epoch(stats)
+            if budget is not None and time.perf_counter() - t0 >= budget:
+                result.out_of_time = True
+                break
     except KeyboardInterrupt:
         # Ctrl+C: keep what the finished epochs made; --resume goes on from there.
         result.interrupted = True
