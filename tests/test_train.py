@@ -10,7 +10,7 @@ from PIL import Image
 
 from conftest import run_cli
 from segcore import WeightsError, load_model, open_dataset
-from segcore.labels import LabelSet
+from segcore.labels import LabelSet, voc_colormap
 from segcore.models.nets import FCNResNet18
 from segcore.models.weights import load_state, read_checkpoint, read_state_dict
 from segcore.train import train
@@ -35,7 +35,9 @@ def colour_dataset(folder, n=6, h=64, w=80, classes=CLASSES):
         lab[:, :2] = 255
         Image.fromarray(img).save(folder / f"im{k}.png")
         (folder / "SegmentationClass").mkdir(exist_ok=True)
-        Image.fromarray(lab, mode="P").save(folder / "SegmentationClass" / f"im{k}.png")
+        png = Image.fromarray(lab, mode="P")
+        png.putpalette(voc_colormap().ravel().tolist())   # without one, Pillow keeps values 0/1 only
+        png.save(folder / "SegmentationClass" / f"im{k}.png")
     (folder / "labels.txt").write_text("\n".join(classes) + "\n")
     return open_dataset(folder)
 

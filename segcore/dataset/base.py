@@ -174,6 +174,14 @@ class Dataset:
             raise FormatError(f"{self._names[i]} has no labels yet; it cannot be {status}")
         self._status.set(self._names[i], status)
 
+    def item_info(self, i: int) -> dict:
+        """What pre-labelling recorded of item ``i``: ``model`` (its name), ``confidence``
+        (mean winning-class probability, 0-1); {} where nothing was."""
+        return self._status.info(self._names[self._check(i)])
+
+    def set_item_info(self, i: int, **fields) -> None:
+        self._status.set_info(self._names[self._check(i)], **fields)
+
     def counts(self) -> dict[str, int]:
         """How many items have each status."""
         out = dict.fromkeys(STATUSES, 0)

@@ -5,6 +5,12 @@ when asked. Each item is written as it is done (status first, then the label fil
 atomic), so a run that is stopped can simply be run again: it continues with what is left.
 The model's classes are mapped onto the dataset's by name (background aliases understood);
 a class the dataset lacks becomes void, so nothing is silently called something else.
+
+Each item pre-labelled records, in the status file, the model that wrote it and its
+confidence: the mean over the pixels of the winning class's probability (models that give
+none, GrabCut, record no confidence). The per-pixel confidence is kept as a grey PNG in
+``.segcore/confidence/`` (255 = sure), so the least sure items can be reviewed first
+(:func:`least_sure_first`) and their uncertain pixels shown (:func:`uncertain_pixels`).
 """
 
 from __future__ import annotations
@@ -12,13 +18,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator
 
+import io
+from pathlib import Path
+
 import numpy as np
 
 from ..errors import FormatError, SegcoreError
+from ..fileio import write_bytes
 from ..labels import LabelSet
 from .base import Dataset
 
-__all__ = ["prelabel", "class_mapping", "PrelabelStep", "todo"]
+__all__ = ["prelabel", "class_mapping", "PrelabelStep", "todo", "least_sure_first", "uncertain_pixels",
+           "confidence_path", "item_confidence"]
 
 
 @dataclass(frozen=True)
@@ -27,6 +38,7 @@ class PrelabelStep:
     name: str
     outcome: str          # "predicted" or "failed"
     message: str = ""
+    confidence: float | None = None
 
 
 def class_mapping(model: LabelSet, dataset: LabelSet) -> tuple[np.ndarray, list[str]]:
@@ -48,14 +60,68 @@ def todo(ds: Dataset, overwrite_predicted: bool = False) -> list[int]:
     return [i for i in range(len(ds)) if ds.status(i) in wanted]
 
 
-def prelabel(ds: Dataset, model, *, overwrite_predicted: bool = False, indices=None,
+def item_confidence(seg) -> float | None:
+    """Mean winning-class probability over the pixels (0-1), None where the model gives none."""
+    conf = getattr(seg, "confidence", None)
+    return None if conf is None or not conf.size else float(np.mean(conf, dtype=np.float64))
+
+
+def confidence_path(ds: Dataset, i: int) -> Path:
+    """Where item ``i``'s per-pixel confidence is kept (grey PNG, 0-255 = 0-1)."""
+    return ds._status.path.parent / "confidence" / f"{ds.names[i]}.png"
+
+
+def _keep_confidence(ds: Dataset, i: int, conf: np.ndarray | None) -> None:
+    from PIL import Image
+
+    path = confidence_path(ds, i)
+    if conf is None:
+        path.unlink(missing_ok=True)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    Image.fromarray(np.clip(conf * 255 + 0.5, 0, 255).astype(np.uint8), mode="L").save(buf, "PNG", compress_level=1)
+    write_bytes(path, buf.getvalue(), keep_backup=False)
+
+
+def uncertain_pixels(ds: Dataset, i: int, threshold: float = 0.5) -> np.ndarray | None:
+    """``(H, W)`` bool: the pixels where the model that pre-labelled item ``i`` gave its
+    winning class a probability below ``threshold``; None where none was recorded."""
+    from PIL import Image
+
+    path = confidence_path(ds, i)
+    if not path.is_file():
+        return None
+    with Image.open(path) as im:
+        conf = np.asarray(im.convert("L"))
+    return conf < threshold * 255
+
+
+def least_sure_first(ds: Dataset, statuses=None) -> list[int]:
+    """Items (those of ``statuses``, default all) by recorded confidence, least sure first;
+    items without one follow, in dataset order."""
+    wanted = None if statuses is None else ({statuses} if isinstance(statuses, str) else set(statuses))
+    keyed = []
+    for i in range(len(ds)):
+        if wanted is not None and ds.status(i) not in wanted:
+            continue
+        c = ds.item_info(i).get("confidence")
+        keyed.append((c is None, 0.0 if c is None else c, i))
+    return [i for _, _, i in sorted(keyed)]
+
+
+def prelabel(ds: Dataset, model, *, overwrite_predicted: bool = False, indices=None, model_name: str | None = None,
              **predict_kw) -> Iterator[PrelabelStep]:
     """Predict the items of ``ds`` that have no labels (or ``indices``); yields one step per
-    item. ``model`` is a loaded Segmenter. A dataset without classes takes the model's."""
+    item. ``model`` is a loaded Segmenter; ``model_name`` (default its registry name) is
+    recorded with each item's confidence. A dataset without classes takes the model's."""
     model_ls = model.spec.label_set if getattr(model, "spec", None) is not None else model.label_set
     if ds.label_set is None:
         ds.set_label_set(model_ls)
     lut, _ = class_mapping(model_ls, ds.label_set)
+    if model_name is None:
+        spec = getattr(model, "spec", None)
+        model_name = getattr(spec, "name", None) or type(model).__name__
     allowed = ("unlabelled", "predicted") if overwrite_predicted else ("unlabelled",)
     for i in (todo(ds, overwrite_predicted) if indices is None else indices):
         item = ds[i]
@@ -63,8 +129,11 @@ def prelabel(ds: Dataset, model, *, overwrite_predicted: bool = False, indices=N
             continue
         try:
             seg = model.predict(ds.read_image(i), **predict_kw)
+            score = item_confidence(seg)
             ds.write_labels(i, lut[seg.labels], status="predicted")
+            _keep_confidence(ds, i, seg.confidence)
+            ds.set_item_info(i, model=model_name, confidence=score)
         except SegcoreError as e:
             yield PrelabelStep(i, item.name, "failed", str(e))
             continue
-        yield PrelabelStep(i, item.name, "predicted")
+        yield PrelabelStep(i, item.name, "predicted", confidence=score)

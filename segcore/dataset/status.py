@@ -3,6 +3,10 @@
 ``unlabelled`` -> ``predicted`` (a model wrote the labels) -> ``edited`` (a person changed them)
 -> ``reviewed`` (a person checked them). Where no record exists, the status follows from the
 files: labels present means ``edited``, none means ``unlabelled``.
+
+Beside the statuses the file keeps what pre-labelling learnt of an item (``"info"``: the model
+that wrote it and its confidence, the mean probability of the winning class over the pixels),
+so the least sure items can be reviewed first. Readers of the first version ignore it.
 """
 
 from __future__ import annotations
@@ -28,11 +32,13 @@ def check_status(status: str) -> str:
 
 
 class StatusStore:
-    """``{item name: status}`` backed by ``path`` (``{"version": 1, "items": {...}}``)."""
+    """``{item name: status}`` backed by ``path`` (``{"version": 1, "items": {...},
+    "info": {name: {"model": str, "confidence": float}}}``)."""
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self._items: dict[str, str] = {}
+        self._info: dict[str, dict] = {}
         if self.path.is_file():
             try:
                 data = json.loads(self.path.read_text(encoding="utf-8"))
@@ -42,6 +48,10 @@ class StatusStore:
                 # A damaged status file costs the records, never the labels: statuses then
                 # follow from the files, and the next write replaces it.
                 self._items = {}
+                data = {}
+            info = data.get("info") if isinstance(data, dict) else None
+            if isinstance(info, dict):
+                self._info = {str(k): _clean_info(v) for k, v in info.items() if isinstance(v, dict)}
 
     def get(self, name: str) -> str | None:
         return self._items.get(name)
@@ -52,6 +62,36 @@ class StatusStore:
         self._items[name] = status
         self.flush()
 
+    def info(self, name: str) -> dict:
+        """What pre-labelling recorded of item ``name`` (``model``, ``confidence``); {} if nothing."""
+        return dict(self._info.get(name, {}))
+
+    def set_info(self, name: str, **fields) -> None:
+        """Record ``fields`` (``model``, ``confidence``) of item ``name``; None removes one."""
+        rec = dict(self._info.get(name, {}))
+        rec.update(fields)
+        rec = _clean_info({k: v for k, v in rec.items() if v is not None})
+        if rec == self._info.get(name, {}):
+            return
+        if rec:
+            self._info[name] = rec
+        else:
+            self._info.pop(name, None)
+        self.flush()
+
     def flush(self) -> None:
-        text = json.dumps({"version": 1, "items": self._items}, indent=0, sort_keys=True)
-        write_text(self.path, text, keep_backup=False)
+        obj = {"version": 1, "items": self._items}
+        if self._info:
+            obj["info"] = self._info
+        write_text(self.path, json.dumps(obj, indent=0, sort_keys=True), keep_backup=False)
+
+
+def _clean_info(rec: dict) -> dict:
+    """Only the known fields, of the right types (a hand-edited file cannot break sorting)."""
+    out = {}
+    if isinstance(rec.get("model"), str):
+        out["model"] = rec["model"]
+    c = rec.get("confidence")
+    if isinstance(c, (int, float)) and not isinstance(c, bool) and 0 <= c <= 1:
+        out["confidence"] = float(c)
+    return out
