@@ -47,3 +47,38 @@ def test_lut_maps_void():
     lut = LabelSet.voc().lut()
     labels = np.array([[0, 15, 255]], np.uint8)
     assert lut[labels].tolist() == [[[0, 0, 0], [192, 128, 128], [224, 224, 192]]]
+
+
+def test_class_names_are_one_line_unique_and_at_most_254():
+    import pytest
+
+    from segcore.errors import FormatError
+    from segcore.labels import LabelSet
+
+    for bad in ("a\nb", "tab\there", "nul\x00", "line\u2028sep", "", "   "):
+        with pytest.raises(FormatError):
+            LabelSet(("background", bad))
+    with pytest.raises(FormatError, match="unique"):
+        LabelSet(("background", "cat", "cat"))
+    assert len(LabelSet(tuple(f"c{k}" for k in range(254)))) == 254
+    with pytest.raises(FormatError, match="at most 254"):
+        LabelSet(tuple(f"c{k}" for k in range(255)))
+
+
+def test_add_class_refuses_a_name_with_a_line_break_and_writes_nothing(tmp_path):
+    import numpy as np
+    import pytest
+    from PIL import Image
+
+    from segcore import open_dataset
+    from segcore.dataset import Workspace
+    from segcore.errors import FormatError
+
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(tmp_path / "a.png")
+    (tmp_path / "labels.txt").write_text("background\ncat\n")
+    ws = Workspace(open_dataset(tmp_path))
+    with pytest.raises(FormatError, match="line break"):
+        ws.add_class("traffic\ncone")
+    assert (tmp_path / "labels.txt").read_text() == "background\ncat\n"
+    assert ws.add_class("traffic cone") == 2
+    assert open_dataset(tmp_path).label_set.names == ("background", "cat", "traffic cone")

@@ -70,6 +70,13 @@ def coco_variants():
     v("size_mismatch_image", lambda d: d["images"][0].__setitem__("height", H * 2))
     v("dup_image_id", lambda d: d["images"].append(dict(d["images"][0], file_name="b.png")))
     v("unknown_category", lambda d: d["annotations"][pi].__setitem__("category_id", 99))
+    for k, val in enumerate([True, 1e12, None, 5, "", ["a.png"], {"a": 1}]):
+        v(f"file_name_{k}", lambda d, val=val: d["images"][0].__setitem__("file_name", val))
+    for k, val in enumerate([True, "1", 1.5, None]):
+        v(f"image_id_{k}", lambda d, val=val: d["images"][0].__setitem__("id", val))
+    for k, val in enumerate(["cat\ndog", "", 7, "a\x00b"]):
+        v(f"cat_name_{k}", lambda d, val=val: d["categories"][0].__setitem__("name", val))
+    v("dup_cat_name", lambda d: d["categories"].append(dict(d["categories"][0], id=50)))
     text = json.dumps(base)
     for k, cut in enumerate(np.linspace(1, len(text) - 2, 25).astype(int)):
         out.append((f"coco_truncated_{k}", text[:cut]))
@@ -98,6 +105,9 @@ def labelme_variants():
     for n in range(0, 3):
         v(f"few_points_{n}", lambda d, n=n: d["shapes"][0].__setitem__("points", [[1, 1]] * n))
     v("unknown_label", lambda d: d["shapes"][0].__setitem__("label", "zebra"))
+    for k, val in enumerate([True, 1e12, None, 5, ["a.png"]]):
+        v(f"image_path_{k}", lambda d, val=val: d.__setitem__("imagePath", val))
+    v("label_newline", lambda d: d["shapes"][0].__setitem__("label", "cat\ndog"))
     v("mask_bad_b64", lambda d: d["shapes"].append({"label": "cat", "points": [[0, 0], [3, 3]],
                                                      "shape_type": "mask", "mask": "!!notbase64"}))
     v("mask_wrong_box", lambda d: d["shapes"].append({"label": "cat", "points": [[0, 0], [90, 90]],
@@ -233,3 +243,35 @@ def test_app_opens_broken_label_files_with_a_result_or_a_message(broken, tmp_pat
         state, canvas, _, status, _ = hu.load(Seed(served), "")
         assert all("\n" not in m and len(m) < 400 for m in said), (f.name, said)
         assert canvas.get("w") == W or said or "has no images" in status, (f.name, status)
+
+
+def test_every_broken_json_opens_with_a_result_or_one_line(broken):
+    """Through the dataset layer (what the app and prelabel use): open, then read every item;
+    a broken file is a one-line FormatError naming the file, never another exception."""
+    from segcore import open_dataset
+    from segcore.errors import SegcoreError
+
+    folder, files = broken
+    said = 0
+    for f in files:
+        if f.suffix != ".json":
+            continue
+        try:
+            ds = open_dataset(f)
+            for i in range(len(ds)):
+                ds.read_labels(i)
+        except SegcoreError as e:
+            said += 1
+            assert "\n" not in str(e) and f.name in str(e) or "neither COCO" in str(e), (f.name, str(e))
+    assert said > 100
+
+
+@pytest.mark.parametrize("value", [True, 1e12])
+def test_a_coco_file_name_that_is_not_text_names_the_field(tmp_path, value):
+    data = to_coco([("a.png", good_labels())], LS)
+    data["images"][0]["file_name"] = value
+    (tmp_path / "c.json").write_text(json.dumps(data))
+    code, err = run_main(["convert", str(tmp_path / "c.json"), "--to", "voc", "--out", str(tmp_path / "o")])
+    assert code == 1 and err.startswith("error: c.json: COCO field images[0].file_name: input should be a valid "
+                                        "string"), err
+    assert len(err.strip().splitlines()) == 1

@@ -72,12 +72,12 @@ class CocoDataset(Dataset):
             raise FormatError(f"{name}: two images share a file_name")
         if len({c["id"] for c in cats}) != len(cats):
             raise FormatError(f"{name}: two categories share an id")
-        if label_set is None:
-            label_set = LabelSet(("background",) + tuple(c["name"] for c in cats if c["name"] != "background"))
         try:
+            if label_set is None:
+                label_set = LabelSet(("background",) + tuple(c["name"] for c in cats if c["name"] != "background"))
             self._cat_to_label = {c["id"]: label_set.index_of(c["name"]) for c in cats}
         except FormatError as e:
-            raise FormatError(f"{name}: {e}") from None
+            raise FormatError(f"{name}: categories: {e}") from None
         self._label_to_cat = {v: k for k, v in self._cat_to_label.items()}
         folder = self.json_path.parent
         if images is not None and not Path(images).is_dir():

@@ -28,7 +28,7 @@ from PIL import Image, ImageDraw
 from ..errors import FormatError
 from ..fileio import read_json, write_text
 from ..image import load
-from ..labels import LabelSet
+from ..labels import LabelSet, check_class_name
 from .regions import centre_polygon, regions
 
 __all__ = ["read_labelme", "is_labelme", "label_set_used", "labelme_to_labels", "shape_masks", "shape_label",
@@ -59,9 +59,13 @@ def label_set_used(datas) -> LabelSet:
     for d in datas:
         shapes = d.get("shapes", []) if isinstance(d, dict) else []
         for shape in shapes if isinstance(shapes, list) else []:
-            label = str(shape.get("label", "")) if isinstance(shape, dict) else ""
-            if label and label not in ("__ignore__", "_background_", "background", "__background__"):
-                seen.setdefault(label)
+            label = shape.get("label") if isinstance(shape, dict) else None
+            if not isinstance(label, str) or label in ("__ignore__", "_background_", "background", "__background__"):
+                continue
+            try:
+                seen.setdefault(check_class_name(label))
+            except FormatError:
+                continue
     return LabelSet(("background",) + tuple(seen))
 
 

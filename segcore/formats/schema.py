@@ -31,6 +31,13 @@ class CocoImage(_Model):
     width: StrictInt = Field(gt=0)
 
 
+def _class_name(v: str) -> str:
+    try:
+        return check_class_name(v)
+    except FormatError as e:
+        raise ValueError(str(e)) from None
+
+
 def _segmentation(v):
     """Polygons (a list of lists) or RLE (``size`` and ``counts``); numbers are checked where
     they are decoded."""
@@ -69,7 +76,7 @@ class CocoCategory(_Model):
     @field_validator("name")
     @classmethod
     def _name(cls, v: str) -> str:
-        return check_class_name(v)
+        return _class_name(v)
 
 
 class CocoFile(_Model):
@@ -80,6 +87,12 @@ class CocoFile(_Model):
 
 class LabelmeShape(_Model):
     label: StrictStr
+
+    @field_validator("label")
+    @classmethod
+    def _label(cls, v: str) -> str:
+        return _class_name(v)
+
     points: list[list[StrictFloat]]
     shape_type: Optional[StrictStr] = None
     group_id: Optional[StrictInt] = None
