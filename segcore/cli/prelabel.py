@@ -6,10 +6,13 @@ import sys
 
 HELP = "pre-label a dataset: predict the items without labels; edited and reviewed ones are kept"
 
+ORDER_NOTE = "least sure first"
+
 
 def add_arguments(p) -> None:
     p.add_argument("dataset", metavar="DATASET", help="VOC root, COCO JSON, labelme folder or image folder")
-    p.add_argument("--model", required=True, help="model name (see `segcore models`)")
+    p.add_argument("--model", help="model name (see `segcore models`), or trained:NAME, a model trained on this "
+                   "dataset (in its .segcore/models)")
     p.add_argument("--weights", metavar="FILE", help="checkpoint file (default: the torch hub cache)")
     p.add_argument("--images", metavar="DIR", help="COCO: the folder of its images")
     p.add_argument("--overwrite", choices=("predicted",), help="also predict again items a model labelled")
@@ -20,6 +23,9 @@ def add_arguments(p) -> None:
     p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
                    help="predict on a Ray cluster (ADDRESS of its head; none: local Ray); labels are "
                         "written back here")
+    p.add_argument("--sort-by-confidence", action="store_true",
+                   help="then print the items not reviewed, least sure first (name, status, confidence, model); "
+                        "without --model only print it")
 
 
 def run(args) -> int:
@@ -27,10 +33,24 @@ def run(args) -> int:
 
     from ..dataset import open_dataset
     from ..dataset.prelabel import class_mapping, prelabel, todo
+    from ..errors import ModelError
     from ..models.registry import load_model
 
     ds = open_dataset(args.dataset, images=args.images)
-    model = load_model(args.model, weights=args.weights, offline=args.offline or None,
+    if not args.model:
+        if not args.sort_by_confidence:
+            raise ModelError("give --model NAME (or --sort-by-confidence to print the review order)")
+        return _print_order(ds)
+    name, weights = args.model, args.weights
+    if name.startswith("trained:"):
+        from ..train.job import resolve_trained
+
+        if weights:
+            raise ModelError(f"{name} brings its own checkpoint; give no --weights")
+        trained = resolve_trained(ds, name)
+        name, weights = trained.model, str(trained.path)
+    args.arch, args.weights = name, weights
+    model = load_model(name, weights=weights, offline=args.offline or None,
                        device=args.device, progress=True, backend=args.backend)
     report = getattr(model, "report", None)
     if report is not None and not report.complete:
@@ -44,7 +64,7 @@ def run(args) -> int:
     indices = todo(ds, overwrite)
     done = failed = 0
     bar = tqdm(total=len(indices), unit="image", desc="prelabel", disable=None)
-    steps = prelabel(ds, model, overwrite_predicted=overwrite, indices=indices)
+    steps = prelabel(ds, model, overwrite_predicted=overwrite, indices=indices, model_name=args.model)
     if args.ray:
         steps = _ray_steps(ds, model, indices, args)
     for step in steps:
@@ -58,7 +78,22 @@ def run(args) -> int:
     skipped = len(ds) - len(indices)
     print(f"predicted {done} of {len(ds)} items ({skipped} already labelled and kept"
           f"{f', {failed} failed' if failed else ''}); statuses in {ds.root / '.segcore'}")
+    if args.sort_by_confidence:
+        _print_order(ds)
     return 1 if failed else 0
+
+
+def _print_order(ds) -> int:
+    """The items not reviewed, least sure first: ``name<TAB>status<TAB>confidence<TAB>model``."""
+    from ..dataset.prelabel import least_sure_first
+
+    order = least_sure_first(ds, ("unlabelled", "predicted", "edited"))
+    print(f"# {len(order)} items not reviewed, {ORDER_NOTE} (name, status, confidence, model)")
+    for i in order:
+        info = ds.item_info(i)
+        c = info.get("confidence")
+        print(f"{ds.names[i]}\t{ds.status(i)}\t{'-' if c is None else f'{c:.4f}'}\t{info.get('model', '-')}")
+    return 0
 
 
 def _ray_steps(ds, model, indices, args):
@@ -69,7 +104,7 @@ def _ray_steps(ds, model, indices, args):
     if ds.label_set is None:
         ds.set_label_set(model.spec.label_set)
     lut, _ = class_mapping(model.spec.label_set, ds.label_set)
-    for i, labels, err in prelabel_with_ray(ds, indices, model=args.model, weights=args.weights,
+    for i, labels, err in prelabel_with_ray(ds, indices, model=args.arch, weights=args.weights,
                                             device=args.device, backend=args.backend, address=args.ray):
         if err:
             yield PrelabelStep(i, ds[i].name, "failed", err)
