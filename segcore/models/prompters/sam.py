@@ -127,9 +127,9 @@ class _Engine:
 
         from ..onnx_backend import _threads
 
-        def session(path):
+        def session(path, threads):
             opts = ort.SessionOptions()
-            opts.intra_op_num_threads = _threads()
+            opts.intra_op_num_threads = threads
             opts.inter_op_num_threads = 1
             opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             # As in onnx_backend: spinning threads would steal the cores from numpy around each run.
@@ -137,7 +137,10 @@ class _Engine:
             return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
         (enc, enc_meta), (dec, dec_meta) = files["encoder"], files["decoder"]
-        self.encoder, self.decoder = session(enc), session(dec)
+        # The decoder on one thread: it answers clicks while the prefetcher encodes on the other
+        # cores; on a busy 2-core machine a 2-thread decoder waits for its slower thread (here,
+        # under a load average of 4: median 156 ms per run on 2 threads, 122 ms on 1).
+        self.encoder, self.decoder = session(enc, _threads()), session(dec, 1)
         self.img_size = int(enc_meta["img_size"])
         self.pixel_mean = np.asarray(enc_meta["pixel_mean"], np.float32)
         self.pixel_std = np.asarray(enc_meta["pixel_std"], np.float32)
@@ -185,6 +188,7 @@ class SamPrompter(Prompter):
         self._engine = engine
         self._transform = ResizeLongestSide(engine.img_size)
         self._embedding: SamEmbedding | None = None
+        self._buffer: np.ndarray | None = None
 
     # -- the encoder: thread-safe, no state (a background thread may run it) --------------
     def encode(self, rgb: np.ndarray) -> SamEmbedding:
@@ -208,7 +212,7 @@ class SamPrompter(Prompter):
     def reset_image(self) -> None:
         with self._lock:
             super().reset_image()
-            self._embedding = None
+            self._embedding = self._buffer = None
 
     # -- the decoder ----------------------------------------------------------------------
     def _predict(self, points, box, mask_input, multimask: bool, prior) -> PromptResult:
@@ -239,20 +243,26 @@ class SamPrompter(Prompter):
         scores, low = self._engine.decoder.run(["iou_predictions", "low_res_masks"], feed)
         keep = slice(1, None) if multimask else slice(0, 1)   # SamPredictor's multimask_output
         scores, low = scores[0, keep], low[0, keep]
-        masks = np.stack([self._upscale(m, emb) for m in low])
+        masks = np.empty((len(low), *emb.original_size), bool)
+        for k, m in enumerate(low):
+            self._upscale(m, emb, masks[k])
         best = int(np.argmax(scores))
         return PromptResult(mask=masks[best], score=float(scores[best]), logits=low[best].copy(),
                             masks=masks if multimask else None, scores=scores.copy() if multimask else None)
 
-    def _upscale(self, low: np.ndarray, emb: SamEmbedding) -> np.ndarray:
-        """``Sam.postprocess_masks`` then the threshold: ``(256, 256)`` logits -> ``(H, W)`` bool.
-        cv2's bilinear resize is torch's ``interpolate(..., align_corners=False)``."""
+    def _upscale(self, low: np.ndarray, emb: SamEmbedding, out: np.ndarray) -> None:
+        """``Sam.postprocess_masks`` then the threshold: ``(256, 256)`` logits -> ``out`` ``(H, W)``
+        bool. cv2's bilinear resize is torch's ``interpolate(..., align_corners=False)``; the
+        photo-size float buffer is kept between clicks (at 12 MP, fresh 48 MB per mask cost more
+        than the resize)."""
         size = self._engine.img_size
         up = cv2.resize(low, (size, size), interpolation=cv2.INTER_LINEAR)
         h, w = emb.input_size
         H, W = emb.original_size
-        up = cv2.resize(up[:h, :w], (W, H), interpolation=cv2.INTER_LINEAR)
-        return up > self._engine.mask_threshold
+        if self._buffer is None or self._buffer.shape != (H, W):
+            self._buffer = np.empty((H, W), np.float32)
+        cv2.resize(up[:h, :w], (W, H), dst=self._buffer, interpolation=cv2.INTER_LINEAR)
+        np.greater(self._buffer, self._engine.mask_threshold, out=out)
 
 
 def load_sam(name: str, weights=None, offline: bool | None = None, progress: bool = False) -> SamPrompter:
