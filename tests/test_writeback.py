@@ -191,3 +191,38 @@ def test_labelme_overlapping_shapes_outside_the_change_stay(labelme_copy):
     after = json.loads(path.read_text())
     assert big in after["shapes"] and small in after["shapes"]
     np.testing.assert_array_equal(open_dataset(labelme_copy).read_labels(1), new)
+
+
+def test_voc_segmentation_object_is_updated_the_same_way(tmp_path):
+    """A VOC root with instance PNGs: the touched object changes, the others keep their ids
+    and pixels, a new region gets a new id."""
+    from PIL import Image
+
+    from segcore.formats.voc import write_label_png
+    from segcore.labels import LabelSet, voc_colormap
+
+    root = tmp_path / "voc"
+    for d in ("JPEGImages", "SegmentationClass", "SegmentationObject"):
+        (root / d).mkdir(parents=True)
+    Image.fromarray(np.zeros((40, 60, 3), np.uint8)).save(root / "JPEGImages" / "a.jpg")
+    cls = np.zeros((40, 60), np.uint8)
+    obj = np.zeros((40, 60), np.uint8)
+    cls[5:15, 5:20], obj[5:15, 5:20] = 15, 1           # person 1
+    cls[5:15, 30:45], obj[5:15, 30:45] = 15, 2         # person 2
+    cls[20:35, 10:50], obj[20:35, 10:50] = 7, 3        # car 3
+    write_label_png(root / "SegmentationClass" / "a.png", cls, LabelSet.voc())
+    im = Image.fromarray(obj, mode="P")
+    im.putpalette(voc_colormap().ravel().tolist())
+    im.save(root / "SegmentationObject" / "a.png")
+    ds = open_dataset(root)
+    new = ds.read_labels(0).copy()
+    new[20:35, 40:50] = 0                               # car loses its right end
+    new[10:14, 19:23] = 15                              # person 1 grows by a touching patch
+    new[36:39, 2:6] = 12                                # a dog where there was nothing
+    ds.write_labels(0, new)
+    got = np.asarray(Image.open(root / "SegmentationObject" / "a.png"))
+    assert (got[5:15, 30:45] == 2).all() and (got == 2).sum() == 150           # untouched
+    assert (got[20:35, 10:40] == 3).all() and not (got[20:35, 40:50] == 3).any()
+    assert (got[10:14, 19:23] == 1).all()
+    assert (got[36:39, 2:6] == 4).all()
+    assert len(ds.versions(0)) == 2                     # class and object PNGs both kept

@@ -26,7 +26,7 @@ def run(args) -> int:
 
     label_set = LabelSet.parse(args.labels) if args.labels else None
     ds = open_dataset(args.src, images=args.images, label_set=label_set)
-    notes: list[str] = list(getattr(ds, "notes", []))
+    notes: list[str] = []
     out = export_dataset(ds, args.to, args.out, notes)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)

@@ -3,8 +3,10 @@ a folder of label maps.
 
 * ``voc``: ``JPEGImages/<name>.jpg`` and ``SegmentationClass/<name>.png``; classes from
   ``labels.txt`` or ``class_names.txt`` in the root, else VOC's 21. A root without
-  ``JPEGImages`` (labels only) is read too. ``SegmentationObject/`` (instance PNGs), where
-  present, is left as it is: a correction changes the class map only (see ``notes``).
+  ``JPEGImages`` (labels only) is read too. ``SegmentationObject/<name>.png`` (instance ids,
+  0 background, 255 border), where present, is updated the way COCO annotations are
+  (:mod:`.diff`): objects the edit does not touch keep their pixels and ids, new regions get
+  new ids.
 * ``folder``: the images themselves; labels go to ``SegmentationClass/<stem>.png`` inside it,
   classes to ``labels.txt`` there (written when classes are first set).
 * ``labelmaps``: a label-map PNG or a folder of them (what ``segcore predict`` writes), the
@@ -23,10 +25,12 @@ import numpy as np
 from PIL import Image
 
 from ..errors import FormatError
+from ..fileio import write_with
 from ..formats.voc import read_label_map, write_label_png, write_voc_dataset
 from ..labels import LabelSet, voc_colormap
 from .base import IMAGE_EXTS, Dataset, ExportItem, find_image, list_images
 from .classes import read_class_list, write_class_list
+from .diff import changed_box, diff_instances
 from .registry import register_format
 
 __all__ = ["PngDataset", "VocDataset", "FolderDataset", "LabelMapDataset", "open_voc", "open_folder"]
@@ -40,7 +44,6 @@ class PngDataset(Dataset):
         self._images = images
         self.label_dir = label_dir
         self.classes_file = classes_file
-        self.notes: list[str] = []
         self._have = set()
         if label_dir.is_dir():
             with os.scandir(label_dir) as it:
@@ -130,10 +133,64 @@ class VocDataset(PngDataset):
             seg = root / "SegmentationClass"
             stems = sorted((p.stem for p in seg.glob("*.png")), key=_natural) if seg.is_dir() else []
             names, paths = stems, [find_image(folders, s) for s in stems]
-        ds = cls(root, names, paths, root / "SegmentationClass", classes, label_set)
-        if (root / "SegmentationObject").is_dir():
-            ds.notes.append("SegmentationObject/ is kept as it is: corrections change SegmentationClass/ only")
-        return ds
+        return cls(root, names, paths, root / "SegmentationClass", classes, label_set)
+
+    def label_files(self, i: int) -> list[Path]:
+        obj = self.root / "SegmentationObject" / f"{self._names[i]}.png"
+        return [self._label_path(i)] + ([obj] if obj.is_file() else [])
+
+    def _write(self, i: int, labels: np.ndarray) -> None:
+        obj = self.root / "SegmentationObject" / f"{self._names[i]}.png"
+        old = self._read(i) if obj.is_file() and self._has_label_file(i) else None
+        super()._write(i, labels)
+        if old is not None and old.shape == labels.shape:
+            self._write_objects(obj, old, labels)
+
+    def _write_objects(self, path: Path, old: np.ndarray, new: np.ndarray) -> None:
+        """Update an instance PNG as the class map changed from ``old`` to ``new``."""
+        box = changed_box(old, new)
+        if box is None:
+            return
+        with Image.open(path) as im:
+            palette = im.getpalette()
+            obj = np.asarray(im).astype(np.uint8).copy()
+        if obj.shape != new.shape:
+            return
+        void = self.label_set.void_index
+        sl = box.slices
+        crop = obj[sl]
+        instances = []
+        for k in np.unique(crop).tolist():
+            if k in (0, 255):
+                continue
+            cls = np.bincount(old[obj == k], minlength=256)
+            cls[void] = 0
+            instances.append((k, int(cls.argmax()), crop == k))
+        diff = diff_instances(old[sl], new[sl], instances, no_new=(0, void))
+        changed = old[sl] != new[sl]
+        out = crop.copy()
+        out[changed & (new[sl] == void)] = 255
+        out[changed & (new[sl] == 0)] = 0
+        for k, m in diff.updated.items():
+            out[(crop == k) & ~m & (out == k)] = 0
+            out[m] = k
+        next_id = max([int(v) for v in np.unique(obj) if v != 255] + [0]) + 1
+        for _, m in diff.added:
+            if next_id < 255:
+                out[m] = next_id
+                next_id += 1
+        obj[sl] = out
+        self._keep(path)
+
+        full = voc_colormap().ravel().tolist()
+        palette = list(palette or [])[:768]
+        palette += full[len(palette):]          # a short palette would make PIL drop bits
+
+        def save(p):
+            img = Image.fromarray(obj, mode="P")
+            img.putpalette(palette)
+            img.save(p, format="PNG")
+        write_with(path, save, keep_backup=False)
 
     @classmethod
     def export(cls, items: list[ExportItem], out: Path, label_set: LabelSet, notes: list | None = None,
