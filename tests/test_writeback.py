@@ -85,6 +85,7 @@ def test_coco_write_back_changes_only_what_the_edit_touched(coco_copy):
 
     after = json.loads(coco_copy.read_text())
     COCO(str(coco_copy))                                            # loads
+    assert coco_copy.read_text() == json.dumps(after, indent=1)     # the file's layout is kept
     by_id = {a["id"]: a for a in after["annotations"]}
     touched = 0
     for a in before["annotations"]:
