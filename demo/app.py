@@ -10,6 +10,7 @@ from . import export as hx
 from . import helpers as hh
 from . import models as hm
 from . import portrait as hp
+from . import train as ht
 from . import uploads as hu
 from . import workspace as hw
 from .canvas import make_canvas
@@ -61,7 +62,8 @@ def build_demo(data=None) -> gr.Blocks:
                                     elem_id="add-images", visible=uploads)
                 only_open = gr.Checkbox(label="Only not reviewed", elem_id="filter", container=False)
                 files = gr.HTML("", js_on_load=FILES_JS, css_template=FILES_CSS, elem_id="files", apply_default_css=False)
-                model_dd = gr.Dropdown(hm.model_choices(), value="grabcut", label="Model", elem_id="model")
+                model_dd = gr.Dropdown(hm.model_choices(served.dataset), value="grabcut", label="Model", elem_id="model",
+                                       allow_custom_value=True)   # the dataset's models join it as they are trained
                 with gr.Row():
                     segment_btn = gr.Button("Segment", variant="primary", elem_id="segment-btn", size="sm")
                     prelabel_btn = gr.Button("Pre-label all", elem_id="prelabel-btn", size="sm")
@@ -119,6 +121,39 @@ def build_demo(data=None) -> gr.Blocks:
                 table = gr.Dataframe(headers=["class", "IoU", "Dice", "precision", "recall", "support"],
                                      interactive=False)
                 confusion = gr.Image(label="Confusion matrix", interactive=False, format="png")
+            with gr.Tab("Train", id="train") as train_tab:   # handlers: demo/train.py
+                with gr.Row():
+                    with gr.Column():
+                        train_arch = gr.Dropdown(ht.architectures(), value=ht.DEFAULT_MODEL, label="Architecture",
+                                                 elem_id="train-arch")
+                        with gr.Row():
+                            train_minutes = gr.Number(10, label="Minutes", minimum=0, elem_id="train-minutes")
+                            train_epochs = gr.Number(0, label="or epochs (0: by time)", precision=0, minimum=0,
+                                                     elem_id="train-epochs")
+                        train_include = gr.CheckboxGroup(list(ht.INCLUDE), value=["reviewed", "edited"],
+                                                         label="Train on the items", elem_id="train-include")
+                        held_out = gr.Slider(0, 0.5, 0.1, step=0.05, label="Held out for validation", elem_id="held-out")
+                        with gr.Row():
+                            train_btn = gr.Button("Train", variant="primary", elem_id="train-btn")
+                            stop_btn = gr.Button("Stop (keeps the best)", elem_id="stop-train-btn")
+                    with gr.Column():
+                        train_md = gr.Markdown("No training yet.", elem_id="train-status")
+                        train_plot = gr.Image(label="Loss and validation mIoU", interactive=False, format="png",
+                                              height=170, elem_id="train-plot")
+                        trained_dd = gr.Dropdown(ht.trained_choices(served.dataset), label="This dataset's models",
+                                                 allow_custom_value=True, elem_id="trained-model")
+                        prelabel_own_btn = gr.Button("Pre-label with this model (unlabelled and predicted items)",
+                                                     elem_id="prelabel-own-btn")
+                    with gr.Column():
+                        review_order = gr.Radio(list(ht.ORDERS), value=ht.ORDERS[0], label="Review order",
+                                                elem_id="review-order")
+                        below = gr.Slider(0.1, 0.95, 0.5, step=0.05, label="Uncertain: winning class below")
+                        uncertain_btn = gr.Button("Show uncertain pixels", elem_id="uncertain-btn")
+                        uncertain_img = gr.Image(label="Uncertain pixels (magenta)", interactive=False, format="png",
+                                                 height=200, elem_id="uncertain")
+                train_timer = gr.Timer(2.0, active=False)
+                train_json = gr.Textbox(visible=False, label="status")
+                train_status_btn = gr.Button("train_status", visible=False)
         # Inputs of the API-only endpoints (gradio_client); the browser uses the canvas.
         with gr.Column(visible=False):
             api_item = gr.Textbox(label="item")
@@ -128,13 +163,13 @@ def build_demo(data=None) -> gr.Blocks:
             api_class = gr.Textbox("", label="class_name")
             api_tol = gr.Number(32, label="tolerance")
             api_image = gr.Image(type="filepath", label="image")
-            api_scope = gr.Radio(["current image", "all unlabelled"], value="all unlabelled", label="scope")
+            api_scope = gr.Radio(list(hm.SCOPES), value="all unlabelled", label="scope")
             api_buttons = {n: gr.Button(n) for n in ("open_item", "click_point", "box", "wand", "prelabel_current")}
 
         ws_out = [state, canvas, files, status]
         both = [state, canvas]
         demo.load(hu.load, [state, key], [*ws_out, key], api_visibility="private")
-        model_dd.change(hm.model_card, model_dd, card, api_name="model_card")
+        model_dd.change(hm.model_card, [model_dd, state], card, api_name="model_card")
         canvas.select(hw.canvas_select, both, ws_out, api_visibility="private")
         files.select(hw.select_file, both, ws_out, api_visibility="private")
         only_open.change(hw.set_filter, [state, only_open, canvas], ws_out, api_visibility="private")
@@ -163,6 +198,17 @@ def build_demo(data=None) -> gr.Blocks:
         eval_btn.click(hx.evaluate, [state, gt_file, canvas], [summary, table, confusion], api_name="evaluate")
         cutout_btn.click(hp.cutout, [state, source, person_weights, background, colour, background_file, matting, canvas],
                          [cutout_out, cutout_file], api_name="cutout")
+        train_btn.click(ht.train, [state, train_arch, train_minutes, train_include, train_epochs, held_out, canvas],
+                        [state, train_json, train_md], api_name="train").then(
+            ht.follow, state, train_timer, api_visibility="private")
+        stop_btn.click(ht.stop, [state, canvas], [state, train_json, train_md], api_name="stop_training")
+        train_status_btn.click(ht.train_status, state, train_json, api_name="train_status")
+        train_timer.tick(ht.poll, [state, model_dd, trained_dd], [train_md, train_plot, model_dd, trained_dd, train_timer],
+                         api_visibility="private")
+        train_tab.select(ht.follow, state, train_timer, api_visibility="private")
+        prelabel_own_btn.click(ht.prelabel_with, [state, trained_dd, canvas], ws_out, api_visibility="private")
+        review_order.change(ht.review_order, [state, review_order, canvas], ws_out, api_name="review_order")
+        uncertain_btn.click(ht.uncertain, [state, below, canvas], [state, uncertain_img], api_name="uncertain")
     demo.css = CSS
     return serve_pictures(demo)
 

@@ -1,24 +1,63 @@
-"""The model panel's handlers: segment the current image, pre-label the dataset."""
+"""The model panel's handlers: segment the current image, pre-label the dataset. The menu
+holds the registry's models and the served dataset's own (``trained:<stem>``, trained in the
+Train panel and kept in its ``.segcore/models/``)."""
 
 from __future__ import annotations
 
 import gradio as gr
 
 from segcore.dataset.prelabel import prelabel as prelabel_items
-from segcore.errors import WeightsError
+from segcore.errors import ModelError, WeightsError
 from segcore.models.cache import cached_model
 from segcore.models.registry import get_model_spec, list_models
+from segcore.train.job import PREFIX, resolve_trained, trained_models
 
 from .session import UserError
 from .uploads import add_to_uploads
 from .workspace import _session, action
 
 
-def model_choices() -> list[str]:
-    return list_models()
+SCOPES = ("all unlabelled", "unlabelled and predicted", "current image")
 
 
-def model_card(name: str) -> str:
+def model_choices(ds=None) -> list:
+    """The menu: ``(label, name)`` pairs, the dataset's trained models first (newest first)."""
+    own = []
+    if ds is not None:
+        for m in trained_models(ds):
+            best = m.info.get("best_miou")
+            own.append((f"{m.name[len(PREFIX):]} · this dataset's" + (f", val mIoU {best:.2f}" if best is not None else ""),
+                        m.name))
+    return own + [(n, n) for n in list_models()]
+
+
+def dataset_of(state):
+    """The dataset a session's state works on (its uploads' or the served one), or None."""
+    served = getattr(state, "served", None)
+    if served is None:
+        return None
+    ws = getattr(state, "workspace", None)
+    return ws.ds if ws is not None else served.dataset
+
+
+def model_card(name: str, state=None) -> str:
+    if str(name).startswith(PREFIX):
+        ds = dataset_of(state)
+        if ds is None:
+            return f"**{name}**: a model trained on this dataset"
+        try:
+            m = resolve_trained(ds, name)
+        except ModelError as e:
+            return str(e)
+        info, best = m.info, m.info.get("best_miou")
+        names = ds.label_set.names if ds.label_set else ()
+        return "\n".join([
+            f"**{name}**: {m.model} trained here on {info.get('train_items')} items "
+            f"({', '.join(info.get('statuses', []))}), {info.get('epoch')} epochs, {info.get('state')}",
+            f"- classes: the dataset's {len(names)} ({', '.join(names[:6])}{', ...' if len(names) > 6 else ''})",
+            f"- validation mIoU: {best:.3f} ({info.get('val_items')} items held out)" if best is not None
+            else "- validation: none (no items held out)",
+            f"- checkpoint: `{m.path.name}` in the dataset's `.segcore/models/`"])
     spec = get_model_spec(name)
     c = spec.card()
     lines = [f"**{name}**: {spec.description}", f"- classes: {c['classes']} ({', '.join(spec.label_set.names[:6])}"
@@ -41,9 +80,21 @@ def _path_of(file) -> str | None:
     return file if isinstance(file, str) else getattr(file, "name", None) or str(file)
 
 
-def load_model(name: str, weights=None):
-    """Loaded once per (name, weights file) for all sessions; bounded, safe across threads."""
-    if name not in list_models():
+def load_model(name: str, weights=None, ds=None):
+    """Loaded once per (name, weights file) for all sessions; bounded, safe across threads.
+    ``trained:<stem>`` is a model of the dataset ``ds``."""
+    name = str(name or "")
+    if name.startswith(PREFIX):
+        if ds is None:
+            raise UserError("No dataset here to have trained models.")
+        if weights:
+            raise UserError(f"{name} brings its own checkpoint; clear 'Weights file'.")
+        try:
+            m = resolve_trained(ds, name)
+        except ModelError as e:
+            raise UserError(str(e)) from None
+        name, weights = m.model, str(m.path)
+    elif name not in list_models():
         raise UserError(f"Unknown model {name!r}; choose one from the list.")
     try:
         return cached_model(name, weights=_path_of(weights))
@@ -62,30 +113,37 @@ def segment(app, image, model_name, weights, value=None, progress=gr.Progress())
         add_to_uploads(app, [_path_of(image)])
     _session(app)
     progress(0.2, desc=f"loading {model_name}")
-    model = load_model(model_name, weights)
+    model = load_model(model_name, weights, app.workspace.ds)
     progress(0.4, desc="segmenting")
     app.workspace.predict_current(model)
 
 
 @action()
 def prelabel(app, model_name, weights, scope, value=None, progress=gr.Progress()):
-    """Pre-label the current image, or every image without labels, with the model."""
+    """Pre-label the current image, every image without labels, or those and the ones a
+    model labelled (``"unlabelled and predicted"``: edited and reviewed ones are never
+    touched). Each item records the model's name and its confidence."""
     ws = app.workspace
+    if scope not in SCOPES:
+        raise UserError(f"scope is one of: {', '.join(SCOPES)}")
     if scope == "current image":
         _session(app)
-        ws.predict_current(load_model(model_name, weights))
+        ws.predict_current(load_model(model_name, weights, ws.ds))
         return
     if not len(ws):
         raise UserError("No images to pre-label yet.")
-    model = load_model(model_name, weights)
+    model = load_model(model_name, weights, ws.ds)
     ws.save()
-    todo = [i for i in range(len(ws.ds)) if ws.ds.status(i) == "unlabelled"]
+    wanted = ("unlabelled", "predicted") if scope == "unlabelled and predicted" else ("unlabelled",)
+    with ws.lock:
+        todo = [i for i in range(len(ws.ds)) if ws.ds.status(i) in wanted]
     if not todo:
         gr.Info("Every image has labels already; nothing to pre-label.")
         return
     failed = []
     with ws.lock:
-        steps = prelabel_items(ws.ds, model, indices=todo)
+        steps = prelabel_items(ws.ds, model, indices=todo, overwrite_predicted="predicted" in wanted,
+                               model_name=model_name)
         for step in progress.tqdm(steps, total=len(todo), desc="pre-labelling"):
             if step.outcome == "failed":
                 failed.append(f"{step.name}: {step.message}")

@@ -9,6 +9,8 @@ import io
 import numpy as np
 from PIL import Image
 
+from segcore.dataset.prelabel import least_sure_first, status_note
+
 from .session import AppSession, dataset_key
 
 STATUS_MARK = {"unlabelled": ("○", "#9ca3af"), "predicted": ("◐", "#d97706"),
@@ -80,16 +82,19 @@ def files_html(app: AppSession, only_open: bool = False) -> str:
         return '<div class="sc-files"><i>No images yet.</i></div>'
     with ws.lock:
         statuses = [ds.status(i) for i in range(n)]
-    rows = [i for i in range(n) if not only_open or statuses[i] != "reviewed" or i == ws.index]
+        # the Train panel's review order, least sure first (demo/train.py), or the dataset's
+        order = least_sure_first(ds) if getattr(app, "least_sure_first", False) else range(n)
+    rows = [i for i in order if not only_open or statuses[i] != "reviewed" or i == ws.index]
     cur = ws.index if ws.index is not None else 0
-    pos = next((k for k, i in enumerate(rows) if i >= cur), 0)
+    pos = rows.index(cur) if cur in rows else next((k for k, i in enumerate(rows) if i >= cur), 0)
     lo = max(0, pos - FILE_WINDOW // 2)
     shown = rows[lo:lo + FILE_WINDOW]
     out = []
     for i in shown:
         mark, col = STATUS_MARK[statuses[i]]
         on = ' class="sc-file sc-cur"' if i == ws.index else ' class="sc-file"'
-        out.append(f'<div{on} data-i="{i}" title="{statuses[i]}"><span style="color:{col}">{mark}</span> '
+        note = html.escape(status_note(ds, i, statuses[i]))
+        out.append(f'<div{on} data-i="{i}" title="{note}"><span style="color:{col}">{mark}</span> '
                    f'{html.escape(ds.names[i])}</div>')
     more = len(rows) - len(shown)
     tail = f'<div class="sc-more">… {more} more (move with A / D)</div>' if more > 0 else ""
@@ -104,7 +109,7 @@ def status_md(app: AppSession) -> str:
         return "No image yet. Add images above." if app.uploads else "The dataset has no images."
     s = ws.session
     with ws.lock:
-        status = ws.ds.status(ws.index)
+        status = status_note(ws.ds, ws.index)
     steps = "undo available" if s.history.can_undo else "no edits yet"
     saved = "saving…" if ws.dirty else "saved"
     return (f"**{html.escape(ws.name)}** · item {ws.index + 1} of {len(ws)} · {status} · "

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import gradio as gr
 
+from segcore.dataset.prelabel import next_least_sure
+
 from . import views
 from .session import AppSession, Seed, UserError, new_session, user_errors
 
@@ -134,6 +136,11 @@ def prev_item(app, value=None):
 
 @action()
 def next_open(app, value=None):
+    if getattr(app, "least_sure_first", False):   # the Train panel's review order (demo/train.py)
+        with app.workspace.lock:
+            nxt = next_least_sure(app.workspace.ds, app.workspace.index)
+        app.workspace.open(nxt)
+        return
     app.workspace.step(1, not_reviewed=True)
 
 

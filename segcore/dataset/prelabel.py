@@ -28,8 +28,8 @@ from ..fileio import write_bytes
 from ..labels import LabelSet
 from .base import Dataset
 
-__all__ = ["prelabel", "class_mapping", "PrelabelStep", "todo", "least_sure_first", "uncertain_pixels",
-           "confidence_path", "item_confidence"]
+__all__ = ["prelabel", "class_mapping", "PrelabelStep", "todo", "least_sure_first", "next_least_sure",
+           "uncertain_pixels", "uncertain_overlay", "confidence_path", "item_confidence", "status_note"]
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,35 @@ def least_sure_first(ds: Dataset, statuses=None) -> list[int]:
         c = ds.item_info(i).get("confidence")
         keyed.append((c is None, 0.0 if c is None else c, i))
     return [i for _, _, i in sorted(keyed)]
+
+
+def next_least_sure(ds: Dataset, current: int | None) -> int:
+    """The item after ``current`` in :func:`least_sure_first` order that is not reviewed
+    (wrapping round); FormatError when every item is reviewed."""
+    order = least_sure_first(ds)
+    start = order.index(current) if current in order else -1
+    for k in range(1, len(order) + 1):
+        i = order[(start + k) % len(order)]
+        if ds.status(i) != "reviewed":
+            return i
+    raise FormatError("every item is reviewed")
+
+
+def uncertain_overlay(rgb: np.ndarray, uncertain: np.ndarray, colour=(255, 0, 255), opacity: float = 0.6) -> np.ndarray:
+    """RGB uint8 ``(H, W, 3)``: the photo dimmed, the uncertain pixels (``(H, W)`` bool) in ``colour``."""
+    out = (rgb.astype(np.float32) * 0.6).astype(np.uint8)
+    out[uncertain] = (rgb[uncertain] * (1 - opacity) + np.array(colour, np.float32) * opacity).astype(np.uint8)
+    return out
+
+
+def status_note(ds: Dataset, i: int, status: str | None = None) -> str:
+    """``"predicted by NAME, confidence 0.71"`` for an item a model wrote; its status otherwise."""
+    status = ds.status(i) if status is None else status
+    if status != "predicted":
+        return status
+    info = ds.item_info(i)
+    note = f"predicted by {info['model']}" if info.get("model") else status
+    return note + (f", confidence {info['confidence']:.2f}" if "confidence" in info else "")
 
 
 def prelabel(ds: Dataset, model, *, overwrite_predicted: bool = False, indices=None, model_name: str | None = None,
