@@ -206,6 +206,30 @@ def test_onnx_files_cached_by_the_checkpoint_and_rebuilt_when_damaged(mobile):
     assert np.array_equal(prompter.predict([(25, 25, True)]).mask, rebuilt.predict([(25, 25, True)]).mask)
 
 
+def test_an_encoder_over_2_gb_keeps_its_tensors_in_one_data_file(mobile, tmp_path):
+    """ViT-H's path (2.5 GB of tensors, over protobuf's limit), on MobileSAM's encoder: one
+    .data file beside the .onnx, read back by ONNX Runtime to the same embedding."""
+    import shutil
+
+    import onnxruntime as ort
+
+    from segcore.models.prompters.sam_export import gather_external_data
+
+    _, prompter, _ = mobile
+    enc = prompter._engine.paths[0]
+    (tmp_path / "raw").mkdir()
+    raw = tmp_path / "raw" / "encoder.onnx"
+    shutil.copy(enc, raw)
+    out = tmp_path / "big.encoder.onnx"
+    data = gather_external_data(raw, out)
+    assert data["file"] == "big.encoder.onnx.data" and (tmp_path / data["file"]).stat().st_size == data["size"]
+    assert out.stat().st_size < 5 << 20 and not list(tmp_path.glob(".export.*"))
+    x = np.random.default_rng(0).standard_normal((1, 3, 1024, 1024)).astype(np.float32)
+    want = prompter._engine.encoder.run(None, {"image": x})[0]
+    got = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"]).run(None, {"image": x})[0]
+    assert np.array_equal(got, want)
+
+
 # -- weights ------------------------------------------------------------------------------
 def test_registry_lists_the_sam_prompters():
     names = list_prompters()

@@ -29,7 +29,7 @@ from ...errors import ModelError, WeightsError
 from ...fileio import write_text
 from ..weights import checkpoint_dir, read_state_dict, sha256_of
 
-__all__ = ["cache_paths", "ensure_exported", "build_torch_sam", "PARTS"]
+__all__ = ["cache_paths", "ensure_exported", "build_torch_sam", "gather_external_data", "PARTS"]
 
 PARTS = ("encoder", "decoder")
 _PROTOBUF_LIMIT = 2 ** 31 - 1
@@ -99,6 +99,23 @@ def build_torch_sam(arch: str, package: str, weights: Path):
         return sam.eval()
 
 
+def gather_external_data(raw: Path, onnx: Path) -> dict:
+    """Move the ONNX file ``raw`` to ``onnx`` with all its tensors in one ``<onnx name>.data``
+    beside it (the exporter leaves one file per tensor of a model over 2 GB). Returns the
+    sidecar's ``data`` entry."""
+    import onnx as onnx_lib
+
+    model = onnx_lib.load(str(raw))   # with its external tensors
+    data_name = onnx.name + ".data"
+    with tempfile.TemporaryDirectory(dir=onnx.parent, prefix=".export.") as tmp:
+        packed = Path(tmp) / onnx.name
+        onnx_lib.save_model(model, str(packed), save_as_external_data=True, all_tensors_to_one_file=True,
+                            location=data_name)
+        os.replace(Path(tmp) / data_name, onnx.parent / data_name)
+        os.replace(packed, onnx)
+    return {"file": data_name, "size": (onnx.parent / data_name).stat().st_size}
+
+
 def _export_encoder(sam, onnx: Path, sidecar: Path, arch: str) -> None:
     import torch
 
@@ -117,20 +134,11 @@ def _export_encoder(sam, onnx: Path, sidecar: Path, arch: str) -> None:
         torch.onnx.export(Encoder(sam.image_encoder).eval(), (torch.zeros(1, 3, size, size),), str(raw),
                           input_names=["image"], output_names=["image_embeddings"], opset_version=17,
                           do_constant_folding=True, dynamo=False)
-        data = None
         if sum(f.stat().st_size for f in Path(tmp).iterdir()) > _PROTOBUF_LIMIT - (64 << 20):
-            # ViT-H: the exporter leaves one file per tensor; gather them into one data file.
-            import onnx as onnx_lib
-
-            model = onnx_lib.load(str(raw))
-            data_name = onnx.name + ".data"
-            packed = Path(tmp) / "packed.onnx"
-            onnx_lib.save_model(model, str(packed), save_as_external_data=True,
-                                all_tensors_to_one_file=True, location=data_name)
-            os.replace(Path(tmp) / data_name, onnx.parent / data_name)
-            data = {"file": data_name, "size": (onnx.parent / data_name).stat().st_size}
-            raw = packed
-        os.replace(raw, onnx)
+            data = gather_external_data(raw, onnx)   # ViT-H
+        else:
+            data = None
+            os.replace(raw, onnx)
     meta = {"arch": arch, "part": "encoder", "sha256": sha256_of(onnx), "img_size": size,
             "pixel_mean": [float(v) for v in sam.pixel_mean.flatten()],
             "pixel_std": [float(v) for v in sam.pixel_std.flatten()], "data": data}
