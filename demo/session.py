@@ -29,6 +29,7 @@ import gradio as gr
 from segcore.dataset import Workspace, open_dataset
 from segcore.dataset.png import open_folder
 from segcore.errors import SegcoreError
+from segcore.models.prompters.selfie import SelfiePrompter
 from segcore.portrait import choose_person_model
 
 from . import folders
@@ -76,6 +77,16 @@ def _person_model():
     return choose_person_model("auto")[0]
 
 
+def _prompter(class_name: str):
+    """The prompter of a session's clicks and boxes for a class: the selfie model for a class
+    named "person" where its file is here, else None (the weight-free GrabCut prompter)."""
+    if class_name == "person":
+        model = _person_model()
+        if model is not None:
+            return SelfiePrompter(model)
+    return None
+
+
 @dataclass
 class AppSession:
     served: Served
@@ -118,10 +129,10 @@ def new_session(served: Served) -> AppSession:
     served.root.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="session-", dir=served.root))
     if served.dataset is not None:
-        ws = Workspace(served.dataset, served.lock, person_model=_person_model)
+        ws = Workspace(served.dataset, served.lock, prompter=_prompter)
     else:
         (folder / "dataset").mkdir()
-        ws = Workspace(open_folder(folder / "dataset"), person_model=_person_model)
+        ws = Workspace(open_folder(folder / "dataset"), prompter=_prompter)
     app = AppSession(served, ws, folder)
     SESSIONS[app.key] = app
     if len(ws):

@@ -44,7 +44,7 @@ def test_strokes_are_pixel_exact_without_gaps():
     d = np.minimum(np.hypot(xx - np.clip(xx, 5, 40), yy - 10), np.hypot(xx - 40, yy - np.clip(yy, 10, 30)))
     assert (out[d <= 2] == 1).all() and not out[d >= 4].any()
     erased = paint_strokes(out, [{"points": [[20, 10]], "radius": 1, "erase": True}], 3)
-    assert erased[10, 20] == 0 and erased[10, 30] == 1
+    assert erased[10, 20] == 255 and erased[10, 30] == 1      # the eraser writes void by default
     with pytest.raises(PromptError):
         paint_strokes(labels, [{"points": [[1, 1]], "radius": 2, "cls": 7}], 3)
     with pytest.raises(PromptError):

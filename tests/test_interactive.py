@@ -2,7 +2,10 @@ import numpy as np
 import pytest
 
 from segcore.errors import PromptError
-from segcore.edit.interactive import click_segment, parse_points, scribble_segment, snap_to_superpixels
+from segcore.edit import EditSession
+from segcore.edit.interactive import parse_points, scribble_segment, snap_to_superpixels
+from segcore.labels import LabelSet
+from segcore.segmentation import Segmentation
 
 
 def two_tone(h=120, w=160):
@@ -22,21 +25,28 @@ def test_parse_points():
         parse_points("1,2")
 
 
+LS4 = LabelSet(("sky", "road", "tree", "square"))   # class 0 is a real class
+
+
 def test_click_grows_and_cuts():
     rgb = two_tone()
-    labels = np.zeros((120, 160), np.uint8)
-    grown = click_segment(rgb, labels, [(120, 60, True)], cls=3)
+    labels = np.full((120, 160), 255, np.uint8)
+    s = EditSession(rgb, Segmentation(labels, LS4))
+    s.click(120, 60, True, 3)
     square = np.zeros_like(labels, bool)
     square[30:90, 100:140] = True
-    region = grown == 3
+    region = s.labels == 3
     assert (region & square).sum() / (region | square).sum() > 0.8
     spilled = labels.copy()
     spilled[30:90, 80:140] = 3                   # the square plus a strip of blue beside it
-    cut = click_segment(rgb, spilled, [(90, 60, False)], cls=3)
+    s = EditSession(rgb, Segmentation(spilled, LS4))
+    s.click(90, 60, False, 3)
+    cut = s.labels
     assert (cut[30:90, 80:96] == 3).mean() < 0.1  # the negative click removed the blue strip
+    assert (cut[30:90, 80:96] == 255).mean() > 0.9  # to void: there is no background class
     assert (cut[35:85, 105:135] == 3).mean() > 0.9  # and kept the square
     with pytest.raises(PromptError, match="off the"):
-        click_segment(rgb, labels, [(500, 5, True)], cls=3)
+        s.click(500, 5, True, 3)
 
 
 def test_scribbles_only_change_near_the_strokes():
@@ -49,7 +59,7 @@ def test_scribbles_only_change_near_the_strokes():
     bg[55:65, 85:95] = True                      # a background stroke on blue
     out = scribble_segment(rgb, labels, fg, bg, cls=3)
     assert out[60, 120] == 3 and out[40, 105] == 3
-    assert out[60, 90] == 0 and (out[0:10, 0:10] == 3).all()
+    assert out[60, 90] == 0 and (out[0:10, 0:10] == 3).all()   # 0 was there: nothing removed
 
 
 def test_superpixel_snap_follows_edges():

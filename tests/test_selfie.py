@@ -122,13 +122,18 @@ def test_predict_cli_with_selfie(model_file, tmp_path):
 
 
 def test_click_tool_starts_a_person_from_the_model(model_file, shared_data):
-    from segcore.edit import click_segment
+    from segcore.edit import EditSession
+    from segcore.labels import LabelSet
+    from segcore.models.prompters.selfie import SelfiePrompter
+    from segcore.segmentation import Segmentation
 
     model = load_model("selfie", weights=model_file)
     rgb, truth = person(shared_data, "126")
-    labels = np.zeros(truth.shape, np.uint8)
+    seg = Segmentation(np.zeros(truth.shape, np.uint8), LabelSet(("background", "person")))
     y, x = np.argwhere(truth)[truth.sum() // 2]
-    out = click_segment(rgb, labels, [(int(x), int(y), True)], 1, person_model=model)
-    assert iou(out == 1, truth) > 0.9          # one click gives the whole person
-    plain = click_segment(rgb, labels, [(int(x), int(y), True)], 1)
-    assert iou(out == 1, truth) > iou(plain == 1, truth)
+    s = EditSession(rgb, seg, prompter=SelfiePrompter(model))
+    s.click(int(x), int(y), True, 1)
+    assert iou(s.labels == 1, truth) > 0.9          # one click gives the whole person
+    plain = EditSession(rgb, seg)
+    plain.click(int(x), int(y), True, 1)
+    assert iou(s.labels == 1, truth) > iou(plain.labels == 1, truth)

@@ -14,7 +14,9 @@ from typing import Callable
 
 import numpy as np
 
+from ..edit.apply import ApplyRule, background_index
 from ..edit.session import EditSession
+from ..models.prompters import Prompter
 from ..errors import FormatError, SegcoreError
 from ..labels import LabelSet
 from ..segmentation import Segmentation
@@ -77,10 +79,12 @@ class Workspace:
     (browser sessions) share one ``Dataset`` object."""
 
     def __init__(self, ds: Dataset, lock: threading.RLock | None = None,
-                 person_model: Callable[[], object] | None = None):
+                 prompter: Callable[[str], Prompter] | Prompter | None = None,
+                 rule: ApplyRule | None = None):
         self.ds = ds
         self.lock = lock or threading.RLock()
-        self.person_model = person_model
+        self.prompter = prompter       # for clicks and boxes: one, or one per class name
+        self.rule = rule or ApplyRule()
         self.index: int | None = None
         self.session: EditSession | None = None
         self.prediction: Segmentation | None = None   # the model's last mask of this item
@@ -137,12 +141,14 @@ class Workspace:
         rgb = self.ds.read_image(i)
         with self.lock:
             labels = self.ds.read_labels(i)
-        if labels is None:
-            labels = np.zeros(rgb.shape[:2], np.uint8)
+        if labels is None:   # nothing labelled yet: void, or the class named background
+            bg = background_index(self.label_set)
+            labels = np.full(rgb.shape[:2], self.label_set.void_index if bg is None else bg, np.uint8)
         elif labels.shape != rgb.shape[:2]:
             raise FormatError(f"{self.ds.names[i]}: its labels are {labels.shape[1]}x{labels.shape[0]} but the "
                               f"image is {rgb.shape[1]}x{rgb.shape[0]}")
-        self.session = EditSession(rgb, Segmentation(labels, self.label_set), person_model=self.person_model)
+        self.session = EditSession(rgb, Segmentation(labels, self.label_set), prompter=self.prompter,
+                                   rule=self.rule)
         self.index, self.prediction, self._saved_version = i, None, 0
         return self.session
 
@@ -185,8 +191,10 @@ class Workspace:
         with self.lock:
             if self.ds.label_set is None:
                 self.ds.set_label_set(self.label_set)
-            if status != "reviewed" and self.ds.status(i) == "reviewed":
+            if status == "edited" and self.ds.status(i) == "reviewed":
                 status = "reviewed"   # correcting a reviewed item keeps it reviewed
+            elif status == "replaced":
+                status = "edited"     # a model replaced its labels: to be reviewed again
             self.ds.write_labels(i, labels, status=status)
 
     def changed(self, status: str = "edited") -> None:
@@ -212,8 +220,11 @@ class Workspace:
             return self.ds.status(self.index)
 
     # -- models --------------------------------------------------------------------------
-    def predict_current(self, model) -> Segmentation:
-        """The model's mask of the current item in the dataset's classes, as an undoable step."""
+    def predict_current(self, model, replace: bool = False) -> Segmentation:
+        """The model's mask of the current item in the dataset's classes, as an undoable step.
+
+        It fills only the unlabelled pixels (void, and the class named background) unless
+        ``replace``: then it replaces every label and a reviewed item is to be reviewed again."""
         if self.session is None:
             raise FormatError("open an item first")
         model_ls = model.spec.label_set if getattr(model, "spec", None) is not None else model.label_set
@@ -221,11 +232,28 @@ class Workspace:
         lut = self.adopt_classes(model_ls)
         seg = Segmentation(lut[seg.labels], self.label_set, seg.confidence)
         self.prediction = seg
-        self.session.replace(seg)
         with self.lock:
-            status = "predicted" if self.ds.status(self.index) in ("unlabelled", "predicted") else "edited"
-        self.changed(status)
+            status = self.ds.status(self.index)
+        if not replace:
+            current = self.session.labels
+            bg = background_index(self.label_set)
+            open_ = (current == self.label_set.void_index) | (current == bg if bg is not None else False)
+            seg = Segmentation(np.where(open_, seg.labels, current).astype(np.uint8), self.label_set)
+        if np.array_equal(seg.labels, self.session.labels):
+            self.session.last_changed = 0
+            return seg
+        self.session.replace(seg)
+        if status in ("unlabelled", "predicted"):
+            self.changed("predicted")
+        else:
+            self.changed("replaced" if replace else "edited")
         return seg
+
+    def set_rule(self, rule: ApplyRule) -> None:
+        """How tools write from now on (overwrite rule, locks, erase target)."""
+        self.rule = rule
+        if self.session is not None:
+            self.session.rule = rule
 
     def close(self) -> None:
         try:

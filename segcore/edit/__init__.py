@@ -1,21 +1,23 @@
-"""Editing label maps: the brush layer, helpers, undo history and the interactive tools.
+"""Editing label maps: tools propose candidate regions, one apply rule writes them, with undo.
 
 Every tool takes a label map ``(H, W)`` uint8 and returns a new one, so the old one can be
 kept for undo.
 """
 
-from .helpers import fill_holes, grabcut_in_box, remove_islands, replace_class
+from .apply import OVERWRITE_RULES, ApplyRule, apply_region, background_index
+from .helpers import fill_holes, remove_islands, replace_class
 from .history import History
-from .interactive import (click_radius, click_seeds, click_segment, parse_points, refine,
-                          scribble_segment, snap_to_superpixels)
+from .interactive import (click_radius, click_seeds, parse_points, refine, scribble_segment,
+                          snap_to_superpixels)
 from .session import ClickRun, EditSession
 from .strokes import check_strokes, paint_strokes
-from .wand import magic_wand
+from .wand import auto_tolerance, magic_wand
 from .layer import LAYER_ALPHA, layer_strokes, layer_to_labels, mask_layer
 
 __all__ = [
     "mask_layer", "layer_to_labels", "layer_strokes", "LAYER_ALPHA", "fill_holes", "remove_islands",
-    "replace_class", "grabcut_in_box", "History", "click_segment", "scribble_segment",
-    "snap_to_superpixels", "parse_points", "click_seeds", "click_radius", "refine",
-    "EditSession", "ClickRun", "paint_strokes", "check_strokes", "magic_wand",
+    "replace_class", "History", "scribble_segment", "snap_to_superpixels", "parse_points",
+    "click_seeds", "click_radius", "refine", "EditSession", "ClickRun", "paint_strokes",
+    "check_strokes", "magic_wand", "auto_tolerance", "ApplyRule", "apply_region", "OVERWRITE_RULES",
+    "background_index",
 ]

@@ -6,9 +6,8 @@ import cv2
 import numpy as np
 from scipy.ndimage import binary_fill_holes
 
-from ..models.grabcut import check_box, grabcut
 
-__all__ = ["fill_holes", "remove_islands", "replace_class", "grabcut_in_box"]
+__all__ = ["fill_holes", "remove_islands", "replace_class"]
 
 
 def fill_holes(labels: np.ndarray, cls: int) -> np.ndarray:
@@ -40,20 +39,4 @@ def remove_islands(labels: np.ndarray, min_size: int, cls: int | None = None) ->
 def replace_class(labels: np.ndarray, src: int, dst: int) -> np.ndarray:
     out = labels.copy()
     out[labels == src] = dst
-    return out
-
-
-def grabcut_in_box(rgb: np.ndarray, labels: np.ndarray, box, cls: int) -> np.ndarray:
-    """Re-cut class ``cls`` inside ``box`` with GrabCut, starting from the current mask (or
-    from the box where the class is absent); outside the box nothing changes."""
-    H, W = labels.shape
-    x0, y0, x1, y1 = check_box(box, H, W)
-    inside = np.zeros((H, W), bool)
-    inside[y0:y1, x0:x1] = True
-    current = (labels == cls) & inside
-    init = current if current.any() and not current[inside].all() else None
-    fg = grabcut(rgb, (x0, y0, x1, y1), init=init)
-    out = labels.copy()
-    out[inside & fg] = cls
-    out[inside & ~fg & (labels == cls)] = 0
     return out

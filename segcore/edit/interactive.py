@@ -1,7 +1,8 @@
-"""Interactive, weight-free correction tools: clicks, scribbles and superpixel snapping.
+"""Weight-free correction helpers: GrabCut refinement, scribbles and superpixel snapping.
 
-* clicks: positive and negative clicks become discs of sure foreground / background, and
-  GrabCut re-cuts the region starting from the current mask, so each click grows or cuts it;
+(Clicks and boxes are prompts to a :class:`~segcore.models.prompters.Prompter`, applied by
+:class:`~segcore.edit.EditSession`.)
+
 * scribbles: brush strokes marked foreground / background are the seeds;
 * superpixels: a rough stroke is widened to the SLIC superpixels it covers, so it follows
   object edges.
@@ -13,52 +14,14 @@ import cv2
 import numpy as np
 
 from ..errors import PromptError
-from ..models.grabcut import check_box, grabcut
+from ..models.grabcut import grabcut
+from ..prompts import Point, check_points, click_radius, click_seeds, parse_points
 
 __all__ = ["Click", "parse_points", "check_clicks", "click_radius", "click_seeds", "refine",
-           "click_segment", "scribble_segment", "snap_to_superpixels"]
+           "scribble_segment", "snap_to_superpixels"]
 
-Click = tuple[int, int, bool]  # x, y, positive
-
-
-def parse_points(text: str) -> list[Click]:
-    """``"X,Y,L;X,Y,L"`` (L = 1 positive / foreground, 0 negative / background) to clicks."""
-    clicks = []
-    for part in (p.strip() for p in str(text).replace("\n", ";").split(";")):
-        if not part:
-            continue
-        bits = [b.strip() for b in part.split(",")]
-        if len(bits) != 3 or bits[2] not in ("0", "1"):
-            raise PromptError(f"a point is X,Y,L with L 1 (foreground) or 0 (background); got {part!r}")
-        try:
-            clicks.append((int(round(float(bits[0]))), int(round(float(bits[1]))), bits[2] == "1"))
-        except ValueError:
-            raise PromptError(f"a point's X and Y must be numbers; got {part!r}") from None
-    return clicks
-
-
-def check_clicks(clicks, height: int, width: int) -> list[Click]:
-    out = []
-    for x, y, positive in clicks:
-        if not (0 <= x < width and 0 <= y < height):
-            raise PromptError(f"point {x},{y} is off the {width}x{height} image")
-        out.append((int(x), int(y), bool(positive)))
-    return out
-
-
-def click_radius(shape: tuple[int, int]) -> int:
-    """Disc radius of a click: 2.5% of the image diagonal (the best of 1.5-3% on portraits)."""
-    return max(2, int(round(0.025 * float(np.hypot(*shape)))))
-
-
-def click_seeds(shape: tuple[int, int], clicks, radius: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """``(fg, bg)`` bool seed masks: a disc per click."""
-    r = click_radius(shape) if radius is None else radius
-    fg = np.zeros(shape, np.uint8)
-    bg = np.zeros(shape, np.uint8)
-    for x, y, positive in clicks:
-        cv2.circle(fg if positive else bg, (int(x), int(y)), r, 1, -1)
-    return fg.astype(bool), bg.astype(bool)
+Click = Point  # x, y, positive
+check_clicks = check_points
 
 
 def refine(rgb: np.ndarray, mask: np.ndarray, *, box=None, fg: np.ndarray | None = None,
@@ -67,42 +30,17 @@ def refine(rgb: np.ndarray, mask: np.ndarray, *, box=None, fg: np.ndarray | None
     return grabcut(rgb, box, init=mask, fg_seeds=fg, bg_seeds=bg, lab=lab)
 
 
-def _region_update(labels: np.ndarray, new: np.ndarray, cls: int, scope: np.ndarray | None) -> np.ndarray:
+def _region_update(labels: np.ndarray, new: np.ndarray, cls: int, scope: np.ndarray, erase_to: int) -> np.ndarray:
     out = labels.copy()
-    scope = np.ones(labels.shape, bool) if scope is None else scope
     out[scope & new] = cls
-    out[scope & ~new & (labels == cls)] = 0
+    out[scope & ~new & (labels == cls)] = erase_to
     return out
 
 
-def click_segment(rgb: np.ndarray, labels: np.ndarray, clicks, cls: int, box=None,
-                  person_model=None) -> np.ndarray:
-    """Grow or cut class ``cls`` with clicks; returns new labels (removed pixels -> background).
-
-    ``person_model``: a loaded ``selfie`` model, for a class that is a person: where the class
-    is absent the model's mask is the start, and the model looks again around each click
-    (see :meth:`segcore.models.selfie.SelfieSegmenter.click_mask`) instead of GrabCut.
-    """
-    H, W = labels.shape
-    clicks = check_clicks(clicks, H, W)
-    if not clicks:
-        raise PromptError("give at least one point (X,Y,1 to add, X,Y,0 to remove)")
-    if box is not None:
-        box = check_box(box, H, W)
-    if person_model is not None:
-        start = labels == cls
-        if not start.any():
-            start = person_model.box_probability(rgb, box) >= 0.5
-        new = person_model.click_mask(rgb, start, clicks, box=box)
-        return _region_update(labels, new, cls, None)
-    fg, bg = click_seeds((H, W), clicks)
-    new = refine(rgb, labels == cls, box=box, fg=fg, bg=bg)
-    return _region_update(labels, new, cls, None)
-
-
 def scribble_segment(rgb: np.ndarray, labels: np.ndarray, fg: np.ndarray, bg: np.ndarray,
-                     cls: int) -> np.ndarray:
-    """Re-cut class ``cls`` around the strokes: ``fg`` strokes belong to it, ``bg`` strokes do not.
+                     cls: int, erase_to: int = 255) -> np.ndarray:
+    """Re-cut class ``cls`` around the strokes: ``fg`` strokes belong to it, ``bg`` strokes do
+    not (pixels it loses take ``erase_to``, void by default).
 
     Only a box around the strokes, grown by half their larger extent on each side, can change.
     Inside it everything starts as probable ``cls`` (GrabCut's box convention), so the colour
@@ -117,7 +55,7 @@ def scribble_segment(rgb: np.ndarray, labels: np.ndarray, fg: np.ndarray, bg: np
     scope = np.zeros((H, W), bool)
     scope[box[1]:box[3], box[0]:box[2]] = True
     new = refine(rgb, scope & ~bg, box=box, fg=fg, bg=bg)
-    return _region_update(labels, new, cls, scope)
+    return _region_update(labels, new, cls, scope, erase_to)
 
 
 def snap_to_superpixels(rgb: np.ndarray, stroke: np.ndarray, segment_px: int = 400,

@@ -3,62 +3,89 @@
 Modelled on segment-anything's ``SamPredictor``: the image is set once, then prompts (clicks,
 a box, a wand click, brush strokes) each give a new label map, kept as an undoable step.
 
-Clicks form a *run* for one class: each click re-cuts the class from the labels as they were
-before the run's first click, with all the run's clicks (and the run's box, if it started
-with one), as interactive-segmentation methods do. Undo removes the last click's effect and
-its marker, because every step carries the run's clicks as its note.
+Every tool proposes a candidate region and :mod:`segcore.edit.apply` writes it, so a tool
+never changes a pixel outside its candidate, and never one the overwrite rule protects.
+
+Clicks form a *run* for one class: each click asks the prompter for the object with all the
+run's points (and the run's box, if it started with one; the previous answer as
+``mask_input``), and the answer is applied to the labels as they were before the run. Pixels a
+negative click gives up go back to what they were before the run; the part of the class's own
+region under a negative click goes to the erase target (void unless a class is named
+background), never to class 0. Undo removes the last click's effect and its marker, because
+every step carries the run as its note.
 """
 
 from __future__ import annotations
 
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 
+import cv2
 import numpy as np
 
 from ..errors import PromptError
-from ..models.grabcut import check_box
+from ..models.prompters import Prompter
+from ..models.prompters.grabcut import GrabCutPrompter
+from ..prompts import Point, check_box, check_points
 from ..segmentation import Segmentation
-from .helpers import grabcut_in_box
+from .apply import ApplyRule, apply_region, background_index
 from .history import History
-from .interactive import Click, check_clicks, click_segment
 from .strokes import paint_strokes
-from .wand import magic_wand
+from .wand import auto_tolerance, magic_wand
 
 __all__ = ["EditSession", "ClickRun"]
 
 
 @dataclass(frozen=True)
 class ClickRun:
-    """The clicks (and box) of the current run of class ``cls``, and the labels before it."""
+    """The points (and box) of the current run of class ``cls``, the labels before it, and
+    the prompter's last low-resolution logits (fed back with the next click)."""
 
     cls: int
     base: bytes                     # zlib of the label map before the run
-    clicks: tuple[Click, ...] = ()
+    clicks: tuple[Point, ...] = ()
     box: tuple[int, int, int, int] | None = None
+    logits: np.ndarray | None = None
+    prompter: str = ""
 
     def base_labels(self, shape) -> np.ndarray:
         return np.frombuffer(zlib.decompress(self.base), np.uint8).reshape(shape).copy()
 
 
+def _components_at(mask: np.ndarray, points) -> np.ndarray:
+    """The connected parts of ``mask`` that hold one of ``points``."""
+    hits = [(x, y) for x, y, *_ in points if mask[y, x]]
+    if not hits:
+        return np.zeros_like(mask)
+    _, comp = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
+    return np.isin(comp, sorted({int(comp[y, x]) for x, y in hits}))
+
+
 @dataclass
 class EditSession:
-    """Corrections of one image. ``person_model``: a callable returning a loaded selfie
-    model (or None), used by clicks on a class named "person"."""
+    """Corrections of one image.
+
+    ``prompter``: the prompter for clicks and boxes, or a callable ``class name -> Prompter``
+    (the app gives the selfie model to a class named "person"); default: GrabCut.
+    ``rule``: how tools write (overwrite rule, locked classes, erase target).
+    """
 
     rgb: np.ndarray
     initial: Segmentation
-    person_model: Callable[[], object] | None = None
+    prompter: Prompter | Callable[[str], Prompter] | None = None
+    rule: ApplyRule = field(default_factory=ApplyRule)
     history: History = field(init=False)
     corner: tuple[int, int] | None = field(default=None, init=False)   # first corner of a box
     version: int = field(default=0, init=False)                         # changes with every step
+    last_changed: int = field(default=0, init=False)                    # pixels the last tool changed
 
     def __post_init__(self):
         if self.rgb.shape[:2] != self.initial.shape:
             raise PromptError(f"image {self.rgb.shape[1]}x{self.rgb.shape[0]} and mask "
                               f"{self.initial.shape[1]}x{self.initial.shape[0]} differ in size")
         self.history = History(self.initial)
+        self._prompters: dict[str, Prompter] = {}
 
     # -- state ----------------------------------------------------------------------------
     @property
@@ -70,6 +97,10 @@ class EditSession:
         return self.history.current.labels
 
     @property
+    def label_set(self):
+        return self.history.current.label_set
+
+    @property
     def shape(self) -> tuple[int, int]:
         return self.initial.shape
 
@@ -79,12 +110,12 @@ class EditSession:
         return note if isinstance(note, ClickRun) else None
 
     @property
-    def markers(self) -> list[Click]:
+    def markers(self) -> list[Point]:
         """The clicks of the current run, to draw on the image."""
         return list(self.run.clicks) if self.run else []
 
-    def _check_class(self, cls) -> int:
-        ls = self.seg.label_set
+    def class_index(self, cls) -> int:
+        ls = self.label_set
         if isinstance(cls, str):
             cls = ls.index_of(cls)
         cls = int(cls)
@@ -92,10 +123,29 @@ class EditSession:
             raise PromptError(f"class {cls} is not one of the {len(ls)} classes")
         return cls
 
+    def prompter_for(self, cls: int) -> Prompter:
+        """The prompter for class ``cls``, with this image set (cheap when it already is)."""
+        p = self.prompter
+        if callable(p) and not isinstance(p, Prompter):
+            name = self.label_set.names[cls] if cls < len(self.label_set) else ""
+            if name not in self._prompters:     # one per class name: each holds this image
+                self._prompters[name] = p(name)
+            p = self._prompters[name]
+        if p is None:
+            if "" not in self._prompters:
+                self._prompters[""] = GrabCutPrompter()
+            p = self._prompters[""]
+        p.set_image(self.rgb)
+        return p
+
+    def _rule(self, overwrite) -> ApplyRule:
+        return self.rule.with_overwrite(overwrite)
+
     def push(self, labels: np.ndarray, note=None) -> Segmentation:
         """A new step (also how a new prediction enters: undoable, never a wipe)."""
         self.corner = None
         self.version += 1
+        self.last_changed = int((labels != self.labels).sum())
         return self.history.push(self.seg.with_labels(labels), note)
 
     def replace(self, seg: Segmentation) -> Segmentation:
@@ -104,6 +154,7 @@ class EditSession:
             raise PromptError("the new mask does not match the image's size")
         self.corner = None
         self.version += 1
+        self.last_changed = int((seg.labels != self.labels).sum())
         return self.history.push(seg)
 
     def undo(self) -> Segmentation:
@@ -119,60 +170,117 @@ class EditSession:
         return self.history.redo()
 
     # -- tools ----------------------------------------------------------------------------
-    def paint(self, strokes, erase_to: int = 0) -> bool:
-        """Brush and eraser strokes; True if any pixel changed (no step otherwise)."""
-        ls = self.seg.label_set
-        new = paint_strokes(self.labels, strokes, len(ls), ls.void_index, erase_to)
+    def paint(self, strokes, erase_to: int | None = None, overwrite: str | None = None) -> bool:
+        """Brush and eraser strokes; True if any pixel changed (no step otherwise). Brush
+        strokes follow the overwrite rule; the eraser writes the erase target and keeps
+        locked classes (unless the rule is ``any``)."""
+        ls = self.label_set
+        rule = self._rule(overwrite)
+        target = rule.erase_value(ls) if erase_to is None else int(erase_to)
+        brush_ok = rule.writable(self.labels, ls)
+        erase_ok = ApplyRule("any" if rule.overwrite == "any" else "unlocked", rule.locked).writable(self.labels, ls)
+        new = paint_strokes(self.labels, strokes, len(ls), ls.void_index, target,
+                            writable=brush_ok, erasable=erase_ok)
         if np.array_equal(new, self.labels):
+            self.last_changed = 0
             return False
         self.push(new)
         return True
 
-    def click(self, x, y, positive: bool, cls) -> Segmentation:
+    def click(self, x, y, positive: bool, cls, overwrite: str | None = None) -> Segmentation:
         """A positive (add) or negative (remove) click for class ``cls``."""
-        cls = self._check_class(cls)
-        H, W = self.shape
-        (click,) = check_clicks([(int(round(float(x))), int(round(float(y))), bool(positive))], H, W)
+        cls = self.class_index(cls)
+        rule = self._rule(overwrite)
+        rule.check_target(cls, self.label_set)
+        (click,) = check_points([(x, y, positive)], *self.shape)
+        prompter = self.prompter_for(cls)
         run = self.run
-        if run is None or run.cls != cls:
-            run = ClickRun(cls, zlib.compress(self.labels.tobytes(), 1))
-        run = ClickRun(cls, run.base, run.clicks + (click,), run.box)
+        if run is None or run.cls != cls or run.prompter != prompter.name:
+            run = ClickRun(cls, zlib.compress(self.labels.tobytes(), 1), prompter=prompter.name)
+        clicks = run.clicks + (click,)
         base = run.base_labels(self.shape)
-        names = self.seg.label_set.names
-        is_person = cls < len(names) and names[cls] == "person"
-        person = self.person_model() if self.person_model is not None and is_person else None
-        new = click_segment(self.rgb, base, list(run.clicks), cls, box=run.box, person_model=person)
+        own = base == cls
+        prior = _components_at(own, clicks)
+        first = len(clicks) == 1 and run.box is None
+        result = prompter.predict(clicks, run.box, None if first else run.logits, multimask=first,
+                                  prior=prior if prior.any() else None)
+        new = apply_region(base, result.mask, cls, rule, self.label_set)
+        negatives = [c for c in clicks if not c[2]]
+        if negatives:
+            # The class's own region under a negative click leaves it: to the erase target.
+            gone = _components_at(own & ~result.mask, negatives)
+            new[gone] = rule.erase_value(self.label_set)
+        logits = None if result.logits is None else result.logits.astype(np.float16)
+        return self.push(new, replace(run, clicks=clicks, logits=logits))
+
+    def box(self, x0, y0, x1, y1, cls, overwrite: str | None = None) -> Segmentation:
+        """The object inside a box takes class ``cls``; later clicks of the class refine it."""
+        cls = self.class_index(cls)
+        rule = self._rule(overwrite)
+        rule.check_target(cls, self.label_set)
+        box = check_box((x0, y0, x1, y1), *self.shape)
+        prompter = self.prompter_for(cls)
+        base = self.labels
+        x0, y0, x1, y1 = box
+        inside = np.zeros(self.shape, bool)
+        inside[y0:y1, x0:x1] = True
+        own = (base == cls) & inside
+        prior = own if own.any() and not own[y0:y1, x0:x1].all() else None
+        result = prompter.predict((), box, None, multimask=True, prior=prior)
+        new = apply_region(base, result.mask & inside, cls, rule, self.label_set)
+        logits = None if result.logits is None else result.logits.astype(np.float16)
+        run = ClickRun(cls, zlib.compress(base.tobytes(), 1), (), tuple(int(v) for v in box), logits, prompter.name)
         return self.push(new, run)
 
-    def box(self, x0, y0, x1, y1, cls) -> Segmentation:
-        """Re-cut class ``cls`` inside a box; later clicks of the class refine within it."""
-        cls = self._check_class(cls)
-        H, W = self.shape
-        box = check_box((x0, y0, x1, y1), H, W)
-        base = zlib.compress(self.labels.tobytes(), 1)
-        new = grabcut_in_box(self.rgb, self.labels, box, cls)
-        return self.push(new, ClickRun(cls, base, (), tuple(int(v) for v in box)))
-
-    def box_corner(self, x, y, cls) -> Segmentation | None:
+    def box_corner(self, x, y, cls, overwrite: str | None = None) -> Segmentation | None:
         """A box drawn by two clicks: the first is remembered, the second cuts."""
         H, W = self.shape
-        x, y = int(round(float(x))), int(round(float(y)))
-        if not (0 <= x < W and 0 <= y < H):
-            raise PromptError(f"point {x},{y} is off the {W}x{H} image")
+        ((x, y, _),) = check_points([(x, y, True)], H, W)
         if self.corner is None:
             self.corner = (x, y)
             return None
         (cx, cy), self.corner = self.corner, None
         if abs(cx - x) < 2 or abs(cy - y) < 2:
             raise PromptError("the two corners of a box must differ in x and in y; click the first corner again")
-        return self.box(min(cx, x), min(cy, y), max(cx, x) + 1, max(cy, y) + 1, cls)
+        return self.box(min(cx, x), min(cy, y), max(cx, x) + 1, max(cy, y) + 1, cls, overwrite)
 
-    def wand(self, x, y, tolerance, cls) -> Segmentation | None:
-        """Fill the connected region of similar colour around ``(x, y)`` with class ``cls``."""
-        cls = self._check_class(cls)
-        region = magic_wand(self.rgb, x, y, int(tolerance))
-        if (self.labels[region] == cls).all():
+    def default_tolerance(self) -> int:
+        """A wand tolerance that suits this photo (see :func:`segcore.edit.wand.auto_tolerance`)."""
+        if getattr(self, "_tolerance", None) is None:
+            self._tolerance = auto_tolerance(self.rgb)
+        return self._tolerance
+
+    def wand(self, x, y, tolerance, cls, overwrite: str | None = None) -> Segmentation | None:
+        """The connected region of similar colour around ``(x, y)`` takes class ``cls``. The
+        region stays within the clicked pixel's current class (or within void and background
+        where it is unlabelled) and does not grow through pixels the overwrite rule protects."""
+        cls = self.class_index(cls)
+        rule = self._rule(overwrite)
+        rule.check_target(cls, self.label_set)
+        tol = self.default_tolerance() if tolerance is None or tolerance == "" else tolerance
+        ((x, y, _),) = check_points([(x, y, True)], *self.shape)
+        labels, ls = self.labels, self.label_set
+        # The object pointed at: similar colour within the clicked pixel's current region
+        # (its class; or void and background, where it is unlabelled), never across others.
+        bg = background_index(ls)
+        unlabelled = [ls.void_index] + ([] if bg is None else [bg])
+        here = int(labels[y, x])
+        same = np.isin(labels, unlabelled) if here in unlabelled else labels == here
+        region = magic_wand(self.rgb, x, y, tol, within=same & rule.writable(labels, ls))
+        if not region.any() or (self.labels[region] == cls).all():
+            self.last_changed = 0
             return None
-        new = self.labels.copy()
-        new[region] = cls
+        return self.push(apply_region(self.labels, region, cls, rule, self.label_set))
+
+    def region(self, region: np.ndarray, cls, overwrite: str | None = None) -> Segmentation | None:
+        """Any candidate region (a polygon's inside, a helper's answer) takes class ``cls``."""
+        cls = self.class_index(cls)
+        rule = self._rule(overwrite)
+        rule.check_target(cls, self.label_set)
+        if np.shape(region) != self.shape:
+            raise PromptError("the region does not match the image's size")
+        new = apply_region(self.labels, region, cls, rule, self.label_set)
+        if np.array_equal(new, self.labels):
+            self.last_changed = 0
+            return None
         return self.push(new)

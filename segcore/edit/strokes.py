@@ -43,8 +43,12 @@ def check_strokes(strokes) -> list[dict]:
 
 
 def paint_strokes(labels: np.ndarray, strokes, num_classes: int, void_index: int = 255,
-                  erase_to: int = 0) -> np.ndarray:
-    """A new label map with ``strokes`` painted in order (later strokes over earlier ones)."""
+                  erase_to: int = 255, writable: np.ndarray | None = None,
+                  erasable: np.ndarray | None = None) -> np.ndarray:
+    """A new label map with ``strokes`` painted in order (later strokes over earlier ones).
+
+    ``erase_to``: what the eraser writes (void by default). ``writable`` / ``erasable``:
+    ``(H, W)`` bool, the pixels brush / eraser strokes may change (the overwrite rule)."""
     strokes = check_strokes(strokes)
     out = labels.copy()
     for s in strokes:
@@ -53,8 +57,11 @@ def paint_strokes(labels: np.ndarray, strokes, num_classes: int, void_index: int
             raise PromptError(f"class {value} is not one of the {num_classes} classes")
         footprint, (x0, y0) = _footprint(s["points"], s["radius"], out.shape)
         if footprint is not None:
-            region = out[y0:y0 + footprint.shape[0], x0:x0 + footprint.shape[1]]
-            region[footprint] = value
+            sl = (slice(y0, y0 + footprint.shape[0]), slice(x0, x0 + footprint.shape[1]))
+            allowed = erasable if s["erase"] else writable
+            if allowed is not None:
+                footprint = footprint & allowed[sl]
+            out[sl][footprint] = value
     return out
 
 

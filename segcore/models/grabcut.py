@@ -12,6 +12,7 @@ import numpy as np
 
 from ..errors import PromptError
 from ..image import ImageInput, load
+from ..prompts import check_box
 from ..labels import LabelSet
 from ..segmentation import Segmentation
 from .segmenter import Segmenter
@@ -25,24 +26,6 @@ def default_box(height: int, width: int) -> tuple[int, int, int, int]:
     """The automatic start: horizontally centred, 10% margins at the sides, 5% at the top and
     open at the bottom, where portraits and most object photos rest. ``(x0, y0, x1, y1)``."""
     return (int(0.10 * width), int(0.05 * height), max(int(0.90 * width), 1), height)
-
-
-def check_box(box, height: int, width: int) -> tuple[int, int, int, int]:
-    """Clip a box ``(x0, y0, x1, y1)`` (pixels, x1/y1 exclusive) to the image, or raise."""
-    try:
-        x0, y0, x1, y1 = (int(round(float(v))) for v in box)
-    except (TypeError, ValueError):
-        raise PromptError(f"a box is four numbers x0,y0,x1,y1; got {box!r}") from None
-    if x1 < x0:
-        x0, x1 = x1, x0
-    if y1 < y0:
-        y0, y1 = y1, y0
-    if x1 <= 0 or y1 <= 0 or x0 >= width or y0 >= height:
-        raise PromptError(f"box {x0},{y0},{x1},{y1} lies outside the {width}x{height} image")
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
-    if x1 - x0 < 2 or y1 - y0 < 2:
-        raise PromptError(f"box {x0},{y0},{x1},{y1} is empty; draw a box at least 2 pixels wide and high")
-    return x0, y0, x1, y1
 
 
 def grabcut(rgb: np.ndarray, box=None, *, init: np.ndarray | None = None,

@@ -30,6 +30,7 @@ import numpy as np
 from ..errors import WeightsError
 from ..image import ImageInput, load
 from ..labels import LabelSet
+from ..prompts import check_box, check_points, click_seeds
 from ..segmentation import Segmentation
 from .segmenter import Segmenter
 
@@ -138,8 +139,6 @@ class SelfieSegmenter(Segmenter):
         rgb = load(image)
         H, W = rgb.shape[:2]
         if box is not None:
-            from .grabcut import check_box
-
             box = check_box(box, H, W)
         p = self.box_probability(rgb, box)
         mask = p >= 0.5
@@ -164,10 +163,8 @@ class SelfieSegmenter(Segmenter):
 
     def click_mask(self, rgb: np.ndarray, mask: np.ndarray, clicks, box=None) -> np.ndarray:
         """``mask`` (H, W) bool refined by clicks ``[(x, y, positive), ...]``, in order."""
-        from ..edit.interactive import check_clicks, click_seeds
-
         H, W = mask.shape
-        clicks = check_clicks(clicks, H, W)
+        clicks = check_points(clicks, H, W)
         out = mask.copy()
         r = max(8, min(H, W) // 2)
         for x, y, positive in clicks:

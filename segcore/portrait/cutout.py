@@ -17,9 +17,10 @@ import cv2
 import numpy as np
 
 from ..errors import ModelError, PromptError
-from ..models.grabcut import check_box, default_box, grabcut
+from ..models.grabcut import default_box, grabcut
 from ..image import load
-from ..edit.interactive import check_clicks, click_seeds, refine
+from ..prompts import check_box, check_points, click_seeds
+from ..edit.interactive import refine
 from .matting import foreground, matte, trimap
 from .face import person_seeds
 
@@ -72,7 +73,7 @@ def person_mask(rgb: np.ndarray, model: str = AUTO, *, weights=None, box=None, p
     """
     H, W = rgb.shape[:2]
     box = check_box(box, H, W) if box is not None else None
-    clicks = check_clicks(points, H, W)
+    clicks = check_points(points, H, W)
     if loaded is None:
         loaded, model, _ = choose_person_model(model, weights, offline)
     if loaded is None:

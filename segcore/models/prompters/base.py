@@ -1,0 +1,184 @@
+"""The one interface of prompted models, in the manner of segment-anything's ``SamPredictor``.
+
+``set_image(rgb)`` computes and caches the expensive part once per image (SAM: the image
+embedding; the selfie model: its person probability); ``predict(points, box, ...)`` is cheap
+and returns a :class:`PromptResult`: the candidate object mask, its score and low-resolution
+logits to feed back as ``mask_input`` with the next click of the same object.
+
+A prompter proposes an object and nothing more: which pixels of the label map it may change is
+decided by the apply rule of :mod:`segcore.edit.apply`, the same for every prompter.
+
+A Prompter object holds one image's state (as ``SamPredictor`` does), so every editing session
+gets its own from ``load_prompter``; the heavy parts (networks, ONNX sessions) are loaded once
+per process by each loader and shared between those objects.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from ...errors import ModelError, PromptError
+from ...prompts import check_box, check_points
+
+__all__ = ["Prompter", "PromptResult", "PrompterSpec", "register_prompter", "get_prompter_spec",
+           "list_prompters", "load_prompter"]
+
+
+@dataclass(frozen=True, eq=False)
+class PromptResult:
+    """``mask``: ``(H, W)`` bool, the object. ``score``: the prompter's confidence in it (SAM's
+    predicted IoU; 1.0 where a prompter has none). ``logits``: low-resolution float32 logits
+    (``> 0`` inside), only to pass back as ``mask_input``. With ``multimask``: ``masks``
+    ``(C, H, W)`` and ``scores`` ``(C,)`` of every candidate; ``mask`` is the best-scored one."""
+
+    mask: np.ndarray
+    score: float = 1.0
+    logits: np.ndarray | None = None
+    masks: np.ndarray | None = None
+    scores: np.ndarray | None = None
+
+
+class Prompter(ABC):
+    """A prompted model. Subclasses implement ``_set_image`` and ``_predict``; prompts are
+    checked here, so every prompter reads a mistake the same way. Thread-safe: calls take
+    turns on one lock (the app's sessions share a prompter)."""
+
+    name: str = "prompter"
+
+    def __init__(self):
+        self._lock = threading.RLock()
+        self._rgb: np.ndarray | None = None
+
+    # -- the image ---------------------------------------------------------------------
+    @property
+    def is_image_set(self) -> bool:
+        return self._rgb is not None
+
+    @property
+    def image_shape(self) -> tuple[int, int] | None:
+        return None if self._rgb is None else self._rgb.shape[:2]
+
+    def set_image(self, rgb: np.ndarray) -> None:
+        """RGB uint8 ``(H, W, 3)``. Setting the same array again costs nothing."""
+        rgb = np.asarray(rgb)
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise PromptError(f"a prompter takes an RGB uint8 (H, W, 3) image, got {rgb.shape} {rgb.dtype}")
+        with self._lock:
+            if self._rgb is rgb:
+                return
+            self._set_image(rgb)
+            self._rgb = rgb
+
+    def reset_image(self) -> None:
+        with self._lock:
+            self._rgb = None
+
+    # -- the expensive part computed ahead (segcore.models.prompters.prefetch) -------------
+    def encode(self, rgb: np.ndarray):
+        """What ``set_image(rgb)`` computes, returned instead of kept: it changes nothing here, so
+        a background thread may run it while this prompter serves clicks on another image.
+        ``None`` where nothing is worth computing ahead."""
+        return None
+
+    def set_embedding(self, rgb: np.ndarray, embedding) -> None:
+        """``set_image(rgb)`` with ``embedding = encode(rgb)`` given (``None``: computed now)."""
+        if embedding is None:
+            return self.set_image(rgb)
+        rgb = np.asarray(rgb)
+        if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
+            raise PromptError(f"a prompter takes an RGB uint8 (H, W, 3) image, got {rgb.shape} {rgb.dtype}")
+        with self._lock:
+            self._set_embedding(rgb, embedding)
+            self._rgb = rgb
+
+    def _set_embedding(self, rgb: np.ndarray, embedding) -> None:
+        self._set_image(rgb)
+
+    # -- prompts -----------------------------------------------------------------------
+    def predict(self, points=(), box=None, mask_input: np.ndarray | None = None, multimask: bool = False,
+                prior: np.ndarray | None = None) -> PromptResult:
+        """The object the prompts point at.
+
+        ``points``: ``[(x, y, positive), ...]`` in image pixels; ``box``: ``(x0, y0, x1, y1)``
+        (x1, y1 exclusive); ``mask_input``: the ``logits`` of this prompter's previous result
+        on this image (the same object, one click earlier); ``multimask``: propose several
+        masks and return the best by score; ``prior``: ``(H, W)`` bool, the object as it is
+        labelled now, a hint a prompter may start from (GrabCut does; SAM ignores it).
+        """
+        with self._lock:
+            if self._rgb is None:
+                raise PromptError("no image is set; call set_image(rgb) first")
+            H, W = self._rgb.shape[:2]
+            pts = check_points(points, H, W)
+            bx = check_box(box, H, W) if box is not None else None
+            if not pts and bx is None:
+                raise PromptError("give at least one point or a box")
+            if prior is not None and np.shape(prior) != (H, W):
+                raise PromptError("the prior mask does not match the image's size")
+            return self._predict(pts, bx, mask_input, bool(multimask), prior)
+
+    @abstractmethod
+    def _set_image(self, rgb: np.ndarray) -> None: ...
+
+    @abstractmethod
+    def _predict(self, points, box, mask_input, multimask: bool, prior) -> PromptResult: ...
+
+
+# -- registry -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PrompterSpec:
+    """One registry entry. ``loader(weights=None, offline=None)`` returns a ready Prompter;
+    ``available()`` says whether it can load on this machine without a download."""
+
+    name: str
+    description: str
+    loader: Callable[..., Prompter]
+    needs_weights: bool = False
+    available: Callable[[], bool] = lambda: True
+    weights_file: str | None = None
+
+
+_PROMPTERS: dict[str, PrompterSpec] = {}
+
+
+def register_prompter(name: str, description: str, *, needs_weights: bool = False,
+                      available: Callable[[], bool] | None = None, weights_file: str | None = None):
+    """Decorator over a loader function; a duplicate name is refused."""
+    def deco(loader):
+        if name in _PROMPTERS:
+            raise ModelError(f"a prompter named {name!r} is already registered")
+        _PROMPTERS[name] = PrompterSpec(name, description, loader, needs_weights,
+                                        available or (lambda: True), weights_file)
+        return loader
+    return deco
+
+
+def _ensure_registered() -> None:
+    from . import grabcut, selfie  # noqa: F401  (each file registers its prompters)
+    try:
+        from . import sam  # noqa: F401
+    except ImportError:
+        pass
+
+
+def list_prompters() -> list[str]:
+    _ensure_registered()
+    return list(_PROMPTERS)
+
+
+def get_prompter_spec(name: str) -> PrompterSpec:
+    _ensure_registered()
+    try:
+        return _PROMPTERS[name]
+    except KeyError:
+        raise ModelError(f"unknown prompter {name!r}; known: {', '.join(_PROMPTERS)}") from None
+
+
+def load_prompter(name: str, weights=None, **kwargs) -> Prompter:
+    """A ready prompter by name (``weights``: a file the user names, for those that need one)."""
+    return get_prompter_spec(name).loader(weights=weights, **kwargs)
