@@ -62,16 +62,30 @@ def build_demo(data=None) -> gr.Blocks:
                                     elem_id="add-images", visible=uploads)
                 only_open = gr.Checkbox(label="Only not reviewed", elem_id="filter", container=False)
                 files = gr.HTML("", js_on_load=FILES_JS, css_template=FILES_CSS, elem_id="files", apply_default_css=False)
-                model_dd = gr.Dropdown(hm.model_choices(served.dataset), value="grabcut", label="Model", elem_id="model",
+                with gr.Row(elem_id="add-class-row"):
+                    class_name = gr.Textbox(show_label=False, placeholder="new class, e.g. car", elem_id="class-name",
+                                            scale=3, min_width=80, container=False)
+                    class_btn = gr.Button("Add class", elem_id="add-class-btn", scale=1, min_width=60, size="sm")
+                first_model = hm.default_model(served.dataset)
+                model_dd = gr.Dropdown(hm.model_choices(served.dataset), value=first_model, label="Model", elem_id="model",
                                        allow_custom_value=True)   # the dataset's models join it as they are trained
                 with gr.Row():
                     segment_btn = gr.Button("Segment", variant="primary", elem_id="segment-btn", size="sm")
                     prelabel_btn = gr.Button("Pre-label all", elem_id="prelabel-btn", size="sm")
+                replace_cb = gr.Checkbox(False, label="Segment replaces all labels", elem_id="replace", container=False)
                 with gr.Accordion("Model details and weights", open=False):
-                    card = gr.Markdown(hm.model_card("grabcut"))
+                    card = gr.Markdown(hm.model_card(first_model))
                     weights = gr.File(label="Weights file (.pth, .tflite), optional",
                                       file_types=[".pth", ".pt", ".tflite"], elem_id="weights")
             with gr.Column(scale=5):
+                with gr.Group(visible=False, elem_id="first-screen") as first_screen:
+                    gr.Markdown("**This dataset has no classes yet.** Type its classes, separated by commas "
+                                "(they follow `background`), or pick a model on the left and press Segment to take "
+                                "the model's classes.")
+                    with gr.Row():
+                        first_classes = gr.Textbox(show_label=False, placeholder="e.g. road, car, person, tree",
+                                                   elem_id="first-classes", scale=4, container=False)
+                        first_btn = gr.Button("Start labelling", variant="primary", elem_id="first-btn", scale=1)
                 canvas = make_canvas()
                 with gr.Row(elem_id="actions"):
                     prev_btn = gr.Button("◀ Previous (A)", elem_id="prev-btn", size="sm", min_width=60)
@@ -85,9 +99,6 @@ def build_demo(data=None) -> gr.Blocks:
                 gr.Markdown(KEYS, elem_id="keys")
         with gr.Tabs():
             with gr.Tab("Classes", id="classes"):
-                with gr.Row():
-                    class_name = gr.Textbox(label="New class", placeholder="e.g. car", elem_id="class-name", scale=3)
-                    class_btn = gr.Button("Add class", elem_id="add-class-btn", scale=1)
                 with gr.Row():
                     helper_dd = gr.Dropdown(hh.HELPERS, value=hh.HELPERS[0], label="On the selected class",
                                             elem_id="helper", scale=3)
@@ -161,16 +172,21 @@ def build_demo(data=None) -> gr.Blocks:
             api_x1, api_y1 = gr.Number(label="x1"), gr.Number(label="y1")
             api_mode = gr.Textbox("add", label="mode")
             api_class = gr.Textbox("", label="class_name")
-            api_tol = gr.Number(32, label="tolerance")
+            api_tol = gr.Number(None, label="tolerance")
+            api_overwrite = gr.Textbox("", label="overwrite")
+            api_locked = gr.Checkbox(True, label="locked")
             api_image = gr.Image(type="filepath", label="image")
             api_scope = gr.Radio(list(hm.SCOPES), value="all unlabelled", label="scope")
-            api_buttons = {n: gr.Button(n) for n in ("open_item", "click_point", "box", "wand", "prelabel_current")}
+            api_buttons = {n: gr.Button(n) for n in ("open_item", "click_point", "box", "wand", "prelabel_current",
+                                                     "lock_class", "set_overwrite", "set_erase_to")}
 
         ws_out = [state, canvas, files, status]
         both = [state, canvas]
-        demo.load(hu.load, [state, key], [*ws_out, key], api_visibility="private")
+        demo.load(hu.load, [state, key], [*ws_out, key], api_visibility="private").then(
+            hw.first_screen, state, first_screen, api_visibility="private")
         model_dd.change(hm.model_card, [model_dd, state], card, api_name="model_card")
-        canvas.select(hw.canvas_select, both, ws_out, api_visibility="private")
+        # Clicks made while one is being answered queue up (the page draws their markers at once).
+        canvas.select(hw.canvas_select, both, ws_out, api_visibility="private", trigger_mode="multiple")
         files.select(hw.select_file, both, ws_out, api_visibility="private")
         only_open.change(hw.set_filter, [state, only_open, canvas], ws_out, api_visibility="private")
         add_files.upload(hu.add_images, [state, add_files, canvas], [*ws_out, add_files], api_name="add_images")
@@ -181,19 +197,31 @@ def build_demo(data=None) -> gr.Blocks:
         undo_btn.click(hw.undo, both, ws_out, api_name="undo")
         redo_btn.click(hw.redo, both, ws_out, api_name="redo")
         reviewed_btn.click(hw.mark_reviewed, both, ws_out, api_name="mark_reviewed")
-        class_btn.click(hw.add_class, [state, class_name, canvas], [*ws_out, class_name], api_name="add_class")
-        class_name.submit(hw.add_class, [state, class_name, canvas], [*ws_out, class_name], api_visibility="private")
+        class_btn.click(hw.add_class, [state, class_name, canvas], [*ws_out, class_name], api_name="add_class").then(
+            hw.first_screen, state, first_screen, api_visibility="private")
+        class_name.submit(hw.add_class, [state, class_name, canvas], [*ws_out, class_name], api_visibility="private").then(
+            hw.first_screen, state, first_screen, api_visibility="private")
+        for ev in (first_btn.click, first_classes.submit):
+            ev(hw.add_classes, [state, first_classes, canvas], [*ws_out, first_classes], api_visibility="private").then(
+                hw.first_screen, state, first_screen, api_visibility="private")
         helper_btn.click(hh.helper, [state, helper_dd, min_size, target, canvas], ws_out, api_name="helper")
-        segment_btn.click(hm.segment, [state, api_image, model_dd, weights, canvas], ws_out, api_name="segment")
+        segment_btn.click(hm.segment, [state, api_image, model_dd, weights, replace_cb, canvas], ws_out,
+                          api_name="segment").then(hw.first_screen, state, first_screen, api_visibility="private")
         prelabel_btn.click(hm.prelabel, [state, model_dd, weights, api_scope, canvas], ws_out, api_name="prelabel")
         api_buttons["prelabel_current"].click(
             lambda st, m, w, v: hm.prelabel(st, m, w, "current image", v), [state, model_dd, weights, canvas], ws_out,
             api_visibility="private")
         api_buttons["open_item"].click(hw.open_item, [state, api_item, canvas], ws_out, api_name="open_item")
-        api_buttons["click_point"].click(hw.click_point, [state, api_x, api_y, api_mode, api_class, canvas], ws_out,
-                                         api_name="click_point")
-        api_buttons["box"].click(hw.box, [state, api_x, api_y, api_x1, api_y1, api_class, canvas], ws_out, api_name="box")
-        api_buttons["wand"].click(hw.wand, [state, api_x, api_y, api_tol, api_class, canvas], ws_out, api_name="wand")
+        api_buttons["click_point"].click(hw.click_point, [state, api_x, api_y, api_mode, api_class, api_overwrite, canvas],
+                                         ws_out, api_name="click_point")
+        api_buttons["box"].click(hw.box, [state, api_x, api_y, api_x1, api_y1, api_class, api_overwrite, canvas], ws_out,
+                                 api_name="box")
+        api_buttons["wand"].click(hw.wand, [state, api_x, api_y, api_tol, api_class, api_overwrite, canvas], ws_out,
+                                  api_name="wand")
+        api_buttons["lock_class"].click(hw.lock_class, [state, api_class, api_locked, canvas], ws_out, api_name="lock_class")
+        api_buttons["set_overwrite"].click(hw.set_overwrite, [state, api_overwrite, canvas], ws_out,
+                                           api_name="set_overwrite")
+        api_buttons["set_erase_to"].click(hw.set_erase_to, [state, api_class, canvas], ws_out, api_name="set_erase_to")
         export_btn.click(hx.export, [state, fmt, canvas], file_out, api_name="export")
         eval_btn.click(hx.evaluate, [state, gt_file, canvas], [summary, table, confusion], api_name="evaluate")
         cutout_btn.click(hp.cutout, [state, source, person_weights, background, colour, background_file, matting, canvas],

@@ -9,6 +9,7 @@ import gradio as gr
 from segcore.dataset.prelabel import prelabel as prelabel_items
 from segcore.errors import ModelError, WeightsError
 from segcore.models.cache import cached_model
+from segcore.models.choose import PROMPT_ONLY, best_model
 from segcore.models.registry import get_model_spec, list_models
 from segcore.train.job import PREFIX, resolve_trained, trained_models
 
@@ -28,7 +29,7 @@ def model_choices(ds=None) -> list:
             best = m.info.get("best_miou")
             own.append((f"{m.name[len(PREFIX):]} · this dataset's" + (f", val mIoU {best:.2f}" if best is not None else ""),
                         m.name))
-    return own + [(n, n) for n in list_models()]
+    return own + [(n, n) for n in list_models() if n not in PROMPT_ONLY]
 
 
 def dataset_of(state):
@@ -41,6 +42,9 @@ def dataset_of(state):
 
 
 def model_card(name: str, state=None) -> str:
+    if not name:
+        return ("No model at hand for these classes: choose one (its weights may need uploading below), or train "
+                "one on the reviewed items in the Train tab.")
     if str(name).startswith(PREFIX):
         ds = dataset_of(state)
         if ds is None:
@@ -103,19 +107,45 @@ def load_model(name: str, weights=None, ds=None):
                         "which needs no weights.") from None
 
 
+def default_model(ds) -> str | None:
+    """The Segment menu's first choice for a dataset: the best model at hand for its classes."""
+    if ds is None:
+        return None
+    return best_model(ds.label_set, [m.name for m in trained_models(ds)])
+
+
+def _check_segment_model(app, model_name) -> str:
+    name = str(model_name or "").strip()
+    if not name:
+        best = default_model(app.workspace.ds)
+        if best is None:
+            raise UserError("No model at hand for this dataset's classes: train one in the Train tab, choose a "
+                            "model and upload its weights under 'Weights file', or correct with the tools.")
+        return best
+    if name in PROMPT_ONLY:
+        raise UserError(f"{name} needs a prompt: draw a box (X) or click (Q) on the object instead; "
+                        "Segment needs a model that knows the classes.")
+    return name
+
+
 @action()
-def segment(app, image, model_name, weights, value=None, progress=gr.Progress()):
-    """Segment the current image with the model (an undoable step). With an image given (the
-    API's way, as before), it first joins this session's images and becomes current."""
+def segment(app, image, model_name, weights, replace=False, value=None, progress=gr.Progress()):
+    """Segment the current image with the model (an undoable step): it fills only the
+    unlabelled pixels unless ``replace``. With an image given (the API's way, as before), it
+    first joins this session's images and becomes current."""
     if image:
         if not app.uploads:
             raise UserError("This app edits a dataset; segment its images, not an upload.")
         add_to_uploads(app, [_path_of(image)])
     _session(app)
+    model_name = _check_segment_model(app, model_name)
     progress(0.2, desc=f"loading {model_name}")
     model = load_model(model_name, weights, app.workspace.ds)
     progress(0.4, desc="segmenting")
-    app.workspace.predict_current(model)
+    app.workspace.predict_current(model, replace=bool(replace))
+    n = app.workspace.session.last_changed
+    if not n:
+        gr.Info("Segment changed nothing: every pixel is labelled already. Tick 'Replace all labels' to replace them.")
 
 
 @action()
@@ -128,10 +158,12 @@ def prelabel(app, model_name, weights, scope, value=None, progress=gr.Progress()
         raise UserError(f"scope is one of: {', '.join(SCOPES)}")
     if scope == "current image":
         _session(app)
+        model_name = _check_segment_model(app, model_name)
         ws.predict_current(load_model(model_name, weights, ws.ds))
         return
     if not len(ws):
         raise UserError("No images to pre-label yet.")
+    model_name = _check_segment_model(app, model_name)
     model = load_model(model_name, weights, ws.ds)
     ws.save()
     wanted = ("unlabelled", "predicted") if scope == "unlabelled and predicted" else ("unlabelled",)

@@ -103,6 +103,7 @@ class AppSession:
     key: str = field(default_factory=lambda: secrets.token_urlsafe(24))   # the pictures' key
     photo: bytes | None = None        # the canvas photo (JPEG) served under the key
     photo_name: str = ""
+    overlap: tuple = (None, 0)        # (item key, pixels two instances cover) for the legend
 
     def set_photo(self, jpeg: bytes) -> str:
         """Serve ``jpeg`` as this session's photo; returns its URL (new with each picture)."""

@@ -10,11 +10,13 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import gradio as gr
 
 from segcore.dataset.prelabel import next_least_sure
+from segcore.edit import OVERWRITE_RULES
 
 from . import views
 from .session import AppSession, Seed, UserError, new_session, user_errors
@@ -58,13 +60,25 @@ def out(app: AppSession, keep_pending=None):
 
 
 def take(app: AppSession, value) -> dict:
-    """The canvas value's selected class, then its pending strokes applied (one undo step)."""
+    """The canvas value's selected class, overwrite rule and erase target, then its pending
+    strokes applied (one undo step)."""
     v = _value(value)
     if "cls" in v:
         try:
             app.cls = int(v["cls"])
         except (TypeError, ValueError):
             pass
+    ws = app.workspace
+    if v.get("overwrite") in OVERWRITE_RULES and v["overwrite"] != ws.rule.overwrite:
+        ws.set_rule(replace(ws.rule, overwrite=v["overwrite"]))
+    if "erase_to" in v:
+        try:
+            target = int(v["erase_to"])
+        except (TypeError, ValueError):
+            target = None
+        if target is not None and target != ws.rule.erase_value(ws.label_set) and \
+                (target == ws.label_set.void_index or 0 <= target < len(ws.label_set)):
+            ws.set_rule(replace(ws.rule, erase_to=target))
     strokes = v.get("pending") or []
     if strokes and app.workspace.session is not None:
         if app.workspace.session.paint(strokes):
@@ -90,13 +104,25 @@ def _class_index(app: AppSession, class_name) -> int:
 
 def _edited(app: AppSession, result, before, what: str) -> None:
     """Save a tool's step; say so when it changed (almost) nothing, rather than leave the
-    user wondering (GrabCut finds nothing in a box of plain wall, say)."""
-    if result is None:
-        return
-    app.workspace.changed()
-    n = int((app.workspace.session.labels != before).sum())
-    if n < max(1, before.size // 2000):
-        gr.Info(f"The {what} changed {n} pixels: click inside the object, or try another tool.")
+    user wondering (GrabCut finds nothing in a box of plain wall, say), and what the wand took."""
+    if what == "box" and result is None and app.workspace.session.corner is not None:
+        return                      # the first corner of a box
+    s = app.workspace.session
+    n = 0 if result is None else int((s.labels != before).sum())
+    if result is not None:
+        app.workspace.changed()
+    rule = app.workspace.rule.overwrite
+    if what == "wand":
+        if n:
+            gr.Info(f"The wand took {n:,} pixels.")
+        else:
+            gr.Info("The wand changed nothing: the clicked region has the class already, or the overwrite rule "
+                    f"({RULE_WORDS[rule]}) keeps it; raise the tolerance or change the rule.")
+    elif n < max(1, before.size // 2000):
+        hint = ("click where the object is missing (Add) or spills (Remove)" if what == "click"
+                else "draw the box around the object")
+        gr.Info(f"The {what} changed {n} pixels: {hint}, or try another tool"
+                + (f" (overwrite: {RULE_WORDS[rule]})." if rule != "unlocked" or app.workspace.rule.locked else "."))
 
 
 def action(apply_pending: bool = True, outputs: int = N_OUT):
@@ -176,10 +202,15 @@ def set_filter(app, only_open, value=None):
 # -- tools ----------------------------------------------------------------------------------
 @action()
 def canvas_select(app, value, evt: gr.EventData):
-    """A click of a point tool on the canvas (browser): add / remove / box corner / wand."""
+    """A click of a point tool on the canvas (browser): add / remove / box corner / wand; or
+    a class row's lock."""
     d = evt._data or {}
+    tool = d.get("tool")
+    if tool == "lock":
+        _lock(app, _class_index(app, d.get("cls", "")), bool(d.get("locked")))
+        return
     s = _session(app)
-    tool, x, y = d.get("tool"), d.get("x", -1), d.get("y", -1)
+    x, y = d.get("x", -1), d.get("y", -1)
     cls = _class_index(app, d.get("cls", ""))
     before = s.labels
     if tool in ("add", "remove"):
@@ -187,9 +218,34 @@ def canvas_select(app, value, evt: gr.EventData):
     elif tool == "box":
         _edited(app, s.box_corner(x, y, cls), before, "box")
     elif tool == "wand":
-        _edited(app, s.wand(x, y, d.get("tolerance", 32), cls), before, "wand")
+        _edited(app, s.wand(x, y, d.get("tolerance"), cls), before, "wand")
     else:
         raise UserError(f"unknown tool {tool!r}")
+
+
+RULE_WORDS = {"any": "any pixel", "unlabelled": "only unlabelled pixels", "unlocked": "all but locked classes"}
+
+
+def _overwrite(overwrite) -> str | None:
+    """An API call's overwrite rule; empty: the app's current choice."""
+    text = "" if overwrite is None else str(overwrite).strip().lower()
+    if not text:
+        return None
+    if text not in OVERWRITE_RULES:
+        raise UserError(f"overwrite is one of {', '.join(OVERWRITE_RULES)}; got {overwrite!r}")
+    return text
+
+
+def _lock(app: AppSession, cls: int, locked: bool) -> None:
+    ws = app.workspace
+    if not 0 <= cls < len(ws.label_set):
+        raise UserError("Only a class can be locked.")
+    keep = set(ws.rule.locked)
+    keep = keep | {cls} if locked else keep - {cls}
+    ws.set_rule(replace(ws.rule, locked=frozenset(keep)))
+    if locked and ws.rule.overwrite == "any":
+        gr.Info(f"{ws.label_set.names[cls]} is locked, but the overwrite rule is 'any pixel': choose "
+                "'all but locked classes' for the lock to hold.")
 
 
 def _mode(mode) -> bool:
@@ -202,21 +258,50 @@ def _mode(mode) -> bool:
 
 
 @action()
-def click_point(app, x, y, mode, class_name, value=None):
+def click_point(app, x, y, mode, class_name, overwrite="", value=None):
+    """A positive (mode "add") or negative ("remove") click; ``overwrite``: any / unlabelled /
+    unlocked (empty: the app's current choice)."""
     s = _session(app)
-    _edited(app, s.click(x, y, _mode(mode), _class_index(app, class_name)), s.labels, "click")
+    _edited(app, s.click(x, y, _mode(mode), _class_index(app, class_name), _overwrite(overwrite)), s.labels, "click")
 
 
 @action()
-def box(app, x0, y0, x1, y1, class_name, value=None):
+def box(app, x0, y0, x1, y1, class_name, overwrite="", value=None):
     s = _session(app)
-    _edited(app, s.box(x0, y0, x1, y1, _class_index(app, class_name)), s.labels, "box")
+    _edited(app, s.box(x0, y0, x1, y1, _class_index(app, class_name), _overwrite(overwrite)), s.labels, "box")
 
 
 @action()
-def wand(app, x, y, tolerance, class_name, value=None):
+def wand(app, x, y, tolerance, class_name, overwrite="", value=None):
+    """The wand at ``(x, y)``; ``tolerance`` empty or None: the one that suits the photo."""
     s = _session(app)
-    _edited(app, s.wand(x, y, tolerance, _class_index(app, class_name)), s.labels, "wand")
+    tol = None if tolerance in (None, "") else tolerance
+    _edited(app, s.wand(x, y, tol, _class_index(app, class_name), _overwrite(overwrite)), s.labels, "wand")
+
+
+@action()
+def lock_class(app, class_name, locked, value=None):
+    """Lock (or unlock) a class: under the rule "unlocked", no tool changes its pixels."""
+    _lock(app, _class_index(app, class_name), str(locked).strip().lower() not in ("false", "0", "", "no", "none"))
+
+
+@action()
+def set_overwrite(app, overwrite, value=None):
+    """How tools write from now on: any, unlabelled (void and background only) or unlocked."""
+    rule = _overwrite(overwrite)
+    if rule is None:
+        raise UserError(f"overwrite is one of {', '.join(OVERWRITE_RULES)}")
+    ws = app.workspace
+    ws.set_rule(replace(ws.rule, overwrite=rule))
+
+
+@action()
+def set_erase_to(app, class_name, value=None):
+    """What the eraser and Remove write: a class, or "" for void (unlabelled)."""
+    ws = app.workspace
+    text = "" if class_name is None else str(class_name).strip()
+    target = ws.label_set.void_index if text == "" else _class_index(app, text)
+    ws.set_rule(replace(ws.rule, erase_to=target))
 
 
 @action()
@@ -253,3 +338,30 @@ def mark_reviewed(app, value=None):
 def add_class(app, name, value=None):
     app.cls = app.workspace.add_class(str(name or ""))
     return (*out(app), "")
+
+
+@action(outputs=N_OUT + 1)
+def add_classes(app, names, value=None):
+    """The first screen of a dataset with no classes: several names, comma separated, after
+    ``background`` (class 0, drawn clear, what the eraser writes)."""
+    parts = [p.strip() for p in str(names or "").replace("\n", ",").split(",") if p.strip()]
+    if not parts:
+        raise UserError("Type the classes, separated by commas (e.g. road, car, person).")
+    ws = app.workspace
+    first = None
+    for name in parts:
+        if name in ws.label_set.names:
+            continue
+        k = ws.add_class(name)
+        first = k if first is None else first
+    if first is not None:
+        app.cls = first
+    return (*out(app), "")
+
+
+def first_screen(state):
+    """Whether the page shows the first screen: images, but no classes yet."""
+    if not isinstance(state, AppSession):
+        return gr.update(visible=False)
+    ws = state.workspace
+    return gr.update(visible=bool(len(ws)) and ws.label_set.names == ("background",))

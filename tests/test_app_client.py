@@ -1,7 +1,10 @@
 """The app in-process on a free port, driven through gradio_client as a script would: each
 client has its own session; every edit reaches the dataset's files on disk."""
 
+from pathlib import Path
+
 import numpy as np
+import pytest
 from gradio_client import Client, handle_file
 from PIL import Image
 from pycocotools.coco import COCO
@@ -92,10 +95,24 @@ def test_mistakes_are_messages_and_views_keep_their_values(dataset_app):
     assert (before is None and after is None) or np.array_equal(before, after)
 
 
+SELFIE = Path(__file__).resolve().parents[2] / "shared" / "models" / "selfie_segmentation.tflite"
+
+
+def segment_portrait(c):
+    """The portrait uploaded and segmented with the selfie model (GrabCut needs a prompt: the
+    app refuses it for Segment, and every view keeps its value)."""
+    if not SELFIE.is_file():
+        pytest.skip("../shared/models/selfie_segmentation.tflite is absent")
+    refused = c.predict(image=handle_file("assets/portrait.jpg"), model_name="grabcut", weights=None,
+                        replace=False, api_name="/segment")
+    assert all(isinstance(v, dict) and v.get("__type__") == "update" for v in refused)
+    return c.predict(image=handle_file("assets/portrait.jpg"), model_name="selfie", weights=handle_file(str(SELFIE)),
+                     replace=False, api_name="/segment")
+
+
 def test_uploads_segment_export(app_url, tmp_path):
     c = Client(app_url, verbose=False)
-    value, _, status = c.predict(image=handle_file("assets/portrait.jpg"), model_name="grabcut", weights=None,
-                                    api_name="/segment")
+    value, _, status = segment_portrait(c)
     assert value["w"] == 640 and value["h"] == 800 and "portrait" in status
     c.predict({"pending": [{"points": [[10, 10], [110, 10]], "radius": 4, "cls": 1}]}, api_name="/apply_edit")
     path = c.predict("COCO JSON (all images)", api_name="/export")
@@ -115,8 +132,7 @@ def test_panels_act_on_the_current_image(app_url, tmp_path):
     from segcore.formats import labelme
 
     c = Client(app_url, verbose=False)
-    value, _, _ = c.predict(image=handle_file("assets/portrait.jpg"), model_name="grabcut", weights=None,
-                            api_name="/segment")
+    value, _, _ = segment_portrait(c)
     fg_share = value["classes"][1][2]
     summary, _, _ = c.predict(gt_file=None, api_name="/evaluate")
     assert "prediction" in summary and "pixel accuracy 1.0000" in summary
@@ -134,7 +150,7 @@ def test_panels_act_on_the_current_image(app_url, tmp_path):
     assert value["classes"][1][2] != "" and value["classes"][1][2] != fg_share   # the stroke is back
     # Another image: pre-label all gives it labels; exports hold both images.
     c.predict([handle_file("assets/scene.jpg")], api_name="/add_images")
-    _, files, status = c.predict("grabcut", None, "all unlabelled", api_name="/prelabel")
+    _, files, status = c.predict("selfie", handle_file(str(SELFIE)), "all unlabelled", api_name="/prelabel")
     assert "scene" in status and "predicted" in status and "0 of 2 reviewed" in files
     with zipfile.ZipFile(c.predict("labelme zip (all images)", api_name="/export")) as z:
         names = sorted(n for n in z.namelist() if n.endswith(".json"))

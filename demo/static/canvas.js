@@ -7,6 +7,7 @@ const $ = (s) => element.querySelector(s);
 const root = $('.sc-ws'), body = $('.sc-body'), stage = $('.sc-stage');
 const photo = $('.sc-photo'), mask = $('.sc-mask'), cv = $('.sc-draw'), ctx = cv.getContext('2d');
 const classesEl = $('.sc-classes'), sizeEl = $('.sc-size'), tolEl = $('.sc-tol'), opEl = $('.sc-opacity');
+const sideEl = $('.sc-side'), legendEl = $('.sc-legend'), owEl = $('.sc-overwrite'), eraseEl = $('.sc-erase');
 const hint = $('.sc-hint');
 const HINTS = {
   add: 'Add (Q): click on what belongs to the class; each click updates the mask',
@@ -14,9 +15,10 @@ const HINTS = {
   box: 'Box (X): click two opposite corners around the object',
   wand: 'Wand (W): click a region of similar colour to fill it with the class',
   brush: 'Brush (B): paint the class; Enter applies',
-  eraser: 'Eraser (N): paint to clear to background; Enter applies',
+  eraser: 'Eraser (N): paint to erase (to the "erase to" choice); Enter applies',
 };
-let tool = 'add', scale = 1, drawing = null, hover = null, shown = {};
+// Clicks sent but not answered yet: their markers are drawn at once, one goes per answer.
+let tool = 'add', scale = 1, drawing = null, hover = null, shown = {}, queued = [];
 const val = () => props.value || {};
 const pending = () => val().pending || [];
 function setValue(patch) { props.value = Object.assign({}, val(), patch); }
@@ -25,7 +27,7 @@ function colour(k) { const c = (val().classes || [])[k]; return c ? c[1] : '#fff
 function fit() {
   const v = val();
   if (!v.w) { stage.style.width = '0px'; stage.style.height = '0px'; return; }
-  const availW = Math.max(200, body.clientWidth - classesEl.offsetWidth - 16);
+  const availW = Math.max(200, body.clientWidth - sideEl.offsetWidth - 16);
   const top = stage.getBoundingClientRect().top + window.scrollY;
   const availH = Math.max(240, window.innerHeight - top - (window.__segcoreBelow || 165));
   scale = Math.min(availW / v.w, availH / v.h);
@@ -60,10 +62,12 @@ function redraw() {
     ctx.strokeRect(v.box[0] * d, v.box[1] * d, (v.box[2] - v.box[0]) * d, (v.box[3] - v.box[1]) * d);
     ctx.setLineDash([]);
   }
-  for (const [x, y, pos] of v.markers || []) {
+  const now = performance.now();
+  queued = queued.filter((q) => now - q.t < 15000);
+  for (const [x, y, pos, waiting] of [...(v.markers || []), ...queued.map((q) => [q.x, q.y, q.pos, 1])]) {
     ctx.beginPath(); ctx.arc((x + .5) * d, (y + .5) * d, 6 * devicePixelRatio, 0, 7);
-    ctx.fillStyle = pos ? '#16a34a' : '#dc2626'; ctx.fill();
-    ctx.lineWidth = 2 * devicePixelRatio; ctx.strokeStyle = '#ffffff'; ctx.stroke();
+    ctx.fillStyle = pos ? '#16a34a' : '#dc2626'; ctx.globalAlpha = waiting ? 0.6 : 1; ctx.fill();
+    ctx.lineWidth = 2 * devicePixelRatio; ctx.strokeStyle = '#ffffff'; ctx.stroke(); ctx.globalAlpha = 1;
   }
   if (v.corner) {
     const [x, y] = v.corner, r = 9 * devicePixelRatio;
@@ -77,11 +81,12 @@ function redraw() {
   }
   const n = pending().length;
   hint.textContent = (v.w ? HINTS[tool] : 'No image yet: add images, or start the app with a dataset') +
-    (n ? ` · ${n} stroke${n > 1 ? 's' : ''} not applied yet (Enter applies)` : '');
+    (n ? ` · ${n} stroke${n > 1 ? 's' : ''} not applied yet (Enter applies)` : '') +
+    (queued.length ? ` · ${queued.length} click${queued.length > 1 ? 's' : ''} on the way` : '');
 }
 
 function renderClasses() {
-  const v = val(), cls = v.cls ?? 1;
+  const v = val(), cls = v.cls ?? 1, locked = new Set(v.locked || []);
   classesEl.innerHTML = '';
   (v.classes || []).forEach(([name, col, share], k) => {
     const row = document.createElement('div');
@@ -89,12 +94,47 @@ function renderClasses() {
     row.dataset.k = k;
     row.title = 'class ' + k;
     row.innerHTML = `<span class="sc-key">${k <= 9 ? k : ''}</span><span class="sc-sw"></span>` +
-      `<span class="sc-name"></span><span class="sc-n">${share}</span>`;
+      `<span class="sc-name"></span><span class="sc-n"></span><button class="sc-lock" type="button"></button>`;
     row.querySelector('.sc-sw').style.background = col;
     row.querySelector('.sc-name').textContent = name;
+    row.querySelector('.sc-n').textContent = share;
+    const lock = row.querySelector('.sc-lock'), on = locked.has(k);
+    lock.textContent = on ? '\u{1F512}' : '\u{1F513}';
+    lock.classList.toggle('sc-locked', on);
+    lock.title = on ? 'locked: no tool changes this class (click to unlock)' : 'lock this class';
+    lock.addEventListener('click', (e) => {
+      e.stopPropagation();
+      const now = new Set(val().locked || []);
+      on ? now.delete(k) : now.add(k);
+      setValue({locked: [...now]});
+      renderClasses();
+      trigger('select', {tool: 'lock', cls: k, locked: !on});
+    });
     row.addEventListener('click', () => selectClass(k));
     classesEl.appendChild(row);
   });
+  legendEl.innerHTML = '';
+  for (const [name, col, share] of v.legend || []) {
+    if (!share) continue;
+    const row = document.createElement('div');
+    row.className = 'sc-class';
+    row.innerHTML = '<span class="sc-key"></span><span class="sc-sw"></span><span class="sc-name"></span><span class="sc-n"></span>';
+    const sw = row.querySelector('.sc-sw');
+    if (col) sw.style.background = col; else sw.style.visibility = 'hidden';
+    row.querySelector('.sc-name').textContent = name;
+    row.querySelector('.sc-n').textContent = share;
+    legendEl.appendChild(row);
+  }
+  // The erase target: void, or one of the classes.
+  const opts = [[v.void ?? 255, 'unlabelled (void)'], ...(v.classes || []).map(([name], k) => [k, name])];
+  const sig = JSON.stringify(opts);
+  if (eraseEl.dataset.sig !== sig) {
+    eraseEl.innerHTML = '';
+    for (const [k, name] of opts) { const o = document.createElement('option'); o.value = String(k); o.textContent = name; eraseEl.appendChild(o); }
+    eraseEl.dataset.sig = sig;
+  }
+  if (v.erase_to !== undefined) eraseEl.value = String(v.erase_to);
+  if (v.overwrite) owEl.value = v.overwrite;
 }
 
 function selectClass(k) {
@@ -130,6 +170,7 @@ stage.addEventListener('pointerdown', (e) => {
   }
   // The second corner of a box ends it whatever the answer: the server forgets the first.
   if (tool === 'box' && v.corner) { setValue({corner: null}); redraw(); }
+  if (tool === 'add' || tool === 'remove') { queued.push({x: p[0], y: p[1], pos: tool === 'add' ? 1 : 0, t: performance.now()}); redraw(); }
   trigger('select', {tool: tool, x: p[0], y: p[1], cls: v.cls ?? 1, tolerance: +tolEl.value});
 });
 stage.addEventListener('pointermove', (e) => {
@@ -153,12 +194,15 @@ stage.addEventListener('pointerup', () => {
 
 element.querySelectorAll('.sc-tool').forEach((b) => b.addEventListener('click', () => setTool(b.dataset.tool)));
 opEl.addEventListener('input', () => { mask.style.opacity = opEl.value; });
+owEl.addEventListener('change', () => setValue({overwrite: owEl.value}));
+eraseEl.addEventListener('change', () => setValue({erase_to: +eraseEl.value}));
 // data-arrived / data-drawn: when the last value came and its mask was drawn (for benchmarks).
 mask.addEventListener('load', () => { root.dataset.drawn = String(performance.now()); root.dataset.shown = String(val().seq ?? ''); });
 
 function onValue() {
   const v = val();
   root.dataset.arrived = String(performance.now());
+  if (v.seq !== shown.seq) { shown.seq = v.seq; queued.shift(); }
   if (v.photo !== shown.photo) { photo.src = v.photo || ''; shown.photo = v.photo; }
   if (v.mask !== shown.mask) { mask.src = v.mask || ''; shown.mask = v.mask; }
   else root.dataset.shown = String(v.seq ?? '');
@@ -167,6 +211,8 @@ function onValue() {
     const big = Math.max(8, Math.round(Math.hypot(v.w || 0, v.h || 0) / 25));
     sizeEl.max = String(Math.max(big * 4, 20));
     sizeEl.value = String(v.brush || Math.max(2, Math.round(big / 3)));
+    if (v.tolerance !== undefined) tolEl.value = String(v.tolerance);
+    queued = [];
   }
   renderClasses();
   fit();

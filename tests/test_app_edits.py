@@ -1,0 +1,139 @@
+"""Edits through the served app (gradio_client) on a VOC root of real street scenes whose class
+0 is ``sky``: tools change only the object they point at, locks hold, the eraser writes void,
+and Segment never wipes labels."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from gradio_client import Client
+from PIL import Image
+
+from conftest import free_port
+from segcore.labels import LabelSet
+
+CAMVID = ("sky building pole road pavement tree sign fence car pedestrian bicyclist").split()
+
+
+@pytest.fixture(scope="module")
+def street_app(tmp_path_factory, shared_data):
+    """``(url, root, truth)``: the app serving a VOC root made from two camvid-20 scenes."""
+    from demo.app import build_demo
+
+    src = shared_data / "camvid-20"
+    root = tmp_path_factory.mktemp("voc") / "streets"
+    (root / "JPEGImages").mkdir(parents=True)
+    (root / "SegmentationClass").mkdir()
+    ls = LabelSet(tuple(CAMVID))
+    truth = {}
+    for png in sorted((src / "labels").glob("*.png"))[:2]:
+        labels = np.asarray(Image.open(png)).copy()
+        labels[labels == 11] = 255
+        Image.open(src / "images" / png.name).convert("RGB").save(root / "JPEGImages" / f"{png.stem}.jpg", quality=95)
+        out = Image.fromarray(labels, "P")
+        out.putpalette(ls.palette())
+        out.save(root / "SegmentationClass" / png.name)
+        truth[png.stem] = labels
+    (root / "labels.txt").write_text("\n".join(CAMVID) + "\n")
+    demo = build_demo(root).queue(default_concurrency_limit=4)
+    port = free_port()
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
+    yield f"http://127.0.0.1:{port}/", root, truth
+    demo.close()
+
+
+def mask_of(value) -> np.ndarray:
+    import base64
+    import io
+
+    data = base64.b64decode(value["mask"].split(",", 1)[1])
+    return np.asarray(Image.open(io.BytesIO(data)))
+
+
+def objects(labels, classes=(8, 9, 5, 3)):
+    for k in classes:
+        n, comp, st, _ = cv2.connectedComponentsWithStats((labels == k).astype(np.uint8), connectivity=8)
+        if n > 1:
+            j = 1 + int(np.argmax(st[1:, cv2.CC_STAT_AREA]))
+            yield k, comp == j
+
+
+def grown(obj, frac=0.10):
+    ys, xs = np.nonzero(obj)
+    x0, x1, y0, y1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
+    mx, my = int(np.ceil(frac * (x1 - x0))), int(np.ceil(frac * (y1 - y0)))
+    out = np.zeros(obj.shape, bool)
+    out[max(0, y0 - my):y1 + my, max(0, x0 - mx):x1 + mx] = True
+    return out, (int(x0), int(y0), int(x1), int(y1))
+
+
+def test_tools_change_only_the_object_and_locks_hold(street_app):
+    url, root, truth = street_app
+    c = Client(url, verbose=False)
+    value, _, status = c.predict("1", api_name="/open_item")
+    stem = status.split("**")[1]
+    labels = truth[stem]
+    assert np.array_equal(mask_of(value), labels)
+    assert value["overwrite"] == "unlocked" and value["erase_to"] == 255    # no class is named background
+    for k, obj in objects(labels):
+        near, box = grown(obj)
+        d = cv2.distanceTransform(np.pad(obj.astype(np.uint8), 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
+        y, x = (int(v) for v in np.unravel_index(int(np.argmax(d)), d.shape))
+        for api, args in (("/click_point", (x, y, "add", CAMVID[k], "")), ("/box", (*box, CAMVID[k], "")),
+                          ("/wand", (x, y, None, CAMVID[k], ""))):
+            value, _, _ = c.predict(*args, api_name=api)
+            changed = mask_of(value) != labels
+            assert not (changed & ~near).any(), (CAMVID[k], api)
+            c.predict(api_name="/undo")
+    # Lock the road: a brush stroke and a box across it keep every road pixel.
+    c.predict("road", True, api_name="/lock_class")
+    road = labels == 3
+    ys, xs = np.nonzero(road)
+    y = int(np.median(ys))
+    value, _, _ = c.predict({"pending": [{"points": [[0, y], [479, y]], "radius": 6, "cls": 8}]}, api_name="/apply_edit")
+    assert (mask_of(value)[road] == 3).all()
+    assert value["locked"] == [3]
+    value, _, _ = c.predict(0, y - 40, 479, 359, "car", "", api_name="/box")
+    assert (mask_of(value)[road] == 3).all()
+    # A call with overwrite "any" passes the lock; then unlock.
+    rx, ry = int(xs[len(xs) // 2]), int(ys[len(ys) // 2])
+    value, _, _ = c.predict(rx, ry, 40, "car", "", api_name="/wand")
+    assert (mask_of(value)[road] == 3).all()
+    value, _, _ = c.predict(rx, ry, 40, "car", "any", api_name="/wand")
+    assert (mask_of(value)[road] != 3).any()
+    c.predict(api_name="/undo")
+    value, _, _ = c.predict("road", False, api_name="/lock_class")
+    assert value["locked"] == []
+    # The eraser writes void: no class is named background, and sky (class 0) is a real class.
+    sky = np.argwhere(labels == 0)[len(np.argwhere(labels == 0)) // 2]
+    value, _, _ = c.predict({"pending": [{"points": [[int(sky[1]), int(sky[0])]], "radius": 3, "erase": True}]},
+                            api_name="/apply_edit")
+    assert mask_of(value)[sky[0], sky[1]] == 255
+    value, _, _ = c.predict("pavement", api_name="/set_erase_to")
+    assert value["erase_to"] == 4
+    value, _, _ = c.predict("unlabelled", api_name="/set_overwrite")
+    assert value["overwrite"] == "unlabelled"
+    before = mask_of(value)
+    value, _, _ = c.predict(0, 0, 479, 359, "car", "", api_name="/box")
+    after = mask_of(value)
+    assert (after[before != 255] == before[before != 255]).all()       # only void pixels may change
+    c.predict("unlocked", api_name="/set_overwrite")
+
+
+def test_segment_never_wipes_and_mistakes_keep_the_views(street_app):
+    url, root, truth = street_app
+    c = Client(url, verbose=False)
+    value, _, status = c.predict("2", api_name="/open_item")
+    before = mask_of(value)
+    # No model knows these classes here: Segment says what to do and changes nothing.
+    out = c.predict(None, "", None, False, api_name="/segment")
+    assert all(isinstance(v, dict) and v.get("__type__") == "update" for v in out)
+    out = c.predict(None, "grabcut", None, True, api_name="/segment")
+    assert all(isinstance(v, dict) and v.get("__type__") == "update" for v in out)
+    for args, api in (((10, 10, "add", "car", "sideways"), "/click_point"), (("nope", True), "/lock_class"),
+                      (("everything",), "/set_overwrite")):
+        out = c.predict(*args, api_name=api)
+        assert all(isinstance(v, dict) and v.get("__type__") == "update" for v in out), api
+    value, _, _ = c.predict(api_name="/apply_edit")
+    assert np.array_equal(mask_of(value), before)
