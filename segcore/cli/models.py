@@ -31,9 +31,9 @@ def run(args) -> int:
         print(f"{c['name']:30} {c['classes']:>7} {fmt(c['miou']):>5} "
               f"{fmt(c['num_params'] and c['num_params'] / 1e6, '{:.1f}M'):>7} {present:8} "
               f"{c['weights_file'] or '(no weights needed)'}")
-    print(f"\n{'prompter':30} {'state':9} {'file':24} description")
+    print(f"\n{'prompter':30} {'state':9} {'file':27} description")
     for c in prompters:
-        print(f"{c['name']:30} {c['state']:9} {c['weights_file'] or '(no weights needed)':24} {c['description']}"
+        print(f"{c['name']:30} {c['state']:9} {c['weights_file'] or '(no weights needed)':27} {c['description']}"
               + (f" [pip install {' '.join(c['packages_missing'])}]" if c["packages_missing"] else ""))
     print(f"\nweights folder: {checkpoint_dir()}")
     return 0

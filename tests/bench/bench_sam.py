@@ -113,29 +113,42 @@ def _median_time(fn, rounds):
 
 def test_times(shared_data, random_sams):
     stem, photo = coco_photos(shared_data, 1)[0]
-    print(f"\nload average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; photo {stem} resized")
+    load_before = os.getloadavg()[0]
+    print(f"\nload average {load_before:.1f} on {os.cpu_count()} cores; photo {stem} resized")
+    worst = {}
     for name, (_, prompter, predictor, _) in random_sams.items():
         rounds = 3 if name == "mobile_sam" else 2
         for label, size in (("1 MP", (866, 1155)), ("12 MP", (3000, 4000))):
             rgb = np.asarray(Image.fromarray(photo).resize(size[::-1], Image.BILINEAR))
             ours_enc = _median_time(lambda: prompter.set_image(rgb.copy()), rounds)
-            theirs_enc = _median_time(lambda: predictor.set_image(rgb), rounds)
+            predictor.set_image(rgb)
             H, W = rgb.shape[:2]
             pts = prompt_cases(H, W)["three points"][0]
             first = prompter.predict(pts[:1], multimask=True)
             med = {
-                "first click (multimask)": _median_time(lambda: prompter.predict(pts[:1], multimask=True), 9),
+                "first click (multimask)": _median_time(lambda: prompter.predict(pts[:1], multimask=True), 15),
                 "next click (mask_input)": _median_time(
-                    lambda: prompter.predict(pts[:2], mask_input=first.logits), 9),
-                "box": _median_time(lambda: prompter.predict([], (W // 5, H // 6, W * 3 // 4, H * 9 // 10)), 9),
+                    lambda: prompter.predict(pts[:2], mask_input=first.logits), 15),
+                "box": _median_time(lambda: prompter.predict([], (W // 5, H // 6, W * 3 // 4, H * 9 // 10)), 15),
             }
             base = _median_time(lambda: official_predict(predictor, pts[:1], None, True), 5)
-            print(f"{name} {label} ({W}x{H}): encoder ours {ours_enc:.2f} s, official {theirs_enc:.2f} s "
-                  f"({theirs_enc / ours_enc:.1f}x); decoder per click, median:")
+            line = f"{name} {label} ({W}x{H}): encoder ours {ours_enc:.2f} s"
+            if label == "1 MP":   # the official encoder, once: its time hardly depends on the photo's size
+                theirs_enc = _median_time(lambda: predictor.set_image(rgb), rounds)
+                line += f", official {theirs_enc:.2f} s ({theirs_enc / ours_enc:.1f}x)"
+            print(line + "; decoder per click, median:")
             for k, v in med.items():
                 print(f"  {k:26} {1000 * v:6.1f} ms")
-            print(f"  official predict, first click {1000 * base:6.1f} ms ({base / med['first click (multimask)']:.1f}x ours)")
-            assert max(med.values()) <= BUDGET_S, (name, label, med)
+            print(f"  official predict, first click {1000 * base:6.1f} ms "
+                  f"({base / med['first click (multimask)']:.1f}x ours)")
+            worst[name, label] = max(med.values())
+    load = max(load_before, os.getloadavg()[0])
+    if load > os.cpu_count():
+        # Other processes held the cores: the ratio to the official predictor stands, the
+        # absolute budget cannot be judged.
+        print(f"load average {load:.1f} > {os.cpu_count()} cores: the {BUDGET_S} s budget is not judged this run")
+    else:
+        assert max(worst.values()) <= BUDGET_S, worst
 
 
 def test_a_click_right_after_opening_waits_for_the_encoding(random_sams):

@@ -281,15 +281,19 @@ def load_sam(name: str, weights=None, offline: bool | None = None, progress: boo
     return SamPrompter(name, engine, path)
 
 
-def _available(ck: SamCheckpoint):
-    return lambda: (checkpoint_dir() / ck.file_name).is_file() and not packages_missing(ck)
+def _register(ck: SamCheckpoint) -> None:
+    def loader(weights=None, offline=None, progress=False, **_):
+        return load_sam(ck.name, weights, offline, progress)
+
+    def available():
+        return (checkpoint_dir() / ck.file_name).is_file() and not packages_missing(ck)
+
+    register_prompter(ck.name, ck.description, needs_weights=True, available=available,
+                      weights_file=ck.file_name)(loader)
 
 
 for _ck in CHECKPOINTS.values():
-    register_prompter(_ck.name, _ck.description, needs_weights=True, available=_available(_ck),
-                      weights_file=_ck.file_name)(
-        lambda weights=None, offline=None, progress=False, _name=_ck.name, **_: load_sam(_name, weights, offline,
-                                                                                         progress))
+    _register(_ck)
 
 
 def choose_prompter(name: str = "auto", weights=None, offline: bool | None = None,
