@@ -186,7 +186,8 @@ def build_demo(data=None) -> gr.Blocks:
             hw.first_screen, state, first_screen, api_visibility="private")
         model_dd.change(hm.model_card, [model_dd, state], card, api_name="model_card")
         # Clicks made while one is being answered queue up (the page draws their markers at once).
-        canvas.select(hw.canvas_select, both, ws_out, api_visibility="private", trigger_mode="multiple")
+        canvas.select(hw.canvas_select, both, ws_out, api_visibility="private", trigger_mode="multiple",
+                      show_progress="hidden")
         files.select(hw.select_file, both, ws_out, api_visibility="private")
         only_open.change(hw.set_filter, [state, only_open, canvas], ws_out, api_visibility="private")
         add_files.upload(hu.add_images, [state, add_files, canvas], [*ws_out, add_files], api_name="add_images")

@@ -22,13 +22,15 @@ TEMPLATE = """
     {tools}
     <label title="Brush radius in image pixels ([ and ])">size <input class="sc-size" type="range" min="1" max="60" value="6"></label>
     <label title="Magic wand: how far a colour may be from the clicked one (set for each photo)">tolerance <input class="sc-tol" type="range" min="0" max="120" value="16"></label>
-    <label title="Which pixels a tool may change">overwrite <select class="sc-overwrite"><option value="unlocked">all but locked</option><option value="any">any pixel</option><option value="unlabelled">only unlabelled</option></select></label>
-    <label title="What the eraser and Remove write">erase to <select class="sc-erase"></select></label>
     <label title="Mask opacity">mask <input class="sc-opacity" type="range" min="0" max="1" step="0.05" value="0.55"></label>
   </div>
   <div class="sc-body">
     <div class="sc-stage"><img class="sc-photo" alt=""><img class="sc-mask" alt=""><canvas class="sc-draw"></canvas></div>
-    <div class="sc-side"><div class="sc-classes"></div><div class="sc-legend"></div></div>
+    <div class="sc-side">
+      <label class="sc-opt" title="Which pixels a tool may change">overwrite <select class="sc-overwrite"><option value="unlocked">all but locked</option><option value="any">any pixel</option><option value="unlabelled">only unlabelled</option></select></label>
+      <label class="sc-opt" title="What the eraser and Remove write">erase to <select class="sc-erase"></select></label>
+      <div class="sc-classes"></div><div class="sc-legend"></div>
+    </div>
   </div>
   <div class="sc-hint"></div>
 </div>
@@ -49,12 +51,14 @@ CSS = """
 .sc-stage img[src=""], .sc-stage img:not([src]) { visibility: hidden; }
 .sc-mask { opacity: .55; image-rendering: pixelated; }
 .sc-side { min-width: 170px; max-width: 220px; font-size: 13px; }
-.sc-classes { max-height: 480px; overflow-y: auto; }
+.sc-classes { max-height: 430px; overflow-y: auto; margin-top: 2px; }
 .sc-legend { border-top: 1px solid rgba(128,128,128,.3); margin-top: 4px; padding-top: 2px; font-size: 12px; opacity: .85; }
 .sc-legend .sc-class { cursor: default; }
 .sc-lock { border: none; background: none; cursor: pointer; padding: 0 2px; font-size: 12px; opacity: .35; flex: none; }
 .sc-lock.sc-locked { opacity: 1; }
-.sc-bar select { font-size: 12px; padding: 1px 2px; border: 1px solid #9ca3af; border-radius: 4px; background: #fff; color: #111827; max-width: 130px; }
+.sc-opt { display: flex; align-items: center; justify-content: space-between; gap: 4px; font-size: 12px; padding: 1px 6px; }
+.sc-opt select { font-size: 12px; padding: 1px 2px; border: 1px solid #9ca3af; border-radius: 4px; background: #fff; color: #111827; width: 112px; }
+.sc-lock svg { width: 11px; height: 12px; display: block; }
 .sc-class { display: flex; align-items: center; gap: 6px; padding: 3px 6px; border-radius: 5px; cursor: pointer; }
 .sc-class:hover { background: rgba(37, 99, 235, .12); }
 .sc-class.sc-on { background: rgba(37, 99, 235, .25); font-weight: 600; }

@@ -17,6 +17,11 @@ const HINTS = {
   brush: 'Brush (B): paint the class; Enter applies',
   eraser: 'Eraser (N): paint to erase (to the "erase to" choice); Enter applies',
 };
+// Padlocks drawn as SVG: headless and minimal systems may lack an emoji font.
+const LOCKED_SVG = '<svg viewBox="0 0 11 12"><rect x="1" y="5" width="9" height="7" rx="1" fill="currentColor"/>' +
+  '<path d="M3 5V3.5a2.5 2.5 0 0 1 5 0V5" fill="none" stroke="currentColor" stroke-width="1.4"/></svg>';
+const OPEN_SVG = '<svg viewBox="0 0 11 12"><rect x="1" y="5" width="9" height="7" rx="1" fill="currentColor"/>' +
+  '<path d="M3 5V3.5a2.5 2.5 0 0 1 5 0" fill="none" stroke="currentColor" stroke-width="1.4"/></svg>';
 // Clicks sent but not answered yet: their markers are drawn at once, one goes per answer.
 let tool = 'add', scale = 1, drawing = null, hover = null, shown = {}, queued = [];
 const val = () => props.value || {};
@@ -99,7 +104,7 @@ function renderClasses() {
     row.querySelector('.sc-name').textContent = name;
     row.querySelector('.sc-n').textContent = share;
     const lock = row.querySelector('.sc-lock'), on = locked.has(k);
-    lock.textContent = on ? '\u{1F512}' : '\u{1F513}';
+    lock.innerHTML = on ? LOCKED_SVG : OPEN_SVG;
     lock.classList.toggle('sc-locked', on);
     lock.title = on ? 'locked: no tool changes this class (click to unlock)' : 'lock this class';
     lock.addEventListener('click', (e) => {
@@ -219,6 +224,12 @@ function onValue() {
 }
 watch('value', onValue);
 window.addEventListener('resize', fit);
+// Panels above the canvas come and go (the first screen, messages): fit again when it moves.
+let lastTop = null;
+setInterval(() => {
+  const top = Math.round(stage.getBoundingClientRect().top + window.scrollY);
+  if (top !== lastTop) { lastTop = top; fit(); }
+}, 400);
 onValue();
 setTool('add');
 
