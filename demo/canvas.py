@@ -20,12 +20,12 @@ TEMPLATE = """
 <div class="sc-ws">
   <div class="sc-bar">
     {tools}
-    <label title="Brush radius in image pixels ([ and ])">size <input class="sc-size" type="range" min="1" max="60" value="6"></label>
+    <label title="Brush radius in image pixels ([ and ]; 0 paints a 1-pixel line)">size <input class="sc-size" type="range" min="0" max="60" value="6"></label>
     <label title="Magic wand: how far a colour may be from the clicked one (set for each photo)">tolerance <input class="sc-tol" type="range" min="0" max="120" value="16"></label>
     <label title="Mask opacity">mask <input class="sc-opacity" type="range" min="0" max="1" step="0.05" value="0.55"></label>
   </div>
   <div class="sc-body">
-    <div class="sc-stage"><img class="sc-photo" alt=""><img class="sc-mask" alt=""><canvas class="sc-draw"></canvas></div>
+    <div class="sc-stage"><div class="sc-view"><img class="sc-photo" alt=""><img class="sc-mask" alt=""></div><canvas class="sc-draw"></canvas></div>
     <div class="sc-side">
       <label class="sc-opt" title="Which pixels a tool may change">overwrite <select class="sc-overwrite"><option value="unlocked">all but locked</option><option value="any">any pixel</option><option value="unlabelled">only unlabelled</option></select></label>
       <label class="sc-opt" title="What the eraser and Remove write">erase to <select class="sc-erase"></select></label>
@@ -46,8 +46,9 @@ CSS = """
 .sc-tool.sc-on { background: #2563eb; color: #fff; border-color: #1d4ed8; }
 .sc-tool kbd { font-size: 10px; opacity: .75; }
 .sc-body { display: flex; gap: 12px; align-items: flex-start; }
-.sc-stage { position: relative; background: #1f2937; user-select: none; touch-action: none; flex: none; }
-.sc-stage img, .sc-stage canvas { position: absolute; inset: 0; width: 100%; height: 100%; pointer-events: none; }
+.sc-stage { position: relative; overflow: hidden; background: #1f2937; user-select: none; touch-action: none; flex: none; }
+.sc-view { position: absolute; left: 0; top: 0; width: 100%; height: 100%; pointer-events: none; }
+.sc-view img, .sc-stage canvas { position: absolute; inset: 0; width: 100%; height: 100%; pointer-events: none; max-width: none; }
 .sc-stage img[src=""], .sc-stage img:not([src]) { visibility: hidden; }
 .sc-mask { opacity: .55; image-rendering: pixelated; }
 .sc-side { min-width: 170px; max-width: 220px; font-size: 13px; }

@@ -5,7 +5,7 @@
 // every event whose inputs include this component, so no button can lose them.
 const $ = (s) => element.querySelector(s);
 const root = $('.sc-ws'), body = $('.sc-body'), stage = $('.sc-stage');
-const photo = $('.sc-photo'), mask = $('.sc-mask'), cv = $('.sc-draw'), ctx = cv.getContext('2d');
+const viewEl = $('.sc-view'), photo = $('.sc-photo'), mask = $('.sc-mask'), cv = $('.sc-draw'), ctx = cv.getContext('2d');
 const classesEl = $('.sc-classes'), sizeEl = $('.sc-size'), tolEl = $('.sc-tol'), opEl = $('.sc-opacity');
 const sideEl = $('.sc-side'), legendEl = $('.sc-legend'), owEl = $('.sc-overwrite'), eraseEl = $('.sc-erase');
 const hint = $('.sc-hint');
@@ -23,7 +23,11 @@ const LOCKED_SVG = '<svg viewBox="0 0 11 12"><rect x="1" y="5" width="9" height=
 const OPEN_SVG = '<svg viewBox="0 0 11 12"><rect x="1" y="5" width="9" height="7" rx="1" fill="currentColor"/>' +
   '<path d="M3 5V3.5a2.5 2.5 0 0 1 5 0" fill="none" stroke="currentColor" stroke-width="1.4"/></svg>';
 // Clicks sent but not answered yet: their markers are drawn at once, one goes per answer.
-let tool = 'add', scale = 1, drawing = null, hover = null, shown = {}, queued = [];
+let tool = 'add', drawing = null, hover = null, shown = {}, queued = [];
+// The view: screen (CSS) pixels per image pixel, and where the image's corner is in the stage.
+// `fitted` until the user zooms or pans: then edits and resizes keep the view.
+const view = {z: 1, ox: 0, oy: 0, fit: 1, fitted: true, sw: 0, sh: 0};
+let panning = null, space = false;
 const val = () => props.value || {};
 const pending = () => val().pending || [];
 function setValue(patch) { props.value = Object.assign({}, val(), patch); }
@@ -35,28 +39,67 @@ function fit() {
   const availW = Math.max(200, body.clientWidth - sideEl.offsetWidth - 16);
   const top = stage.getBoundingClientRect().top + window.scrollY;
   const availH = Math.max(240, window.innerHeight - top - (window.__segcoreBelow || 165));
-  scale = Math.min(availW / v.w, availH / v.h);
-  const w = Math.max(1, Math.round(v.w * scale)), h = Math.max(1, Math.round(v.h * scale));
+  view.fit = Math.min(availW / v.w, availH / v.h);
+  const w = Math.max(1, Math.round(v.w * view.fit)), h = Math.max(1, Math.round(v.h * view.fit));
   stage.style.width = w + 'px'; stage.style.height = h + 'px';
+  view.sw = w; view.sh = h;
   cv.width = Math.round(w * devicePixelRatio); cv.height = Math.round(h * devicePixelRatio);
+  if (view.fitted) { view.z = view.fit; view.ox = 0; view.oy = 0; }
+  place();
+}
+
+// Zoom and pan: the photo and mask are one element sized to the zoomed image; the drawing
+// canvas stays the stage's size and draws in screen pixels.
+function place() {
+  const v = val();
+  const W = (v.w || 0) * view.z, H = (v.h || 0) * view.z, keep = 32;
+  view.ox = Math.round(Math.min(view.sw - keep, Math.max(keep - W, view.ox)));
+  view.oy = Math.round(Math.min(view.sh - keep, Math.max(keep - H, view.oy)));
+  Object.assign(viewEl.style, {left: view.ox + 'px', top: view.oy + 'px', width: W + 'px', height: H + 'px'});
+  photo.style.imageRendering = view.z >= 2 ? 'pixelated' : 'auto';
+  root.dataset.zoom = String(view.z);
+  root.dataset.offsetX = String(view.ox);
+  root.dataset.offsetY = String(view.oy);
   redraw();
 }
 
+function zoomAt(z, sx, sy) {
+  const v = val();
+  if (!v.w) return;
+  z = Math.min(32, Math.max(Math.min(view.fit, 1) / 2, z));
+  view.ox = sx - (sx - view.ox) * z / view.z;
+  view.oy = sy - (sy - view.oy) * z / view.z;
+  view.z = z; view.fitted = false;
+  place();
+}
+
+// Where a zoom key zooms: at the cursor when it is over the image, else at the stage's centre.
+function zoomKey(what) {
+  const c = hover ? [hover[0] + .5, hover[1] + .5].map((p, i) => p * view.z + (i ? view.oy : view.ox))
+    : [view.sw / 2, view.sh / 2];
+  if (what === 'fit') { view.fitted = true; fit(); }
+  else zoomAt(what === 'in' ? view.z * 1.25 : what === 'out' ? view.z / 1.25 : 1, c[0], c[1]);
+}
+
+// Image pixel (x, y)'s centre on the drawing canvas (device pixels).
+const X = (x) => ((x + .5) * view.z + view.ox) * devicePixelRatio;
+const Y = (y) => ((y + .5) * view.z + view.oy) * devicePixelRatio;
+
 function strokePath(s, style) {
-  const d = devicePixelRatio * scale;
+  const d = devicePixelRatio * view.z;
   ctx.lineCap = 'round'; ctx.lineJoin = 'round';
   ctx.lineWidth = Math.max(1, (2 * s.radius + 1) * d);
   ctx.strokeStyle = style; ctx.fillStyle = style;
   ctx.beginPath();
   const p = s.points;
-  if (p.length === 1) { ctx.arc((p[0][0] + .5) * d, (p[0][1] + .5) * d, Math.max(.5, (s.radius + .5) * d), 0, 7); ctx.fill(); return; }
-  ctx.moveTo((p[0][0] + .5) * d, (p[0][1] + .5) * d);
-  for (const q of p.slice(1)) ctx.lineTo((q[0] + .5) * d, (q[1] + .5) * d);
+  if (p.length === 1) { ctx.arc(X(p[0][0]), Y(p[0][1]), Math.max(.5, (s.radius + .5) * d), 0, 7); ctx.fill(); return; }
+  ctx.moveTo(X(p[0][0]), Y(p[0][1]));
+  for (const q of p.slice(1)) ctx.lineTo(X(q[0]), Y(q[1]));
   ctx.stroke();
 }
 
 function redraw() {
-  const v = val(), d = devicePixelRatio * scale;
+  const v = val(), d = devicePixelRatio * view.z;
   ctx.clearRect(0, 0, cv.width, cv.height);
   ctx.globalAlpha = 0.7;
   for (const s of [...pending(), ...(drawing ? [drawing] : [])])
@@ -64,24 +107,27 @@ function redraw() {
   ctx.globalAlpha = 1;
   if (v.box) {
     ctx.setLineDash([6, 4]); ctx.lineWidth = 2 * devicePixelRatio; ctx.strokeStyle = '#facc15';
-    ctx.strokeRect(v.box[0] * d, v.box[1] * d, (v.box[2] - v.box[0]) * d, (v.box[3] - v.box[1]) * d);
+    ctx.strokeRect(X(v.box[0] - .5), Y(v.box[1] - .5), (v.box[2] - v.box[0]) * d, (v.box[3] - v.box[1]) * d);
     ctx.setLineDash([]);
   }
   const now = performance.now();
   queued = queued.filter((q) => now - q.t < 15000);
   for (const [x, y, pos, waiting] of [...(v.markers || []), ...queued.map((q) => [q.x, q.y, q.pos, 1])]) {
-    ctx.beginPath(); ctx.arc((x + .5) * d, (y + .5) * d, 6 * devicePixelRatio, 0, 7);
+    ctx.beginPath(); ctx.arc(X(x), Y(y), 6 * devicePixelRatio, 0, 7);
     ctx.fillStyle = pos ? '#16a34a' : '#dc2626'; ctx.globalAlpha = waiting ? 0.6 : 1; ctx.fill();
     ctx.lineWidth = 2 * devicePixelRatio; ctx.strokeStyle = '#ffffff'; ctx.stroke(); ctx.globalAlpha = 1;
   }
   if (v.corner) {
     const [x, y] = v.corner, r = 9 * devicePixelRatio;
     ctx.lineWidth = 2 * devicePixelRatio; ctx.strokeStyle = '#facc15';
-    ctx.beginPath(); ctx.moveTo((x + .5) * d - r, (y + .5) * d); ctx.lineTo((x + .5) * d + r, (y + .5) * d);
-    ctx.moveTo((x + .5) * d, (y + .5) * d - r); ctx.lineTo((x + .5) * d, (y + .5) * d + r); ctx.stroke();
+    ctx.beginPath(); ctx.moveTo(X(x) - r, Y(y)); ctx.lineTo(X(x) + r, Y(y));
+    ctx.moveTo(X(x), Y(y) - r); ctx.lineTo(X(x), Y(y) + r); ctx.stroke();
   }
   if (hover && (tool === 'brush' || tool === 'eraser')) {
-    ctx.beginPath(); ctx.arc((hover[0] + .5) * d, (hover[1] + .5) * d, (+sizeEl.value + .5) * d, 0, 7);
+    // The brush's footprint under the cursor: every pixel within the radius of its centre.
+    const r = Math.max(2 * devicePixelRatio, (+sizeEl.value + .5) * d);
+    ctx.beginPath(); ctx.arc(X(hover[0]), Y(hover[1]), r, 0, 7);
+    ctx.lineWidth = 2 * devicePixelRatio; ctx.strokeStyle = '#ffffff'; ctx.stroke();
     ctx.lineWidth = devicePixelRatio; ctx.strokeStyle = '#000000'; ctx.stroke();
   }
   const n = pending().length;
@@ -151,51 +197,81 @@ function selectClass(k) {
 function setTool(t) {
   tool = t;
   element.querySelectorAll('.sc-tool').forEach((b) => b.classList.toggle('sc-on', b.dataset.tool === t));
-  stage.style.cursor = (t === 'brush' || t === 'eraser') ? 'none' : 'crosshair';
+  setCursor();
   redraw();
 }
 
+function setCursor() {
+  stage.style.cursor = space ? 'grab' : (tool === 'brush' || tool === 'eraser') ? 'none' : 'crosshair';
+}
+
+// The image pixel under a pointer event (clamped to the image), and whether it is on it.
 function point(e) {
   const r = stage.getBoundingClientRect(), v = val();
-  const x = Math.min(v.w - 1, Math.max(0, Math.floor((e.clientX - r.left) / scale)));
-  const y = Math.min(v.h - 1, Math.max(0, Math.floor((e.clientY - r.top) / scale)));
-  return [x, y];
+  const fx = Math.floor((e.clientX - r.left - view.ox) / view.z), fy = Math.floor((e.clientY - r.top - view.oy) / view.z);
+  const x = Math.min(v.w - 1, Math.max(0, fx)), y = Math.min(v.h - 1, Math.max(0, fy));
+  return Object.assign([x, y], {on: x === fx && y === fy});
 }
 
 stage.addEventListener('pointerdown', (e) => {
   const v = val();
-  if (!v.w || e.button !== 0) return;
+  if (!v.w) return;
+  if (e.button === 1 || (e.button === 0 && space)) {     // pan: middle drag, or Space + drag
+    e.preventDefault();
+    panning = {x: e.clientX, y: e.clientY, ox: view.ox, oy: view.oy};
+    stage.setPointerCapture(e.pointerId);
+    stage.style.cursor = 'grabbing';
+    return;
+  }
+  if (e.button !== 0) return;
   e.preventDefault();
   const p = point(e);
   if (tool === 'brush' || tool === 'eraser') {
-    drawing = {points: [p], radius: +sizeEl.value, erase: tool === 'eraser', cls: v.cls ?? 1};
+    drawing = {points: [p.slice()], radius: +sizeEl.value, erase: tool === 'eraser', cls: v.cls ?? 1};
     stage.setPointerCapture(e.pointerId);
     redraw();
     return;
   }
+  if (!p.on) return;                                      // a click beside the image
   // The second corner of a box ends it whatever the answer: the server forgets the first.
   if (tool === 'box' && v.corner) { setValue({corner: null}); redraw(); }
   if (tool === 'add' || tool === 'remove') { queued.push({x: p[0], y: p[1], pos: tool === 'add' ? 1 : 0, t: performance.now()}); redraw(); }
   trigger('select', {tool: tool, x: p[0], y: p[1], cls: v.cls ?? 1, tolerance: +tolEl.value});
 });
+// No autoscroll on a middle click over the stage.
+stage.addEventListener('mousedown', (e) => { if (e.button === 1) e.preventDefault(); });
 stage.addEventListener('pointermove', (e) => {
   if (!val().w) return;
+  if (panning) {
+    view.ox = panning.ox + e.clientX - panning.x; view.oy = panning.oy + e.clientY - panning.y;
+    view.fitted = false;
+    place();
+    return;
+  }
   const p = point(e);
-  hover = p;
+  hover = p.on || drawing ? p : null;
   if (drawing) {
     const last = drawing.points[drawing.points.length - 1];
-    if (last[0] !== p[0] || last[1] !== p[1]) drawing.points.push(p);
+    if (last[0] !== p[0] || last[1] !== p[1]) drawing.points.push(p.slice());
   }
   if (drawing || tool === 'brush' || tool === 'eraser') redraw();
 });
 stage.addEventListener('pointerleave', () => { hover = null; if (!drawing) redraw(); });
 stage.addEventListener('pointerup', () => {
+  if (panning) { panning = null; setCursor(); return; }
   if (!drawing) return;
   const s = drawing;
   drawing = null;
   setValue({pending: [...pending(), s]});
   redraw();
 });
+// The wheel zooms at the cursor: the image pixel under it stays under it.
+stage.addEventListener('wheel', (e) => {
+  if (!val().w) return;
+  e.preventDefault();
+  const r = stage.getBoundingClientRect(), dy = e.deltaY * (e.deltaMode === 1 ? 33 : e.deltaMode === 2 ? 400 : 1);
+  zoomAt(view.z * Math.pow(1.25, -dy / 100), e.clientX - r.left, e.clientY - r.top);
+}, {passive: false});
 
 element.querySelectorAll('.sc-tool').forEach((b) => b.addEventListener('click', () => setTool(b.dataset.tool)));
 opEl.addEventListener('input', () => { mask.style.opacity = opEl.value; });
@@ -213,6 +289,7 @@ function onValue() {
   else root.dataset.shown = String(v.seq ?? '');
   if (v.item !== shown.item) {
     shown.item = v.item;
+    view.fitted = true;                                   // a new photo opens fitted
     const big = Math.max(8, Math.round(Math.hypot(v.w || 0, v.h || 0) / 25));
     sizeEl.max = String(Math.max(big * 4, 20));
     sizeEl.value = String(v.brush || Math.max(2, Math.round(big / 3)));
@@ -234,7 +311,12 @@ onValue();
 setTool('add');
 
 // Keyboard shortcuts, once per page: keys never act while typing in a field.
-window.__segcore = {setTool, selectClass, size: (f) => { sizeEl.value = String(Math.max(1, Math.round(+sizeEl.value * f))); redraw(); }};
+window.__segcore = {
+  setTool, selectClass, zoomKey,
+  // [ / ]: at least one pixel of radius each press; radius 0 paints a 1-pixel-wide line.
+  size: (f) => { const r = +sizeEl.value; sizeEl.value = String(Math.max(0, f > 1 ? Math.max(r + 1, Math.round(r * f)) : Math.min(r - 1, Math.round(r * f)))); redraw(); },
+  space: (on) => { if (space !== on) { space = on; setCursor(); } },
+};
 if (!window.__segcoreKeys) {
   window.__segcoreKeys = true;
   const press = (id) => { const b = document.getElementById(id); if (b) b.click(); };
@@ -246,6 +328,11 @@ if (!window.__segcoreKeys) {
     if ((e.ctrlKey || e.metaKey) && k === 'z' && !e.shiftKey) press('undo-btn');
     else if ((e.ctrlKey || e.metaKey) && (k === 'y' || (k === 'z' && e.shiftKey))) press('redo-btn');
     else if (e.ctrlKey || e.metaKey || e.altKey) done = false;
+    else if (e.code === 'Digit1' && e.shiftKey) s.zoomKey('1:1');
+    else if (k === ' ') s.space(true);
+    else if (k === '+' || k === '=') s.zoomKey('in');
+    else if (k === '-' || k === '_') s.zoomKey('out');
+    else if (k === 'f') s.zoomKey('fit');
     else if (k === 'a') press('prev-btn');
     else if (k === 'd') press('next-btn');
     else if (k === 'enter') press('apply-btn');
@@ -258,4 +345,8 @@ if (!window.__segcoreKeys) {
     else done = false;
     if (done) e.preventDefault();
   });
+  document.addEventListener('keyup', (e) => {
+    if (e.key === ' ' && window.__segcore) { window.__segcore.space(false); e.preventDefault(); }
+  });
+  window.addEventListener('blur', () => window.__segcore && window.__segcore.space(false));
 }

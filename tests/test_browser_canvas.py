@@ -1,0 +1,160 @@
+"""Real-browser runs of the canvas's view and tools at 1366x768: zoom at a point, pan, a
+1-pixel brush stroke at a boundary found on disk at the right pixels, and more.
+
+Helpers (Chromium, its arguments) come from test_browser; screenshots are kept in a temporary
+folder (printed).
+"""
+
+import math
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from segcore.dataset import open_dataset
+
+from test_browser import ARGS, CHROMIUM, status
+
+ROOT = "#canvas .sc-ws"
+
+
+class View:
+    """The canvas's view as the page reports it (data-zoom, data-offset-x/y on the root):
+    image pixels to screen points at any zoom."""
+
+    def __init__(self, page):
+        self.page = page
+        self.root = page.locator(ROOT)
+
+    def attr(self, name) -> float:
+        return float(self.root.get_attribute(f"data-{name}"))
+
+    @property
+    def zoom(self) -> float:
+        return self.attr("zoom")
+
+    def offset(self) -> tuple[float, float]:
+        return self.attr("offset-x"), self.attr("offset-y")
+
+    def stage(self) -> dict:
+        return self.page.locator("#canvas .sc-stage").bounding_box()
+
+    def at(self, x, y):
+        """The screen point at image pixel (x, y)'s centre."""
+        box, z, (ox, oy) = self.stage(), self.zoom, self.offset()
+        return box["x"] + ox + (x + 0.5) * z, box["y"] + oy + (y + 0.5) * z
+
+    def pixel(self, sx, sy):
+        """The image pixel under screen point (sx, sy)."""
+        box, z, (ox, oy) = self.stage(), self.zoom, self.offset()
+        return int((sx - box["x"] - ox) // z), int((sy - box["y"] - oy) // z)
+
+    def visible(self, x, y) -> bool:
+        box = self.stage()
+        sx, sy = self.at(x, y)
+        return box["x"] <= sx < box["x"] + box["width"] and box["y"] <= sy < box["y"] + box["height"]
+
+    def shown(self) -> str:
+        return self.root.get_attribute("data-shown") or ""
+
+    def wait_update(self, before: str, timeout=30_000):
+        self.page.wait_for_function(
+            "b => { const r = document.querySelector('#canvas .sc-ws'); return r && r.dataset.shown && r.dataset.shown !== b; }",
+            arg=before, timeout=timeout)
+
+    def key(self, key):
+        before = self.shown()
+        self.page.keyboard.press(key)
+        self.wait_update(before)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots():
+    folder = Path(tempfile.mkdtemp(prefix="segcore-canvas-"))
+    yield folder
+    print(f"screenshots in {folder}")
+
+
+def open_page(browser, url):
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(url)
+    page.wait_for_function("() => document.querySelector('#canvas .sc-ws')?.dataset.shown", timeout=60_000)
+    page.locator("#canvas .sc-stage").wait_for()
+    return page
+
+
+def current_name(page) -> str:
+    return status(page).split(" ")[0].strip("*")
+
+
+def test_zoom_pan_and_a_one_pixel_stroke(dataset_app, browser, shots):
+    url, folder = dataset_app
+    page = open_page(browser, url)
+    try:
+        v = View(page)
+        fit = v.zoom
+        # The wheel zooms at the cursor: the square's corner pixel (80, 60) stays under it.
+        page.mouse.move(*v.at(80, 60))
+        while (z := v.zoom) < 4:
+            page.mouse.wheel(0, -100)
+            page.wait_for_function("z => +document.querySelector('#canvas .sc-ws').dataset.zoom > z", arg=z)
+        assert v.zoom == pytest.approx(fit * 1.25 ** round(math.log(v.zoom / fit, 1.25)))
+        mx, my = v.at(80, 60)
+        assert v.pixel(mx, my) == (80, 60) and v.visible(80, 60)
+        # Pan: Space + drag, then a middle drag; the offsets follow the mouse exactly.
+        ox, oy = v.offset()
+        page.mouse.move(mx, my)
+        page.keyboard.down(" ")
+        page.mouse.down()
+        page.mouse.move(mx - 40, my - 30, steps=4)
+        page.mouse.up()
+        page.keyboard.up(" ")
+        assert v.offset() == (ox - 40, oy - 30)
+        page.mouse.move(mx, my)
+        page.mouse.down(button="middle")
+        page.mouse.move(mx + 40, my + 30, steps=4)
+        page.mouse.up(button="middle")
+        assert v.offset() == (ox, oy)
+        assert v.pixel(mx, my) == (80, 60)
+        # A 1-pixel-wide stroke (brush radius 0) down column 79, just left of the square.
+        page.keyboard.press("2")
+        page.keyboard.press("b")
+        for _ in range(12):
+            page.keyboard.press("[")
+        assert page.locator("#canvas .sc-size").input_value() == "0"
+        assert v.visible(79, 62) and v.visible(79, 80)
+        page.mouse.move(*v.at(79, 62))
+        page.mouse.down()
+        page.mouse.move(*v.at(79, 80), steps=12)
+        page.mouse.up()
+        page.screenshot(path=str(shots / "zoom-400-stroke.png"))
+        name = current_name(page)
+        v.key("Enter")
+        assert v.zoom >= 4, "an edit keeps the view"
+        v.key("d")
+        assert v.zoom == pytest.approx(fit), "the next photo opens fitted"
+        ds = open_dataset(folder)
+        labels = ds.read_labels(ds.index_of(name))
+        person = labels == 2
+        assert person[62:81, 79].all() and person.sum() == 19
+        # F fits, Shift+1 shows 1:1.
+        page.mouse.move(*v.at(160, 120))
+        page.keyboard.press("Shift+Digit1")
+        assert v.zoom == 1
+        page.keyboard.press("f")
+        assert v.zoom == pytest.approx(fit) and v.offset() == (0, 0)
+    except Exception:
+        page.screenshot(path=str(shots / "failure-zoom.png"))
+        raise
+    finally:
+        page.close()
