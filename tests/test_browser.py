@@ -136,3 +136,39 @@ def test_walk_correct_reload(dataset_app):
         finally:
             browser.close()
     print(f"screenshots in {shots}")
+
+
+def test_fast_clicks_are_queued_not_lost(dataset_app):
+    """Five Add clicks 300 ms apart, then five 30 ms apart (faster than they are answered):
+    every click gives its marker and its own step of undo."""
+    from playwright.sync_api import sync_playwright
+
+    url, folder = dataset_app
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        try:
+            page.goto(url)
+            cv = Canvas(page)
+            page.wait_for_function("() => document.querySelector('#canvas .sc-ws')?.dataset.shown", timeout=60_000)
+            page.keyboard.press("2")
+            page.keyboard.press("q")
+            for k in range(5):
+                page.mouse.click(*cv.at(100 + 12 * k, 90 + 8 * k))
+                page.wait_for_timeout(300)
+            assert "on the way" in page.locator("#canvas .sc-hint").inner_text() or \
+                cv.root.get_attribute("data-markers") == "5"
+            page.wait_for_function("() => document.querySelector('#canvas .sc-ws').dataset.markers === '5'",
+                                   timeout=60_000)
+            for k in range(5):                  # faster than any answer: they queue up
+                page.mouse.click(*cv.at(110 + 10 * k, 150 - 6 * k))
+                page.wait_for_timeout(30)
+            page.wait_for_function("() => document.querySelector('#canvas .sc-ws').dataset.markers === '10'",
+                                   timeout=60_000)
+            page.wait_for_function("() => !document.querySelector('#canvas .sc-hint').innerText.includes('on the way')",
+                                   timeout=60_000)
+            for left in range(9, -1, -1):
+                cv.key("Control+z")
+                assert cv.root.get_attribute("data-markers") == str(left)
+        finally:
+            browser.close()
