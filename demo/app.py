@@ -16,9 +16,8 @@ from . import workspace as hw
 from .canvas import make_canvas
 from .session import Seed, cleanup, serve, serve_pictures
 
-KEYS = ("**Keys**: A / D previous / next · Enter apply strokes · Ctrl+Z / Ctrl+Y undo / redo · "
-        "R mark reviewed · 0-9 pick a class · Q add · E remove · X box · W wand · B brush · N eraser · "
-        "[ / ] brush size")
+KEYS = ("**Keys**: A / D previous / next · Enter apply · Ctrl+Z / Y undo / redo · R reviewed · 0-9 class · "
+        "Q E X W B N P tools · [ ] size · wheel + - zoom · F fit · Shift+1 1:1 · Space+drag pan")
 
 FILES_JS = """
 element.addEventListener('click', (e) => {
@@ -175,10 +174,11 @@ def build_demo(data=None) -> gr.Blocks:
             api_tol = gr.Number(None, label="tolerance")
             api_overwrite = gr.Textbox("", label="overwrite")
             api_locked = gr.Checkbox(True, label="locked")
+            api_points = gr.JSON(label="points")
             api_image = gr.Image(type="filepath", label="image")
             api_scope = gr.Radio(list(hm.SCOPES), value="all unlabelled", label="scope")
             api_buttons = {n: gr.Button(n) for n in ("open_item", "click_point", "box", "wand", "prelabel_current",
-                                                     "lock_class", "set_overwrite", "set_erase_to")}
+                                                     "lock_class", "set_overwrite", "set_erase_to", "polygon")}
 
         ws_out = [state, canvas, files, status]
         both = [state, canvas]
@@ -219,6 +219,8 @@ def build_demo(data=None) -> gr.Blocks:
                                  api_name="box")
         api_buttons["wand"].click(hw.wand, [state, api_x, api_y, api_tol, api_class, api_overwrite, canvas], ws_out,
                                   api_name="wand")
+        api_buttons["polygon"].click(hw.polygon, [state, api_points, api_class, api_overwrite, canvas], ws_out,
+                                     api_name="polygon")
         api_buttons["lock_class"].click(hw.lock_class, [state, api_class, api_locked, canvas], ws_out, api_name="lock_class")
         api_buttons["set_overwrite"].click(hw.set_overwrite, [state, api_overwrite, canvas], ws_out,
                                            api_name="set_overwrite")

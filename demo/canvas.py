@@ -14,7 +14,7 @@ from pathlib import Path
 import gradio as gr
 
 TOOLS = [("add", "Add", "Q"), ("remove", "Remove", "E"), ("box", "Box", "X"), ("wand", "Wand", "W"),
-         ("brush", "Brush", "B"), ("eraser", "Eraser", "N")]
+         ("brush", "Brush", "B"), ("eraser", "Eraser", "N"), ("polygon", "Polygon", "P")]
 
 TEMPLATE = """
 <div class="sc-ws">

@@ -16,7 +16,7 @@ from pathlib import Path
 import gradio as gr
 
 from segcore.dataset.prelabel import next_least_sure
-from segcore.edit import OVERWRITE_RULES
+from segcore.edit import OVERWRITE_RULES, polygon_region
 
 from . import views
 from .session import AppSession, Seed, UserError, new_session, user_errors
@@ -120,7 +120,7 @@ def _edited(app: AppSession, result, before, what: str) -> None:
                     f"({RULE_WORDS[rule]}) keeps it; raise the tolerance or change the rule.")
     elif n < max(1, before.size // 2000):
         hint = ("click where the object is missing (Add) or spills (Remove)" if what == "click"
-                else "draw the box around the object")
+                else f"draw the {what} around the object")
         gr.Info(f"The {what} changed {n} pixels: {hint}, or try another tool"
                 + (f" (overwrite: {RULE_WORDS[rule]})." if rule != "unlocked" or app.workspace.rule.locked else "."))
 
@@ -219,6 +219,8 @@ def canvas_select(app, value, evt: gr.EventData):
         _edited(app, s.box_corner(x, y, cls), before, "box")
     elif tool == "wand":
         _edited(app, s.wand(x, y, d.get("tolerance"), cls), before, "wand")
+    elif tool == "polygon":
+        _edited(app, s.region(polygon_region(d.get("points"), s.shape), cls), before, "polygon")
     else:
         raise UserError(f"unknown tool {tool!r}")
 
@@ -277,6 +279,20 @@ def wand(app, x, y, tolerance, class_name, overwrite="", value=None):
     s = _session(app)
     tol = None if tolerance in (None, "") else tolerance
     _edited(app, s.wand(x, y, tol, _class_index(app, class_name), _overwrite(overwrite)), s.labels, "wand")
+
+
+@action()
+def polygon(app, points, class_name, overwrite="", value=None):
+    """The inside of the polygon ``points`` (``[[x, y], ...]`` image pixels, or that as JSON
+    text) takes the class, under the overwrite rule and the locks."""
+    s = _session(app)
+    if isinstance(points, str):
+        try:
+            points = json.loads(points) if points.strip() else []
+        except ValueError:
+            raise UserError("points are [[x, y], ...], e.g. [[10, 10], [90, 10], [50, 80]]") from None
+    region = polygon_region(points, s.shape)
+    _edited(app, s.region(region, _class_index(app, class_name), _overwrite(overwrite)), s.labels, "polygon")
 
 
 @action()

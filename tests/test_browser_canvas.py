@@ -158,3 +158,61 @@ def test_zoom_pan_and_a_one_pixel_stroke(dataset_app, browser, shots):
         raise
     finally:
         page.close()
+
+
+def test_polygon_closed_by_a_click_and_by_enter(dataset_app, browser, shots):
+    url, folder = dataset_app
+    page = open_page(browser, url)
+    try:
+        v = View(page)
+        page.keyboard.press("1")
+        page.keyboard.press("p")
+        name = current_name(page)
+        # A rectangle closed by a click on its first corner.
+        for x, y in [(20, 20), (60, 20), (60, 50), (20, 50)]:
+            page.mouse.click(*v.at(x, y))
+        page.screenshot(path=str(shots / "polygon-open.png"))
+        before = v.shown()
+        page.mouse.click(*v.at(20, 20))
+        v.wait_update(before)
+        # A triangle (person) closed by Enter; a stray corner dropped by Backspace first, and
+        # a polygon given up with Esc changes nothing.
+        page.keyboard.press("2")
+        for x, y in [(200, 200), (300, 200), (250, 230), (10, 230)]:
+            page.mouse.click(*v.at(x, y))
+        page.keyboard.press("Backspace")
+        v.key("Enter")
+        for x, y in [(100, 100), (150, 100), (150, 150)]:
+            page.mouse.click(*v.at(x, y))
+        page.keyboard.press("Escape")
+        page.screenshot(path=str(shots / "polygons.png"))
+        v.key("d")
+        ds = open_dataset(folder)
+        labels = ds.read_labels(ds.index_of(name))
+        car = labels == 1
+        assert car[20:51, 20:61].all() and car.sum() == 31 * 41
+        person = labels == 2
+        assert person[200, 200:301].all() and person[230, 250] and not person[230, 249] and not person[231, 250]
+        assert not person[100:151, 100:151].any()
+    except Exception:
+        page.screenshot(path=str(shots / "failure-polygon.png"))
+        raise
+    finally:
+        page.close()
+
+
+def test_polygon_api(dataset_app):
+    from gradio_client import Client
+
+    url, folder = dataset_app
+    c = Client(url, verbose=False)
+    _, _, st = c.predict("scene3", api_name="/open_item")
+    canvas, _, _ = c.predict(points=[[5, 5], [40, 5], [40, 30]], class_name="person", overwrite="", api_name="/polygon")
+    assert canvas["classes"][2][2]                # person now has a share
+    c.predict(points=[[0, 0], [319, 0], [319, 239], [0, 239]], class_name="car", overwrite="unlabelled",
+              api_name="/polygon")
+    c.predict(api_name="/next_item")
+    ds = open_dataset(folder)
+    labels = ds.read_labels(ds.index_of("scene3"))
+    assert labels[5, 5:41].tolist() == [2] * 36 and labels[30, 40] == 2     # kept by "unlabelled"
+    assert (labels == 1).sum() == labels.size - (labels == 2).sum()

@@ -16,6 +16,7 @@ const HINTS = {
   wand: 'Wand (W): click a region of similar colour to fill it with the class',
   brush: 'Brush (B): paint the class; Enter applies',
   eraser: 'Eraser (N): paint to erase (to the "erase to" choice); Enter applies',
+  polygon: 'Polygon (P): click the corners; Enter or a click on the first one closes it, Backspace drops the last, Esc cancels',
 };
 // Padlocks drawn as SVG: headless and minimal systems may lack an emoji font.
 const LOCKED_SVG = '<svg viewBox="0 0 11 12"><rect x="1" y="5" width="9" height="7" rx="1" fill="currentColor"/>' +
@@ -28,6 +29,8 @@ let tool = 'add', drawing = null, hover = null, shown = {}, queued = [];
 // `fitted` until the user zooms or pans: then edits and resizes keep the view.
 const view = {z: 1, ox: 0, oy: 0, fit: 1, fitted: true, sw: 0, sh: 0};
 let panning = null, space = false;
+// The polygon being drawn: its vertices in image pixels (null: none open).
+let poly = null;
 const val = () => props.value || {};
 const pending = () => val().pending || [];
 function setValue(patch) { props.value = Object.assign({}, val(), patch); }
@@ -130,10 +133,40 @@ function redraw() {
     ctx.lineWidth = 2 * devicePixelRatio; ctx.strokeStyle = '#ffffff'; ctx.stroke();
     ctx.lineWidth = devicePixelRatio; ctx.strokeStyle = '#000000'; ctx.stroke();
   }
+  if (poly) drawPolygon();
   const n = pending().length;
   hint.textContent = (v.w ? HINTS[tool] : 'No image yet: add images, or start the app with a dataset') +
     (n ? ` · ${n} stroke${n > 1 ? 's' : ''} not applied yet (Enter applies)` : '') +
     (queued.length ? ` · ${queued.length} click${queued.length > 1 ? 's' : ''} on the way` : '');
+}
+
+function drawPolygon() {
+  const dpr = devicePixelRatio, col = colour(val().cls ?? 1);
+  const path = () => {
+    ctx.beginPath(); ctx.moveTo(X(poly[0][0]), Y(poly[0][1]));
+    for (const q of poly.slice(1)) ctx.lineTo(X(q[0]), Y(q[1]));
+    if (hover && tool === 'polygon') ctx.lineTo(X(hover[0]), Y(hover[1]));
+  };
+  ctx.lineJoin = 'round';
+  path(); ctx.lineWidth = 4 * dpr; ctx.strokeStyle = '#ffffff'; ctx.stroke();
+  path(); ctx.lineWidth = 2 * dpr; ctx.strokeStyle = col; ctx.stroke();
+  poly.forEach(([x, y], i) => {
+    const r = (i === 0 && poly.length >= 3 ? 6 : 3.5) * dpr;
+    ctx.beginPath(); ctx.arc(X(x), Y(y), r, 0, 7);
+    ctx.fillStyle = i === 0 ? '#facc15' : '#ffffff'; ctx.fill();
+    ctx.lineWidth = dpr; ctx.strokeStyle = '#111827'; ctx.stroke();
+  });
+}
+
+// Close the polygon: its inside goes to the server as one candidate region (one undo step).
+function closePolygon() {
+  if (!poly) return false;
+  const pts = poly;
+  if (new Set(pts.map((p) => p.join(','))).size < 3) { hint.textContent = 'A polygon needs at least three corners'; return true; }
+  poly = null;
+  redraw();
+  trigger('select', {tool: 'polygon', points: pts, cls: val().cls ?? 1});
+  return true;
 }
 
 function renderClasses() {
@@ -195,6 +228,7 @@ function selectClass(k) {
 }
 
 function setTool(t) {
+  if (t !== 'polygon') poly = null;
   tool = t;
   element.querySelectorAll('.sc-tool').forEach((b) => b.classList.toggle('sc-on', b.dataset.tool === t));
   setCursor();
@@ -233,6 +267,12 @@ stage.addEventListener('pointerdown', (e) => {
     return;
   }
   if (!p.on) return;                                      // a click beside the image
+  if (tool === 'polygon') {
+    const first = poly && poly[0];
+    if (first && poly.length >= 3 && Math.hypot(X(first[0]) - X(p[0]), Y(first[1]) - Y(p[1])) <= 8 * devicePixelRatio) closePolygon();
+    else { poly = [...(poly || []), p.slice()]; redraw(); }
+    return;
+  }
   // The second corner of a box ends it whatever the answer: the server forgets the first.
   if (tool === 'box' && v.corner) { setValue({corner: null}); redraw(); }
   if (tool === 'add' || tool === 'remove') { queued.push({x: p[0], y: p[1], pos: tool === 'add' ? 1 : 0, t: performance.now()}); redraw(); }
@@ -254,7 +294,7 @@ stage.addEventListener('pointermove', (e) => {
     const last = drawing.points[drawing.points.length - 1];
     if (last[0] !== p[0] || last[1] !== p[1]) drawing.points.push(p.slice());
   }
-  if (drawing || tool === 'brush' || tool === 'eraser') redraw();
+  if (drawing || poly || tool === 'brush' || tool === 'eraser') redraw();
 });
 stage.addEventListener('pointerleave', () => { hover = null; if (!drawing) redraw(); });
 stage.addEventListener('pointerup', () => {
@@ -284,12 +324,14 @@ function onValue() {
   const v = val();
   root.dataset.arrived = String(performance.now());
   if (v.seq !== shown.seq) { shown.seq = v.seq; queued.shift(); }
+  root.dataset.markers = String((v.markers || []).length);   // for tests: the run's clicks shown
   if (v.photo !== shown.photo) { photo.src = v.photo || ''; shown.photo = v.photo; }
   if (v.mask !== shown.mask) { mask.src = v.mask || ''; shown.mask = v.mask; }
   else root.dataset.shown = String(v.seq ?? '');
   if (v.item !== shown.item) {
     shown.item = v.item;
     view.fitted = true;                                   // a new photo opens fitted
+    poly = null;
     const big = Math.max(8, Math.round(Math.hypot(v.w || 0, v.h || 0) / 25));
     sizeEl.max = String(Math.max(big * 4, 20));
     sizeEl.value = String(v.brush || Math.max(2, Math.round(big / 3)));
@@ -316,6 +358,15 @@ window.__segcore = {
   // [ / ]: at least one pixel of radius each press; radius 0 paints a 1-pixel-wide line.
   size: (f) => { const r = +sizeEl.value; sizeEl.value = String(Math.max(0, f > 1 ? Math.max(r + 1, Math.round(r * f)) : Math.min(r - 1, Math.round(r * f)))); redraw(); },
   space: (on) => { if (space !== on) { space = on; setCursor(); } },
+  // The open polygon takes Enter (close), Backspace (drop the last corner) and Esc (cancel).
+  polygon: (what) => {
+    if (!poly) return false;
+    if (what === 'close') return closePolygon();
+    if (what === 'back') poly = poly.length > 1 ? poly.slice(0, -1) : null;
+    else poly = null;
+    redraw();
+    return true;
+  },
 };
 if (!window.__segcoreKeys) {
   window.__segcoreKeys = true;
@@ -335,11 +386,13 @@ if (!window.__segcoreKeys) {
     else if (k === 'f') s.zoomKey('fit');
     else if (k === 'a') press('prev-btn');
     else if (k === 'd') press('next-btn');
-    else if (k === 'enter') press('apply-btn');
+    else if (k === 'enter') { if (!s.polygon('close')) press('apply-btn'); }
+    else if (k === 'backspace') done = s.polygon('back');
+    else if (k === 'escape') done = s.polygon('cancel');
     else if (k === 'r') press('reviewed-btn');
     else if (/^[0-9]$/.test(k)) s.selectClass(+k);
-    else if (k in {q: 1, e: 1, w: 1, x: 1, b: 1, n: 1})
-      s.setTool({q: 'add', e: 'remove', w: 'wand', x: 'box', b: 'brush', n: 'eraser'}[k]);
+    else if (k in {q: 1, e: 1, w: 1, x: 1, b: 1, n: 1, p: 1})
+      s.setTool({q: 'add', e: 'remove', w: 'wand', x: 'box', b: 'brush', n: 'eraser', p: 'polygon'}[k]);
     else if (k === '[') s.size(0.8);
     else if (k === ']') s.size(1.25);
     else done = false;
