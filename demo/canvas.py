@@ -23,6 +23,7 @@ TEMPLATE = """
     <label title="Brush radius in image pixels ([ and ]; 0 paints a 1-pixel line)">size <input class="sc-size" type="range" min="0" max="60" value="6"></label>
     <label title="Magic wand: how far a colour may be from the clicked one (set for each photo)">tolerance <input class="sc-tol" type="range" min="0" max="120" value="16"></label>
     <label title="Mask opacity">mask <input class="sc-opacity" type="range" min="0" max="1" step="0.05" value="0.55"></label>
+    <label title="Draw only the outlines of the mask's regions (O)">outline <input class="sc-outline" type="checkbox"></label>
   </div>
   <div class="sc-body">
     <div class="sc-stage"><div class="sc-view"><img class="sc-photo" alt=""><img class="sc-mask" alt=""></div><canvas class="sc-draw"></canvas></div>
@@ -57,12 +58,16 @@ CSS = """
 .sc-legend .sc-class { cursor: default; }
 .sc-lock { border: none; background: none; cursor: pointer; padding: 0 2px; font-size: 12px; opacity: .35; flex: none; }
 .sc-lock.sc-locked { opacity: 1; }
+.sc-eye { border: none; background: none; cursor: pointer; padding: 0 2px; opacity: .55; flex: none; color: inherit; }
+.sc-eye.sc-off { opacity: 1; color: #dc2626; }
+.sc-eye svg { width: 14px; height: 10px; display: block; }
+.sc-hidden .sc-name, .sc-hidden .sc-sw { opacity: .4; }
 .sc-opt { display: flex; align-items: center; justify-content: space-between; gap: 4px; font-size: 12px; padding: 1px 6px; }
 .sc-opt select { font-size: 12px; padding: 1px 2px; border: 1px solid #9ca3af; border-radius: 4px; background: #fff; color: #111827; width: 112px; }
 .sc-lock svg { width: 11px; height: 12px; display: block; }
 .sc-class { display: flex; align-items: center; gap: 6px; padding: 3px 6px; border-radius: 5px; cursor: pointer; }
 .sc-class:hover { background: rgba(37, 99, 235, .12); }
-.sc-class.sc-on { background: rgba(37, 99, 235, .25); font-weight: 600; }
+.sc-class.sc-on { background: rgba(37, 99, 235, .25); font-weight: 600; box-shadow: inset 4px 0 0 var(--sc-col, #2563eb); }
 .sc-sw { width: 14px; height: 14px; border: 1px solid #333; flex: none; }
 .sc-key { width: 12px; font-size: 11px; opacity: .7; text-align: right; flex: none; }
 .sc-name { flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }

@@ -104,6 +104,8 @@ class AppSession:
     photo: bytes | None = None        # the canvas photo (JPEG) served under the key
     photo_name: str = ""
     overlap: tuple = (None, 0)        # (item key, pixels two instances cover) for the legend
+    hidden: frozenset = frozenset()   # classes the canvas does not draw (the eyes in the list)
+    outline: bool = False             # the canvas draws the mask's outlines only
 
     def set_photo(self, jpeg: bytes) -> str:
         """Serve ``jpeg`` as this session's photo; returns its URL (new with each picture)."""

@@ -11,6 +11,7 @@ from PIL import Image
 
 from segcore.dataset.prelabel import least_sure_first, status_note
 from segcore.edit import background_index
+from segcore.render import outline_mask
 
 from .session import AppSession, dataset_key
 
@@ -23,10 +24,18 @@ FILE_WINDOW = 300   # rows shown around the current item; the rest are reached b
 VOID_SHOWN, VOID_ALPHA = (128, 128, 128), 150
 
 
-def mask_png(labels: np.ndarray, label_set) -> str:
+#: A palette index no class has (at most 254 classes, void 255): pixels drawn clear.
+CLEAR = 254
+
+
+def mask_png(labels: np.ndarray, label_set, hidden=(), outline: bool = False) -> str:
     """The label map as a palette PNG data URL: classes in their colours, void a faint grey,
     and only a class *named* background clear (class 0 is a class like any other).
+    ``hidden``: classes drawn clear; ``outline``: only each region's edge band is drawn.
     One byte per pixel and a fast compression level: about 10 ms at 1 MP."""
+    if outline:
+        band = outline_mask(labels, max(1, round(max(labels.shape) / 1000)))
+        labels = np.where(band, labels, np.uint8(CLEAR))
     img = Image.frombytes("P", labels.shape[::-1], labels.tobytes())
     lut = label_set.lut()
     lut[label_set.void_index] = VOID_SHOWN
@@ -36,6 +45,8 @@ def mask_png(labels: np.ndarray, label_set) -> str:
     bg = background_index(label_set)
     if bg is not None:
         alpha[bg] = 0
+    for k in (*hidden, CLEAR):
+        alpha[int(k)] = 0
     alpha = bytes(alpha)
     buf = io.BytesIO()
     img.save(buf, format="PNG", compress_level=1, transparency=alpha)
@@ -68,7 +79,8 @@ def canvas_value(app: AppSession) -> dict:
     app.cls, app.n_classes = min(app.cls, n - 1), n
     return {
         "item": f"{dataset_key(ws.ds)}:{ws.index}", "seq": app.counter, "w": w, "h": h,
-        "photo": _photo_url(app), "mask": mask_png(seg.labels, seg.label_set),
+        "photo": _photo_url(app), "mask": mask_png(seg.labels, seg.label_set, app.hidden, app.outline),
+        "hidden": sorted(app.hidden), "outline": app.outline,
         "markers": [[x, y, int(p)] for x, y, p in s.markers],
         "box": list(run.box) if run and run.box else None,
         "corner": list(s.corner) if s.corner else None,

@@ -63,6 +63,7 @@ def take(app: AppSession, value) -> dict:
     """The canvas value's selected class, overwrite rule and erase target, then its pending
     strokes applied (one undo step)."""
     v = _value(value)
+    view(app, v)
     if "cls" in v:
         try:
             app.cls = int(v["cls"])
@@ -84,6 +85,15 @@ def take(app: AppSession, value) -> dict:
         if app.workspace.session.paint(strokes):
             app.workspace.changed()
     return v
+
+
+def view(app: AppSession, v: dict) -> None:
+    """What the canvas draws: the classes hidden by their eyes, outlines only."""
+    if isinstance(v.get("hidden"), list):
+        n = len(app.workspace.label_set)
+        app.hidden = frozenset(int(k) for k in v["hidden"] if isinstance(k, int) and 0 <= k < n)
+    if "outline" in v:
+        app.outline = bool(v["outline"])
 
 
 def _class_index(app: AppSession, class_name) -> int:
@@ -208,6 +218,8 @@ def canvas_select(app, value, evt: gr.EventData):
     tool = d.get("tool")
     if tool == "lock":
         _lock(app, _class_index(app, d.get("cls", "")), bool(d.get("locked")))
+        return
+    if tool == "view":             # an eye or the outline switch: taken from the value above
         return
     s = _session(app)
     x, y = d.get("x", -1), d.get("y", -1)

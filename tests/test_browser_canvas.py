@@ -216,3 +216,45 @@ def test_polygon_api(dataset_app):
     labels = ds.read_labels(ds.index_of("scene3"))
     assert labels[5, 5:41].tolist() == [2] * 36 and labels[30, 40] == 2     # kept by "unlabelled"
     assert (labels == 1).sum() == labels.size - (labels == 2).sum()
+
+
+MASK_ALPHA = """([x, y]) => new Promise((done) => {
+  const img = document.querySelector('#canvas .sc-mask'), c = document.createElement('canvas');
+  const go = () => { c.width = img.naturalWidth; c.height = img.naturalHeight;
+    const g = c.getContext('2d'); g.drawImage(img, 0, 0); done(g.getImageData(x, y, 1, 1).data[3]); };
+  img.complete ? go() : img.addEventListener('load', go, {once: true});
+})"""
+
+
+def test_hide_a_class_and_outlines_only(dataset_app, browser, shots):
+    url, folder = dataset_app
+    page = open_page(browser, url)
+    try:
+        v = View(page)
+        page.keyboard.press("1")
+        page.keyboard.press("w")
+        before = v.shown()
+        page.mouse.click(*v.at(160, 120))
+        v.wait_update(before)
+        assert page.evaluate(MASK_ALPHA, [160, 120]) == 255
+        car = page.locator("#canvas .sc-classes .sc-class").nth(1)
+        before = v.shown()
+        car.locator(".sc-eye").click()
+        v.wait_update(before)
+        assert page.evaluate(MASK_ALPHA, [160, 120]) == 0
+        assert "sc-hidden" in car.get_attribute("class") and "sc-on" in car.get_attribute("class")
+        page.screenshot(path=str(shots / "hidden.png"))
+        before = v.shown()
+        car.locator(".sc-eye").click()
+        v.wait_update(before)
+        v.key("o")                                      # outlines only: the edge, not the inside
+        assert page.evaluate(MASK_ALPHA, [160, 120]) == 0 and page.evaluate(MASK_ALPHA, [80, 120]) == 255
+        assert page.locator("#canvas .sc-outline").is_checked()
+        page.screenshot(path=str(shots / "outline.png"))
+        v.key("o")
+        assert page.evaluate(MASK_ALPHA, [160, 120]) == 255
+    except Exception:
+        page.screenshot(path=str(shots / "failure-hide.png"))
+        raise
+    finally:
+        page.close()

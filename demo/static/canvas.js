@@ -8,7 +8,7 @@ const root = $('.sc-ws'), body = $('.sc-body'), stage = $('.sc-stage');
 const viewEl = $('.sc-view'), photo = $('.sc-photo'), mask = $('.sc-mask'), cv = $('.sc-draw'), ctx = cv.getContext('2d');
 const classesEl = $('.sc-classes'), sizeEl = $('.sc-size'), tolEl = $('.sc-tol'), opEl = $('.sc-opacity');
 const sideEl = $('.sc-side'), legendEl = $('.sc-legend'), owEl = $('.sc-overwrite'), eraseEl = $('.sc-erase');
-const hint = $('.sc-hint');
+const hint = $('.sc-hint'), outlineEl = $('.sc-outline');
 const HINTS = {
   add: 'Add (Q): click on what belongs to the class; each click updates the mask',
   remove: 'Remove (E): click on what does not belong to the class',
@@ -23,6 +23,11 @@ const LOCKED_SVG = '<svg viewBox="0 0 11 12"><rect x="1" y="5" width="9" height=
   '<path d="M3 5V3.5a2.5 2.5 0 0 1 5 0V5" fill="none" stroke="currentColor" stroke-width="1.4"/></svg>';
 const OPEN_SVG = '<svg viewBox="0 0 11 12"><rect x="1" y="5" width="9" height="7" rx="1" fill="currentColor"/>' +
   '<path d="M3 5V3.5a2.5 2.5 0 0 1 5 0" fill="none" stroke="currentColor" stroke-width="1.4"/></svg>';
+// Eyes: open, and struck through (the class is not drawn).
+const EYE_SVG = '<svg viewBox="0 0 14 10"><path d="M1 5c3-5 9-5 12 0c-3 5-9 5-12 0z" fill="none" stroke="currentColor" stroke-width="1.3"/>' +
+  '<circle cx="7" cy="5" r="1.8" fill="currentColor"/></svg>';
+const EYE_OFF_SVG = '<svg viewBox="0 0 14 10"><path d="M1 5c3-5 9-5 12 0c-3 5-9 5-12 0z" fill="none" stroke="currentColor" stroke-width="1.3"/>' +
+  '<path d="M2 9L12 1" stroke="currentColor" stroke-width="1.4"/></svg>';
 // Clicks sent but not answered yet: their markers are drawn at once, one goes per answer.
 let tool = 'add', drawing = null, hover = null, shown = {}, queued = [];
 // The view: screen (CSS) pixels per image pixel, and where the image's corner is in the stage.
@@ -169,16 +174,25 @@ function closePolygon() {
   return true;
 }
 
+// Show the mask drawn otherwise (an eye, the outline switch): the server draws it again.
+function setView(patch) {
+  setValue(patch);
+  renderClasses();
+  trigger('select', {tool: 'view'});
+}
+
 function renderClasses() {
-  const v = val(), cls = v.cls ?? 1, locked = new Set(v.locked || []);
+  const v = val(), cls = v.cls ?? 1, locked = new Set(v.locked || []), hidden = new Set(v.hidden || []);
   classesEl.innerHTML = '';
   (v.classes || []).forEach(([name, col, share], k) => {
     const row = document.createElement('div');
-    row.className = 'sc-class' + (k === cls ? ' sc-on' : '');
+    row.className = 'sc-class' + (k === cls ? ' sc-on' : '') + (hidden.has(k) ? ' sc-hidden' : '');
+    row.style.setProperty('--sc-col', col);
     row.dataset.k = k;
     row.title = 'class ' + k;
     row.innerHTML = `<span class="sc-key">${k <= 9 ? k : ''}</span><span class="sc-sw"></span>` +
-      `<span class="sc-name"></span><span class="sc-n"></span><button class="sc-lock" type="button"></button>`;
+      `<span class="sc-name"></span><span class="sc-n"></span><button class="sc-eye" type="button"></button>` +
+      '<button class="sc-lock" type="button"></button>';
     row.querySelector('.sc-sw').style.background = col;
     row.querySelector('.sc-name').textContent = name;
     row.querySelector('.sc-n').textContent = share;
@@ -193,6 +207,16 @@ function renderClasses() {
       setValue({locked: [...now]});
       renderClasses();
       trigger('select', {tool: 'lock', cls: k, locked: !on});
+    });
+    const eye = row.querySelector('.sc-eye'), off = hidden.has(k);
+    eye.innerHTML = off ? EYE_OFF_SVG : EYE_SVG;
+    eye.classList.toggle('sc-off', off);
+    eye.title = off ? 'hidden: not drawn on the photo (click to show)' : 'hide this class on the photo';
+    eye.addEventListener('click', (e) => {
+      e.stopPropagation();
+      const now = new Set(val().hidden || []);
+      off ? now.delete(k) : now.add(k);
+      setView({hidden: [...now].sort((a, b) => a - b)});
     });
     row.addEventListener('click', () => selectClass(k));
     classesEl.appendChild(row);
@@ -219,6 +243,7 @@ function renderClasses() {
   }
   if (v.erase_to !== undefined) eraseEl.value = String(v.erase_to);
   if (v.overwrite) owEl.value = v.overwrite;
+  outlineEl.checked = !!v.outline;
 }
 
 function selectClass(k) {
@@ -316,6 +341,7 @@ stage.addEventListener('wheel', (e) => {
 element.querySelectorAll('.sc-tool').forEach((b) => b.addEventListener('click', () => setTool(b.dataset.tool)));
 opEl.addEventListener('input', () => { mask.style.opacity = opEl.value; });
 owEl.addEventListener('change', () => setValue({overwrite: owEl.value}));
+outlineEl.addEventListener('change', () => setView({outline: outlineEl.checked}));
 eraseEl.addEventListener('change', () => setValue({erase_to: +eraseEl.value}));
 // data-arrived / data-drawn: when the last value came and its mask was drawn (for benchmarks).
 mask.addEventListener('load', () => { root.dataset.drawn = String(performance.now()); root.dataset.shown = String(val().seq ?? ''); });
@@ -355,6 +381,7 @@ setTool('add');
 // Keyboard shortcuts, once per page: keys never act while typing in a field.
 window.__segcore = {
   setTool, selectClass, zoomKey,
+  outline: () => setView({outline: !outlineEl.checked}),
   // [ / ]: at least one pixel of radius each press; radius 0 paints a 1-pixel-wide line.
   size: (f) => { const r = +sizeEl.value; sizeEl.value = String(Math.max(0, f > 1 ? Math.max(r + 1, Math.round(r * f)) : Math.min(r - 1, Math.round(r * f)))); redraw(); },
   space: (on) => { if (space !== on) { space = on; setCursor(); } },
@@ -384,6 +411,7 @@ if (!window.__segcoreKeys) {
     else if (k === '+' || k === '=') s.zoomKey('in');
     else if (k === '-' || k === '_') s.zoomKey('out');
     else if (k === 'f') s.zoomKey('fit');
+    else if (k === 'o') s.outline();
     else if (k === 'a') press('prev-btn');
     else if (k === 'd') press('next-btn');
     else if (k === 'enter') { if (!s.polygon('close')) press('apply-btn'); }
