@@ -69,6 +69,9 @@ CSS = """
 .sc-class:hover { background: rgba(37, 99, 235, .12); }
 .sc-class.sc-on { background: rgba(37, 99, 235, .25); font-weight: 600; box-shadow: inset 4px 0 0 var(--sc-col, #2563eb); }
 .sc-sw { width: 14px; height: 14px; border: 1px solid #333; flex: none; }
+input.sc-sw { padding: 0; margin: 0; cursor: pointer; background: none; box-sizing: border-box; }
+input.sc-sw::-webkit-color-swatch-wrapper { padding: 0; }
+input.sc-sw::-webkit-color-swatch { border: none; }
 .sc-key { width: 12px; font-size: 11px; opacity: .7; text-align: right; flex: none; }
 .sc-name { flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .sc-n { font-size: 11px; opacity: .7; }

@@ -221,6 +221,9 @@ def canvas_select(app, value, evt: gr.EventData):
         return
     if tool == "view":             # an eye or the outline switch: taken from the value above
         return
+    if tool == "colour":
+        app.workspace.set_class_color(_class_index(app, d.get("cls", "")), d.get("colour"))
+        return
     s = _session(app)
     x, y = d.get("x", -1), d.get("y", -1)
     cls = _class_index(app, d.get("cls", ""))

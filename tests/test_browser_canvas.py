@@ -226,7 +226,10 @@ MASK_ALPHA = """([x, y]) => new Promise((done) => {
 })"""
 
 
-def test_hide_a_class_and_outlines_only(dataset_app, browser, shots):
+MASK_RGB = MASK_ALPHA.replace("done(g.getImageData(x, y, 1, 1).data[3])", "done([...g.getImageData(x, y, 1, 1).data.slice(0, 3)])")
+
+
+def test_hide_a_class_outlines_only_and_a_colour(dataset_app, browser, shots):
     url, folder = dataset_app
     page = open_page(browser, url)
     try:
@@ -253,6 +256,12 @@ def test_hide_a_class_and_outlines_only(dataset_app, browser, shots):
         page.screenshot(path=str(shots / "outline.png"))
         v.key("o")
         assert page.evaluate(MASK_ALPHA, [160, 120]) == 255
+        # A new colour for car (its swatch is a colour input): drawn, listed, kept on disk.
+        before = v.shown()
+        car.locator("input.sc-sw").evaluate("el => { el.value = '#ff8800'; el.dispatchEvent(new Event('change')); }")
+        v.wait_update(before)
+        assert page.evaluate(MASK_RGB, [160, 120]) == [255, 136, 0]
+        assert open_dataset(folder).label_set.colors[1] == (255, 136, 0)
     except Exception:
         page.screenshot(path=str(shots / "failure-hide.png"))
         raise

@@ -190,10 +190,13 @@ function renderClasses() {
     row.style.setProperty('--sc-col', col);
     row.dataset.k = k;
     row.title = 'class ' + k;
-    row.innerHTML = `<span class="sc-key">${k <= 9 ? k : ''}</span><span class="sc-sw"></span>` +
+    row.innerHTML = `<span class="sc-key">${k <= 9 ? k : ''}</span><input class="sc-sw" type="color">` +
       `<span class="sc-name"></span><span class="sc-n"></span><button class="sc-eye" type="button"></button>` +
       '<button class="sc-lock" type="button"></button>';
-    row.querySelector('.sc-sw').style.background = col;
+    const sw = row.querySelector('.sc-sw');
+    sw.value = col; sw.title = 'change the colour of ' + name;
+    sw.addEventListener('click', (e) => e.stopPropagation());
+    sw.addEventListener('change', () => trigger('select', {tool: 'colour', cls: k, colour: sw.value}));
     row.querySelector('.sc-name').textContent = name;
     row.querySelector('.sc-n').textContent = share;
     const lock = row.querySelector('.sc-lock'), on = locked.has(k);

@@ -13,6 +13,7 @@ from ..errors import FormatError
 from ..labels import LabelSet
 from . import coco, labelme, png  # noqa: F401  (each registers its formats)
 from .base import Dataset
+from .colors import apply_saved_colors
 from .registry import FORMATS, get_format
 
 __all__ = ["open_dataset", "detect_format"]
@@ -47,4 +48,4 @@ def open_dataset(path: str | os.PathLike, images: str | os.PathLike | None = Non
             raise FormatError(f"{path} is a file; give a dataset folder, a COCO or labelme JSON file or a label PNG")
         raise FormatError(f"{path} holds no images (.jpg, .png, ...), no JPEGImages folder, "
                           "no labelme or COCO JSON")
-    return get_format(name).open(path, images, label_set)
+    return apply_saved_colors(get_format(name).open(path, images, label_set))

@@ -21,6 +21,7 @@ from ..errors import FormatError, SegcoreError
 from ..labels import LabelSet
 from ..segmentation import Segmentation
 from .base import Dataset
+from .colors import set_class_color
 from .prelabel import class_mapping
 
 __all__ = ["Workspace", "BACKGROUND_ONLY"]
@@ -105,6 +106,13 @@ class Workspace:
         if self.session is not None:   # the current mask takes the grown class list
             self.session.history.set_label_set(self.ds.label_set)
         return k
+
+    def set_class_color(self, k: int, color) -> None:
+        """Class ``k`` takes ``color`` (``"#rrggbb"`` or RGB), kept with the dataset."""
+        with self.lock:
+            ls = set_class_color(self.ds, k, color)
+        if self.session is not None:
+            self.session.history.set_label_set(ls)
 
     def adopt_classes(self, model_ls: LabelSet) -> np.ndarray:
         """Lookup from a model's classes to the dataset's. A dataset with no classes (or only
