@@ -30,6 +30,7 @@ TEMPLATE = """
     <div class="sc-side">
       <label class="sc-opt" title="Which pixels a tool may change">overwrite <select class="sc-overwrite"><option value="unlocked">all but locked</option><option value="any">any pixel</option><option value="unlabelled">only unlabelled</option></select></label>
       <label class="sc-opt" title="What the eraser and Remove write">erase to <select class="sc-erase"></select></label>
+      <input class="sc-filter" type="search" placeholder="filter classes ( / )" title="Type to filter the classes: the only one left is selected, Enter selects the first, Esc clears">
       <div class="sc-classes"></div><div class="sc-legend"></div>
     </div>
   </div>
@@ -52,8 +53,9 @@ CSS = """
 .sc-view img, .sc-stage canvas { position: absolute; inset: 0; width: 100%; height: 100%; pointer-events: none; max-width: none; }
 .sc-stage img[src=""], .sc-stage img:not([src]) { visibility: hidden; }
 .sc-mask { opacity: .55; image-rendering: pixelated; }
-.sc-side { min-width: 170px; max-width: 220px; font-size: 13px; }
+.sc-side { width: 210px; flex: none; font-size: 13px; }
 .sc-classes { max-height: 430px; overflow-y: auto; margin-top: 2px; }
+.sc-filter { width: 100%; box-sizing: border-box; font-size: 12px; padding: 2px 6px; margin-top: 3px; border: 1px solid #9ca3af; border-radius: 4px; background: #fff; color: #111827; }
 .sc-legend { border-top: 1px solid rgba(128,128,128,.3); margin-top: 4px; padding-top: 2px; font-size: 12px; opacity: .85; }
 .sc-legend .sc-class { cursor: default; }
 .sc-lock { border: none; background: none; cursor: pointer; padding: 0 2px; font-size: 12px; opacity: .35; flex: none; }

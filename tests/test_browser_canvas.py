@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from conftest import free_port, scene_dataset
 from segcore.dataset import open_dataset
 
 from test_browser import ARGS, CHROMIUM, status
@@ -264,6 +265,71 @@ def test_hide_a_class_outlines_only_and_a_colour(dataset_app, browser, shots):
         assert open_dataset(folder).label_set.colors[1] == (255, 136, 0)
     except Exception:
         page.screenshot(path=str(shots / "failure-hide.png"))
+        raise
+    finally:
+        page.close()
+
+
+COCO_NAMES = (
+    "person bicycle car motorcycle airplane bus train truck boat traffic_light fire_hydrant stop_sign "
+    "parking_meter bench bird cat dog horse sheep cow elephant bear zebra giraffe backpack umbrella "
+    "handbag tie suitcase frisbee skis snowboard sports_ball kite baseball_bat baseball_glove "
+    "skateboard surfboard tennis_racket bottle wine_glass cup fork knife spoon bowl banana apple "
+    "sandwich orange broccoli carrot hot_dog pizza donut cake chair couch potted_plant bed "
+    "dining_table toilet tv laptop mouse remote keyboard cell_phone microwave oven toaster sink "
+    "refrigerator book clock vase scissors teddy_bear hair_drier toothbrush").split()
+
+
+@pytest.fixture(scope="module")
+def many_classes_app(tmp_path_factory):
+    """The app on a dataset with COCO's 80 classes (after background)."""
+    from demo.app import build_demo
+
+    folder = scene_dataset(tmp_path_factory.mktemp("many") / "scenes", n=2)
+    (folder / "labels.txt").write_text("\n".join(["background", *COCO_NAMES]) + "\n")
+    demo = build_demo(folder).queue(default_concurrency_limit=4)
+    port = free_port()
+    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
+    yield f"http://127.0.0.1:{port}/", folder
+    demo.close()
+
+
+def test_eighty_classes_filtered_by_typing(many_classes_app, browser, shots):
+    url, folder = many_classes_app
+    page = open_page(browser, url)
+    try:
+        v = View(page)
+        rows = page.locator("#canvas .sc-classes .sc-class")
+        assert rows.count() == 81
+        # The list scrolls inside the canvas's height: nothing pushed off the screen.
+        stage, side = v.stage(), page.locator("#canvas .sc-classes").bounding_box()
+        assert side["y"] + side["height"] <= stage["y"] + stage["height"] + 1
+        assert page.locator("#reviewed-btn").bounding_box()["y"] + 20 < 768
+        page.screenshot(path=str(shots / "eighty-classes.png"))
+        # / goes to the filter; typing leaves one class, selected at once; Enter goes back to the canvas.
+        page.keyboard.press("/")
+        page.keyboard.type("toothb")
+        assert rows.count() == 1 and rows.first.inner_text().startswith("toothbrush")
+        assert "sc-on" in rows.first.get_attribute("class")
+        page.screenshot(path=str(shots / "filtered.png"))
+        page.keyboard.press("Enter")
+        page.keyboard.press("w")                        # a key acts again: the filter has no focus
+        before = v.shown()
+        page.mouse.click(*v.at(160, 120))
+        v.wait_update(before)
+        assert "toothbrush" in page.locator("#canvas .sc-classes").inner_text()
+        assert page.evaluate("() => document.querySelector('#canvas .sc-classes .sc-on .sc-n').textContent") == "25.0%"
+        # Esc clears the filter; Enter takes the first of several.
+        page.keyboard.press("/")
+        page.keyboard.press("Escape")
+        assert rows.count() == 81
+        page.keyboard.press("/")
+        page.keyboard.type("ca")
+        assert rows.count() > 2 and rows.first.locator(".sc-name").inner_text() == "car"
+        page.keyboard.press("Enter")
+        assert page.locator("#canvas .sc-classes .sc-on .sc-name").inner_text() == "car"
+    except Exception:
+        page.screenshot(path=str(shots / "failure-many.png"))
         raise
     finally:
         page.close()

@@ -8,7 +8,7 @@ const root = $('.sc-ws'), body = $('.sc-body'), stage = $('.sc-stage');
 const viewEl = $('.sc-view'), photo = $('.sc-photo'), mask = $('.sc-mask'), cv = $('.sc-draw'), ctx = cv.getContext('2d');
 const classesEl = $('.sc-classes'), sizeEl = $('.sc-size'), tolEl = $('.sc-tol'), opEl = $('.sc-opacity');
 const sideEl = $('.sc-side'), legendEl = $('.sc-legend'), owEl = $('.sc-overwrite'), eraseEl = $('.sc-erase');
-const hint = $('.sc-hint'), outlineEl = $('.sc-outline');
+const hint = $('.sc-hint'), outlineEl = $('.sc-outline'), filterEl = $('.sc-filter');
 const HINTS = {
   add: 'Add (Q): click on what belongs to the class; each click updates the mask',
   remove: 'Remove (E): click on what does not belong to the class',
@@ -52,6 +52,9 @@ function fit() {
   stage.style.width = w + 'px'; stage.style.height = h + 'px';
   view.sw = w; view.sh = h;
   cv.width = Math.round(w * devicePixelRatio); cv.height = Math.round(h * devicePixelRatio);
+  // The class list scrolls within the stage's height, however many classes there are.
+  const listTop = classesEl.getBoundingClientRect().top - stage.getBoundingClientRect().top;
+  classesEl.style.maxHeight = Math.max(120, h - listTop - legendEl.offsetHeight - 8) + "px";
   if (view.fitted) { view.z = view.fit; view.ox = 0; view.oy = 0; }
   place();
 }
@@ -184,7 +187,9 @@ function setView(patch) {
 function renderClasses() {
   const v = val(), cls = v.cls ?? 1, locked = new Set(v.locked || []), hidden = new Set(v.hidden || []);
   classesEl.innerHTML = '';
+  const want = filterEl.value.trim().toLowerCase();
   (v.classes || []).forEach(([name, col, share], k) => {
+    if (want && !name.toLowerCase().includes(want)) return;
     const row = document.createElement('div');
     row.className = 'sc-class' + (k === cls ? ' sc-on' : '') + (hidden.has(k) ? ' sc-hidden' : '');
     row.style.setProperty('--sc-col', col);
@@ -247,7 +252,28 @@ function renderClasses() {
   if (v.erase_to !== undefined) eraseEl.value = String(v.erase_to);
   if (v.overwrite) owEl.value = v.overwrite;
   outlineEl.checked = !!v.outline;
+  const on = classesEl.querySelector('.sc-on');
+  if (on) on.scrollIntoView({block: 'nearest'});
 }
+
+// The filter over the class list (type-ahead): the rows whose name holds the text; the only
+// one left is selected at once, Enter selects the first, Esc clears; 0-9 pick the first ten.
+function shownClasses() { return [...classesEl.querySelectorAll('.sc-class')].map((r) => +r.dataset.k); }
+filterEl.addEventListener('input', () => {
+  renderClasses();
+  const left = shownClasses();
+  if (filterEl.value.trim() && left.length === 1) selectClass(left[0]);
+});
+filterEl.addEventListener('keydown', (e) => {
+  if (e.key === 'Enter') {
+    const left = shownClasses();
+    if (left.length) selectClass(left[0]);
+    filterEl.blur();
+    e.preventDefault();
+  } else if (e.key === 'Escape') {
+    filterEl.value = ''; renderClasses(); filterEl.blur();
+  }
+});
 
 function selectClass(k) {
   if (k < 0 || k >= (val().classes || []).length) return;
@@ -385,6 +411,7 @@ setTool('add');
 window.__segcore = {
   setTool, selectClass, zoomKey,
   outline: () => setView({outline: !outlineEl.checked}),
+  filter: () => { filterEl.focus(); filterEl.select(); },
   // [ / ]: at least one pixel of radius each press; radius 0 paints a 1-pixel-wide line.
   size: (f) => { const r = +sizeEl.value; sizeEl.value = String(Math.max(0, f > 1 ? Math.max(r + 1, Math.round(r * f)) : Math.min(r - 1, Math.round(r * f)))); redraw(); },
   space: (on) => { if (space !== on) { space = on; setCursor(); } },
@@ -415,6 +442,7 @@ if (!window.__segcoreKeys) {
     else if (k === '-' || k === '_') s.zoomKey('out');
     else if (k === 'f') s.zoomKey('fit');
     else if (k === 'o') s.outline();
+    else if (k === '/') s.filter();
     else if (k === 'a') press('prev-btn');
     else if (k === 'd') press('next-btn');
     else if (k === 'enter') { if (!s.polygon('close')) press('apply-btn'); }
