@@ -1,6 +1,7 @@
 """Layout and wiring of the app: one workspace screen (file list, canvas with tools and
 classes, the buttons to move and correct), then panels acting on the current image.
-Handlers live in workspace.py, uploads.py, helpers.py, models.py, export.py and portrait.py; algorithms in segcore."""
+Handlers live in workspace.py, uploads.py, helpers.py, models.py, prompters.py, export.py and portrait.py; algorithms
+in segcore."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from . import export as hx
 from . import helpers as hh
 from . import models as hm
 from . import portrait as hp
+from . import prompters as hpr
 from . import train as ht
 from . import uploads as hu
 from . import workspace as hw
@@ -40,6 +42,12 @@ CSS = """
 #title p { margin: 0 !important; }
 #actions button { min-width: 0 !important; padding: 4px 8px !important; font-size: 13px !important; }
 #status p, #keys p { margin: 0 !important; font-size: 13px; }
+#title-row { align-items: center; gap: 6px !important; flex-wrap: nowrap; }
+#title { flex: 1 1 auto !important; min-width: 0 !important; }
+#prompter-label { flex: 0 0 auto !important; width: auto !important; min-width: 0 !important; }
+#prompter { flex: 0 0 290px !important; }
+#prompter-label p { margin: 0 !important; font-size: 13px; white-space: nowrap; }
+#prompter input { padding-top: 2px !important; padding-bottom: 2px !important; font-size: 13px; }
 #keys p { font-size: 12px; opacity: .8; }
 """
 
@@ -53,8 +61,12 @@ def build_demo(data=None) -> gr.Blocks:
         state = gr.State(Seed(served), delete_callback=cleanup)
         key = gr.BrowserState("", storage_key="segcore-uploads")
         where = f"dataset **{served.dataset.root.name}** ({served.dataset.kind})" if not uploads else "your images"
-        gr.Markdown(f"**segcore** · correcting {where}: pick a class, click or paint on the image; "
-                    "every change is saved.", elem_id="title")
+        with gr.Row(elem_id="title-row"):   # the title, and right above the canvas the prompter of its tools
+            gr.Markdown(f"**segcore** · correcting {where}: pick a class, click or paint on the image; "
+                        "every change is saved.", elem_id="title", scale=1)
+            gr.Markdown("Clicks and boxes with", elem_id="prompter-label", scale=0, min_width=0)
+            prompter_dd = gr.Dropdown(hpr.choices(), value=hpr.DEFAULT, label="Clicks and boxes with", show_label=False,
+                                      container=False, elem_id="prompter", scale=0, min_width=300)
         with gr.Row(equal_height=False):
             with gr.Column(scale=1, min_width=230):
                 add_files = gr.File(file_count="multiple", file_types=["image"], label="Add images", height=80,
@@ -74,6 +86,7 @@ def build_demo(data=None) -> gr.Blocks:
                 replace_cb = gr.Checkbox(False, label="Segment replaces all labels", elem_id="replace", container=False)
                 with gr.Accordion("Model details and weights", open=False):
                     card = gr.Markdown(hm.model_card(first_model))
+                    gr.Markdown(hpr.card(), elem_id="prompter-card")
                     weights = gr.File(label="Weights file (.pth, .tflite), optional",
                                       file_types=[".pth", ".pt", ".tflite"], elem_id="weights")
             with gr.Column(scale=5):
@@ -95,6 +108,7 @@ def build_demo(data=None) -> gr.Blocks:
                     redo_btn = gr.Button("Redo", elem_id="redo-btn", size="sm", min_width=60)
                     reviewed_btn = gr.Button("✔ Reviewed (R)", elem_id="reviewed-btn", size="sm", min_width=60)
                 status = gr.Markdown(elem_id="status")
+                status_timer = gr.Timer(0.5, active=False)   # refreshes it while an item is encoded
                 gr.Markdown(KEYS, elem_id="keys")
         with gr.Tabs():
             with gr.Tab("Classes", id="classes"):
@@ -185,6 +199,9 @@ def build_demo(data=None) -> gr.Blocks:
         demo.load(hu.load, [state, key], [*ws_out, key], api_visibility="private").then(
             hw.first_screen, state, first_screen, api_visibility="private")
         model_dd.change(hm.model_card, [model_dd, state], card, api_name="model_card")
+        prompter_dd.change(hw.action()(hpr.set_prompter), [state, prompter_dd, canvas], ws_out, api_name="set_prompter")
+        status.change(hpr.watch, state, status_timer, api_visibility="private", show_progress="hidden")
+        status_timer.tick(hpr.tick, state, [status, status_timer], api_visibility="private", show_progress="hidden")
         # Clicks made while one is being answered queue up (the page draws their markers at once).
         canvas.select(hw.canvas_select, both, ws_out, api_visibility="private", trigger_mode="multiple",
                       show_progress="hidden")

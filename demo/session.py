@@ -106,6 +106,9 @@ class AppSession:
     overlap: tuple = (None, 0)        # (item key, pixels two instances cover) for the legend
     hidden: frozenset = frozenset()   # classes the canvas does not draw (the eyes in the list)
     outline: bool = False             # the canvas draws the mask's outlines only
+    prompter_choice: str = "auto"     # the menu "Clicks and boxes with" (demo/prompters.py)
+    prompter_state: tuple | None = None   # (choice, its prefetcher or None, note): worked out once
+    prompter_told: set = field(default_factory=set)   # choices whose fallback the session was told
 
     def set_photo(self, jpeg: bytes) -> str:
         """Serve ``jpeg`` as this session's photo; returns its URL (new with each picture)."""
@@ -137,6 +140,9 @@ def new_session(served: Served) -> AppSession:
         (folder / "dataset").mkdir()
         ws = Workspace(open_folder(folder / "dataset"), prompter=_prompter)
     app = AppSession(served, ws, folder)
+    from . import prompters   # (it imports this module)
+
+    prompters.install(app)    # clicks and boxes by the chosen prompter, items encoded ahead
     SESSIONS[app.key] = app
     if len(ws):
         first = ws.first_to_review()

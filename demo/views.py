@@ -13,6 +13,7 @@ from segcore.dataset.prelabel import least_sure_first, status_note
 from segcore.edit import background_index
 from segcore.render import outline_mask
 
+from . import prompters
 from .session import AppSession, dataset_key
 
 STATUS_MARK = {"unlabelled": ("○", "#9ca3af"), "predicted": ("◐", "#d97706"),
@@ -169,4 +170,4 @@ def status_md(app: AppSession) -> str:
     steps = "undo available" if s.history.can_undo else "no edits yet"
     saved = "saving…" if ws.dirty else "saved"
     return (f"**{html.escape(ws.name)}** · item {ws.index + 1} of {len(ws)} · {status} · "
-            f"{s.shape[1]}×{s.shape[0]} · {steps} · {saved}")
+            f"{s.shape[1]}×{s.shape[0]} · {steps} · {saved}{prompters.status_note(app)}")

@@ -124,3 +124,24 @@ def test_a_prompter_without_an_encoder_works_through_the_prefetcher():
     pf.set_image("a", image(5))
     assert p.emb == {"tag": 5} and p.is_image_set
     pf.close()
+
+
+def test_prefetched_prompters_share_one_prompter_and_never_mix_their_images():
+    from segcore.models.prompters.prefetch import PrefetchedPrompter
+
+    p = SlowPrompter(delay=0.2)
+    pf = Prefetcher(p)
+    pf.prefetch("odd", image(1))
+    waits = []
+    odd = PrefetchedPrompter(pf, "odd", on_wait=lambda: waits.append("odd"))
+    even = PrefetchedPrompter(pf, "even", on_wait=lambda: waits.append("even"))
+    odd.set_image(image(1))          # waits for the encode started ahead
+    even.set_image(image(2))         # never asked ahead: encoded now
+    assert odd.waited and even.waited and waits == ["odd", "even"] and odd.name == "slow"
+    for _ in range(2):               # interleaved: each gets its own image's answer
+        assert odd.predict([(1, 1, True)]).mask.all()
+        assert not even.predict([(1, 1, True)]).mask.any()
+    again = PrefetchedPrompter(pf, "odd")
+    again.set_image(image(1))
+    assert not again.waited and p.encoded == [1, 2]   # kept: no second encode
+    pf.close()

@@ -92,6 +92,9 @@ class Workspace:
         self._saved_version = 0
         self._saver = _Saver(self._write)
         self.skipped: list[tuple[int, str, str]] = []   # items the last move could not read
+        #: Called as ``on_open(i, rgb)`` once item ``i`` is open (the app starts encoding it for
+        #: clicks there, and the next item too).
+        self.on_open: Callable[[int, np.ndarray], None] | None = None
 
     # -- classes -----------------------------------------------------------------------
     @property
@@ -158,6 +161,8 @@ class Workspace:
         self.session = EditSession(rgb, Segmentation(labels, self.label_set), prompter=self.prompter,
                                    rule=self.rule)
         self.index, self.prediction, self._saved_version = i, None, 0
+        if self.on_open is not None:
+            self.on_open(i, rgb)
         return self.session
 
     def open_name(self, name: str) -> EditSession:
@@ -256,6 +261,13 @@ class Workspace:
         else:
             self.changed("replaced" if replace else "edited")
         return seg
+
+    def set_prompter(self, prompter: Callable[[str], Prompter] | Prompter | None) -> None:
+        """What answers clicks and boxes from now on; the current item's next click asks it."""
+        self.prompter = prompter
+        if self.session is not None:
+            self.session.prompter = prompter
+            self.session._prompters.clear()   # the ones made for the previous choice
 
     def set_rule(self, rule: ApplyRule) -> None:
         """How tools write from now on (overwrite rule, locks, erase target)."""

@@ -22,7 +22,7 @@ import numpy as np
 
 from .base import Prompter
 
-__all__ = ["Prefetcher", "EmbeddingCache"]
+__all__ = ["Prefetcher", "EmbeddingCache", "PrefetchedPrompter"]
 
 _QUEUED, _RUNNING, _DONE = "queued", "running", "done"
 
@@ -200,6 +200,44 @@ class Prefetcher:
                 e.embedding, e.error, e.state = embedding, error, _DONE
                 e.seconds = time.perf_counter() - t
             e.done.set()
+
+
+class PrefetchedPrompter(Prompter):
+    """One item's prompter over a Prefetcher's shared one: ``set_image`` takes the embedding the
+    prefetcher keeps for ``key`` (waiting for its encode, ``on_wait()`` called first), and each
+    predict hands it to the shared prompter under that prompter's lock, so the sessions sharing
+    one loaded model never decode on each other's image. ``waited``: whether the last
+    ``set_image`` had to wait."""
+
+    def __init__(self, prefetcher: Prefetcher, key: Hashable, on_wait: Callable[[], None] | None = None):
+        super().__init__()
+        self.prefetcher, self.key, self.on_wait = prefetcher, key, on_wait
+        self.name = prefetcher.prompter.name
+        self.waited = False
+        self._embedding = None
+
+    def encode(self, rgb: np.ndarray):
+        return self.prefetcher.prompter.encode(rgb)
+
+    def _set_image(self, rgb: np.ndarray) -> None:
+        self.waited = not self.prefetcher.ready(self.key)
+        if self.waited and self.on_wait is not None:
+            self.on_wait()
+        self._embedding = self.prefetcher.get(self.key, rgb)
+
+    def _set_embedding(self, rgb: np.ndarray, embedding) -> None:
+        self._embedding = embedding
+
+    def reset_image(self) -> None:
+        with self._lock:
+            super().reset_image()
+            self._embedding = None
+
+    def _predict(self, points, box, mask_input, multimask: bool, prior):
+        shared = self.prefetcher.prompter
+        with shared._lock:
+            shared.set_embedding(self._rgb, self._embedding)
+            return shared.predict(points, box, mask_input, multimask, prior)
 
 
 #: The same object by the name the issue uses for its cache side.
