@@ -17,6 +17,7 @@ from . import uploads as hu
 from . import workspace as hw
 from .canvas import make_canvas
 from .session import Seed, cleanup, serve, serve_pictures
+from .views import md_escape
 
 KEYS = ("**Keys**: A / D previous / next · Enter apply · Ctrl+Z / Y undo / redo · R reviewed · 0-9 class · "
         "Q E X W B N P tools · [ ] size · wheel + - zoom · F fit · Shift+1 1:1 · Space+drag pan")
@@ -60,7 +61,7 @@ def build_demo(data=None) -> gr.Blocks:
     with gr.Blocks(title="segcore: correct segmentation masks") as demo:
         state = gr.State(Seed(served), delete_callback=cleanup)
         key = gr.BrowserState("", storage_key="segcore-uploads")
-        where = f"dataset **{served.dataset.root.name}** ({served.dataset.kind})" if not uploads else "your images"
+        where = f"dataset **{md_escape(served.dataset.root.name)}** ({served.dataset.kind})" if not uploads else "your images"
         with gr.Row(elem_id="title-row"):   # the title, and right above the canvas the prompter of its tools
             gr.Markdown(f"**segcore** · correcting {where}: pick a class, click or paint on the image; "
                         "every change is saved.", elem_id="title", scale=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 
 import numpy as np
 from PIL import Image
@@ -160,6 +161,12 @@ def files_html(app: AppSession, only_open: bool = False) -> str:
     return f'{head}<div class="sc-files">{"".join(out)}{tail}</div>'
 
 
+def md_escape(text: str) -> str:
+    """``text`` shown as itself in Markdown: HTML escaped, then every Markdown mark
+    backslashed (a file named ``**x**`` shows its stars, not bold)."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~>])", r"\\\1", html.escape(str(text)))
+
+
 def status_md(app: AppSession) -> str:
     ws = app.workspace
     if ws.session is None:
@@ -169,5 +176,5 @@ def status_md(app: AppSession) -> str:
         status = status_note(ws.ds, ws.index)
     steps = "undo available" if s.history.can_undo else "no edits yet"
     saved = "saving…" if ws.dirty else "saved"
-    return (f"**{html.escape(ws.name)}** · item {ws.index + 1} of {len(ws)} · {status} · "
+    return (f"**{md_escape(ws.name)}** · item {ws.index + 1} of {len(ws)} · {status} · "
             f"{s.shape[1]}×{s.shape[0]} · {steps} · {saved}{prompters.status_note(app)}")

@@ -6,6 +6,7 @@ folder (printed).
 """
 
 import math
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -287,6 +288,7 @@ def many_classes_app(tmp_path_factory):
 
     folder = scene_dataset(tmp_path_factory.mktemp("many") / "scenes", n=2)
     (folder / "labels.txt").write_text("\n".join(["background", *COCO_NAMES]) + "\n")
+    shutil.copy(folder / "scene1.png", folder / "**bold**.png")     # a name with Markdown in it
     demo = build_demo(folder).queue(default_concurrency_limit=4)
     port = free_port()
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
@@ -330,6 +332,37 @@ def test_eighty_classes_filtered_by_typing(many_classes_app, browser, shots):
         assert page.locator("#canvas .sc-classes .sc-on .sc-name").inner_text() == "car"
     except Exception:
         page.screenshot(path=str(shots / "failure-many.png"))
+        raise
+    finally:
+        page.close()
+
+
+def test_messages_cover_no_tool_and_names_show_as_they_are(many_classes_app, browser, shots):
+    url, folder = many_classes_app
+    page = open_page(browser, url)
+    try:
+        v = View(page)
+        assert status(page).startswith("**bold**")          # not rendered bold
+        # A mistake: two box corners on one pixel. The warning covers no tool.
+        page.keyboard.press("x")
+        for _ in range(2):
+            page.mouse.click(*v.at(30, 30))
+        toast = page.locator(".toast-wrap .toast-body").first
+        toast.wait_for(timeout=15_000)
+        page.screenshot(path=str(shots / "message.png"))
+        t = toast.bounding_box()
+        for sel in ["#canvas .sc-stage", "#canvas .sc-side", "#canvas .sc-bar", "#actions", "#status", "#files"]:
+            b = page.locator(sel).bounding_box()
+            overlap = not (t["x"] + t["width"] <= b["x"] or b["x"] + b["width"] <= t["x"] or
+                           t["y"] + t["height"] <= b["y"] or b["y"] + b["height"] <= t["y"])
+            assert not overlap, f"the message covers {sel}"
+        assert t["y"] + t["height"] <= 768 and t["x"] >= 0
+        # The next item closes it.
+        page.wait_for_timeout(1200)
+        v.key("d")
+        page.wait_for_function("() => !document.querySelector('.toast-wrap .toast-body')", timeout=3000)
+    except Exception:
+        page.screenshot(path=str(shots / "failure-messages.png"))
         raise
     finally:
         page.close()

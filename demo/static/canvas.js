@@ -387,6 +387,7 @@ function onValue() {
     shown.item = v.item;
     view.fitted = true;                                   // a new photo opens fitted
     poly = null;
+    if (window.__segcoreMessages) window.__segcoreMessages.closeAll();
     const big = Math.max(8, Math.round(Math.hypot(v.w || 0, v.h || 0) / 25));
     sizeEl.max = String(Math.max(big * 4, 20));
     sizeEl.value = String(v.brush || Math.max(2, Math.round(big / 3)));
@@ -461,4 +462,28 @@ if (!window.__segcoreKeys) {
     if (e.key === ' ' && window.__segcore) { window.__segcore.space(false); e.preventDefault(); }
   });
   window.addEventListener('blur', () => window.__segcore && window.__segcore.space(false));
+  // Messages (Gradio's toasts) close by themselves: an info after 5 s, a warning after 8 s
+  // (counted again when a message joins), and all of them on the next item.
+  // They sit at the bottom left, under the file list and the model, covering no tool.
+  const style = document.createElement('style');
+  style.textContent = '.toast-wrap { top: auto !important; bottom: 6px !important; left: 6px !important; ' +
+    'right: auto !important; width: 310px !important; align-items: stretch !important; } ' +
+    '.toast-wrap .toast-message-text { max-height: 6em; overflow-y: auto; font-size: 13px; }';
+  document.head.appendChild(style);
+  const seen = new WeakMap();
+  const close = (t) => { const b = t.querySelector('.toast-close'); if (b) b.click(); };
+  // (On the next item, only those older than a second: a message of the move itself stays.)
+  window.__segcoreMessages = {closeAll: () => document.querySelectorAll('.toast-wrap .toast-body').forEach((t) => {
+    const s = seen.get(t);
+    if (s && performance.now() - s.t > 1000) close(t);
+  })};
+  setInterval(() => {
+    const now = performance.now();
+    document.querySelectorAll('.toast-wrap .toast-body').forEach((t) => {
+      const s = seen.get(t), text = t.textContent;
+      if (!s || s.text !== text) { seen.set(t, {t: now, text}); return; }
+      const life = /warning|error/i.test(t.className + ' ' + (t.querySelector('.toast-title')?.textContent || '')) ? 8000 : 5000;
+      if (now - s.t > life) close(t);
+    });
+  }, 500);
 }
