@@ -1,6 +1,6 @@
-"""A load test of the app: N concurrent gradio_client clients, each R rounds of segment
-(upload a 1-megapixel photo, grabcut) -> apply a brush stroke of its own -> export COCO, against one app
-process started here. Used by tests/test_load.py (short) and tests/bench/bench_load.py."""
+"""A load test of the app: N concurrent gradio_client clients, each adds a class, then R rounds
+of upload a 1-megapixel photo -> apply a brush stroke of its own -> export COCO, against one app
+process started here (GrabCut is no Segment model any more: it needs a prompt). Used by tests/test_load.py (short) and tests/bench/bench_load.py."""
 
 from __future__ import annotations
 
@@ -66,17 +66,15 @@ def run_load(url: str, folder: Path, clients: int, rounds: int):
     from gradio_client import Client, handle_file
     from pycocotools.coco import COCO
 
-    from segcore.models.registry import load_model
-
     photo = photo_1mp(folder)
-    base = load_model("grabcut").predict(photo).labels != 0
+    base = np.zeros((1120, 896), bool)     # nothing labelled before a client's own stroke
     strokes = []
     for k in range(clients):
         x0, y0, x1, y1 = client_rect(k)
         yc, r = (y0 + y1) // 2, (y1 - y0) // 2
         # A brush stroke as the browser sends it: its band covers the client's rectangle.
         strokes.append({"pending": [{"points": [[x0, yc], [x1 - 1, yc]], "radius": r, "cls": 1}]})
-    lat: dict[str, list[float]] = {"segment": [], "apply_edit": [], "export": []}
+    lat: dict[str, list[float]] = {"upload": [], "apply_edit": [], "export": []}
     failures: list[str] = []
     wrong: list[str] = []
     lock = threading.Lock()
@@ -88,9 +86,15 @@ def run_load(url: str, folder: Path, clients: int, rounds: int):
             with lock:
                 failures.append(f"client {k}: {e}")
             return
+        try:
+            c.predict("mark", api_name="/add_class")        # class 1, for the strokes
+        except Exception as e:
+            with lock:
+                failures.append(f"client {k} add_class: {str(e)[:200]}")
+            return
         for r in range(rounds):
             for name, call in (
-                    ("segment", lambda: c.predict(handle_file(str(photo)), "grabcut", None, api_name="/segment")),
+                    ("upload", lambda: c.predict([handle_file(str(photo))], api_name="/add_images")),
                     ("apply_edit", lambda: c.predict(strokes[k], api_name="/apply_edit")),
                     ("export", lambda: c.predict("COCO JSON (all images)", api_name="/export"))):
                 t = time.perf_counter()

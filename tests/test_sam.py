@@ -189,7 +189,10 @@ def test_sam_through_the_prefetcher_gives_set_images_masks(mobile):
 def test_onnx_files_cached_by_the_checkpoint_and_rebuilt_when_damaged(mobile):
     path, prompter, _ = mobile
     enc, dec = prompter._engine.paths
-    assert enc.parent == path.parent and enc.name.startswith("mobile_sam.") and enc.name.endswith(".encoder.onnx")
+    # Beside the checkpoint that was loaded first with these bytes: one engine per weights'
+    # content in a process (another module's test may have made the same checkpoint first).
+    assert enc.parent == dec.parent and enc.is_file() and dec.is_file()
+    assert enc.name.startswith("mobile_sam.") and enc.name.endswith(".encoder.onnx")
     stamp = dec.stat().st_mtime_ns
     from segcore.models.prompters import sam as sam_module
 

@@ -1,4 +1,4 @@
-"""Load test: 8 concurrent clients x 10 rounds of segment (grabcut, 1 MP) -> apply an edit ->
+"""Load test: 8 concurrent clients x 10 rounds of upload (1 MP) -> apply an edit ->
 export COCO against one app process. Zero failed calls; every export holds its client's edit
 and nobody else's; the server's memory after the run within 150 MB of its memory after a
 warm-up round; p50 / p95 latency per endpoint.
