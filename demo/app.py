@@ -61,6 +61,7 @@ def build_demo(data=None) -> gr.Blocks:
     with gr.Blocks(title="segcore: correct segmentation masks") as demo:
         state = gr.State(Seed(served), delete_callback=cleanup)
         key = gr.BrowserState("", storage_key="segcore-uploads")
+        model_mem = gr.BrowserState("", storage_key="segcore-model")   # the model menu, across reloads
         where = f"dataset **{md_escape(served.dataset.root.name)}** ({served.dataset.kind})" if not uploads else "your images"
         with gr.Row(elem_id="title-row"):   # the title, and right above the canvas the prompter of its tools
             gr.Markdown(f"**segcore** · correcting {where}: pick a class, click or paint on the image; "
@@ -200,6 +201,8 @@ def build_demo(data=None) -> gr.Blocks:
         demo.load(hu.load, [state, key], [*ws_out, key], api_visibility="private").then(
             hw.first_screen, state, first_screen, api_visibility="private")
         model_dd.change(hm.model_card, [model_dd, state], card, api_name="model_card")
+        model_dd.input(lambda m: m, model_dd, model_mem, api_visibility="private")
+        demo.load(lambda m: hm.recall_model(m, served.dataset), model_mem, model_dd, api_visibility="private")
         prompter_dd.change(hw.action()(hpr.set_prompter), [state, prompter_dd, canvas], ws_out, api_name="set_prompter")
         status.change(hpr.watch, state, status_timer, api_visibility="private", show_progress="hidden")
         status_timer.tick(hpr.tick, state, [status, status_timer], api_visibility="private", show_progress="hidden")

@@ -32,6 +32,12 @@ def model_choices(ds=None) -> list:
     return own + [(n, n) for n in list_models() if n not in PROMPT_ONLY]
 
 
+def recall_model(name, ds=None):
+    """The model menu as the browser remembers it (``name``), where it is still a choice."""
+    name = str(name or "")
+    return gr.update(value=name) if name in {n for _, n in model_choices(ds)} else gr.skip()
+
+
 def dataset_of(state):
     """The dataset a session's state works on (its uploads' or the served one), or None."""
     served = getattr(state, "served", None)

@@ -6,6 +6,7 @@ folder (printed).
 """
 
 import math
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -363,6 +364,47 @@ def test_messages_cover_no_tool_and_names_show_as_they_are(many_classes_app, bro
         page.wait_for_function("() => !document.querySelector('.toast-wrap .toast-body')", timeout=3000)
     except Exception:
         page.screenshot(path=str(shots / "failure-messages.png"))
+        raise
+    finally:
+        page.close()
+
+
+def test_choices_survive_a_reload_and_a_stops_at_the_first_item(dataset_app, browser, shots):
+    url, folder = dataset_app
+    page = open_page(browser, url)
+    try:
+        v = View(page)
+        page.locator("#canvas .sc-opacity").evaluate("el => { el.value = '0.3'; el.dispatchEvent(new Event('input')); }")
+        page.keyboard.press("b")
+        for _ in range(3):
+            page.keyboard.press("]")
+        size = page.locator("#canvas .sc-size").input_value()
+        page.locator("#canvas .sc-overwrite").select_option("unlabelled")
+        page.locator("#model input").click()
+        page.locator("li.item").filter(has_text=re.compile(r"^\W*unet$")).click()
+        page.wait_for_timeout(500)
+        page.reload()
+        page.wait_for_function("() => document.querySelector('#canvas .sc-ws')?.dataset.shown", timeout=60_000)
+        page.wait_for_function("() => document.querySelector('#model input').value === 'unet'", timeout=10_000)
+        assert page.locator("#canvas .sc-opacity").input_value() == "0.3"
+        assert page.evaluate("() => getComputedStyle(document.querySelector('#canvas .sc-mask')).opacity") == "0.3"
+        assert page.locator("#canvas .sc-size").input_value() == size
+        assert page.locator("#canvas .sc-overwrite").input_value() == "unlabelled"
+        v.key("o")                         # two answers of the server: it holds the remembered rule
+        v.key("o")
+        assert page.locator("#canvas .sc-overwrite").input_value() == "unlabelled"
+        # A on the first item: a message, the same item.
+        first = page.locator("#files .sc-file").first
+        name = first.inner_text().split(" ", 1)[1].strip()
+        first.click()
+        page.wait_for_function("n => document.querySelector('#status').innerText.trim().startsWith(n + ' ')", arg=name)
+        page.keyboard.press("a")
+        page.get_by_text("this is the first item", exact=False).first.wait_for(timeout=10_000)
+        page.wait_for_function("n => document.querySelector('#status').innerText.trim().startsWith(n + ' ')", arg=name)
+        assert "item 1 of" in status(page)
+        page.screenshot(path=str(shots / "first-item.png"))
+    except Exception:
+        page.screenshot(path=str(shots / "failure-reload.png"))
         raise
     finally:
         page.close()

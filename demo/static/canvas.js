@@ -368,9 +368,26 @@ stage.addEventListener('wheel', (e) => {
 }, {passive: false});
 
 element.querySelectorAll('.sc-tool').forEach((b) => b.addEventListener('click', () => setTool(b.dataset.tool)));
-opEl.addEventListener('input', () => { mask.style.opacity = opEl.value; });
-owEl.addEventListener('change', () => setValue({overwrite: owEl.value}));
-outlineEl.addEventListener('change', () => setView({outline: outlineEl.checked}));
+// Choices remembered in the browser across reloads: opacity, brush size, overwrite rule, outline.
+const MEMORY = 'segcore-canvas';
+function recall() { try { return JSON.parse(localStorage.getItem(MEMORY) || '{}') || {}; } catch (e) { return {}; } }
+function remember(patch) { try { localStorage.setItem(MEMORY, JSON.stringify(Object.assign(recall(), patch))); } catch (e) { /* private mode */ } }
+opEl.addEventListener('input', () => { mask.style.opacity = opEl.value; remember({opacity: +opEl.value}); });
+sizeEl.addEventListener('input', () => { memory.size = +sizeEl.value; remember({size: memory.size}); });
+owEl.addEventListener('change', () => { setValue({overwrite: owEl.value}); remember({overwrite: owEl.value}); });
+outlineEl.addEventListener('change', () => { setView({outline: outlineEl.checked}); remember({outline: outlineEl.checked}); });
+const memory = recall();
+if (memory.opacity !== undefined) { opEl.value = String(memory.opacity); mask.style.opacity = opEl.value; }
+// The rule and the outline live on the server too: told once the first photo is here.
+let told = false;
+function tell() {
+  const v = val(), patch = {};
+  if (told || !v.w) return;
+  told = true;
+  if (memory.overwrite && memory.overwrite !== v.overwrite) patch.overwrite = memory.overwrite;
+  if (memory.outline !== undefined && !!memory.outline !== !!v.outline) patch.outline = !!memory.outline;
+  if (Object.keys(patch).length) { owEl.value = patch.overwrite || owEl.value; setView(patch); }
+}
 eraseEl.addEventListener('change', () => setValue({erase_to: +eraseEl.value}));
 // data-arrived / data-drawn: when the last value came and its mask was drawn (for benchmarks).
 mask.addEventListener('load', () => { root.dataset.drawn = String(performance.now()); root.dataset.shown = String(val().seq ?? ''); });
@@ -390,12 +407,13 @@ function onValue() {
     if (window.__segcoreMessages) window.__segcoreMessages.closeAll();
     const big = Math.max(8, Math.round(Math.hypot(v.w || 0, v.h || 0) / 25));
     sizeEl.max = String(Math.max(big * 4, 20));
-    sizeEl.value = String(v.brush || Math.max(2, Math.round(big / 3)));
+    sizeEl.value = String(memory.size ?? v.brush ?? Math.max(2, Math.round(big / 3)));
     if (v.tolerance !== undefined) tolEl.value = String(v.tolerance);
     queued = [];
   }
   renderClasses();
   fit();
+  tell();
 }
 watch('value', onValue);
 window.addEventListener('resize', fit);
@@ -414,7 +432,11 @@ window.__segcore = {
   outline: () => setView({outline: !outlineEl.checked}),
   filter: () => { filterEl.focus(); filterEl.select(); },
   // [ / ]: at least one pixel of radius each press; radius 0 paints a 1-pixel-wide line.
-  size: (f) => { const r = +sizeEl.value; sizeEl.value = String(Math.max(0, f > 1 ? Math.max(r + 1, Math.round(r * f)) : Math.min(r - 1, Math.round(r * f)))); redraw(); },
+  size: (f) => {
+    const r = +sizeEl.value;
+    sizeEl.value = String(Math.max(0, f > 1 ? Math.max(r + 1, Math.round(r * f)) : Math.min(r - 1, Math.round(r * f))));
+    memory.size = +sizeEl.value; remember({size: memory.size}); redraw();
+  },
   space: (on) => { if (space !== on) { space = on; setCursor(); } },
   // The open polygon takes Enter (close), Backspace (drop the last corner) and Esc (cancel).
   polygon: (what) => {

@@ -176,8 +176,9 @@ class Workspace:
         return 0
 
     def step(self, delta: int, not_reviewed: bool = False) -> EditSession:
-        """Save, then move ``delta`` items (wrapping); ``not_reviewed`` skips reviewed items.
-        An item that cannot be read is skipped and listed in ``skipped`` (name, message)."""
+        """Save, then move ``delta`` items, stopping at the ends (a one-line error there);
+        ``not_reviewed`` goes to the next item not reviewed (wrapping) instead. An item that
+        cannot be read is skipped and listed in ``skipped`` (name, message)."""
         self.skipped = []
         start = -1 if self.index is None else self.index
         self.save()
@@ -189,7 +190,14 @@ class Workspace:
                     raise FormatError("every item is reviewed" if not self.skipped else
                                       f"every item not reviewed cannot be read, e.g. {self.skipped[0][2]}")
             else:
-                nxt = (start + delta) % len(self.ds)
+                nxt = start + delta
+                if not 0 <= nxt < len(self.ds):
+                    n = len(self.ds)
+                    if self.skipped:
+                        raise FormatError(f"no item {'after' if delta > 0 else 'before'} this one can be read, "
+                                          f"e.g. {self.skipped[0][2]}")
+                    raise FormatError(f"this is the last item ({n} of {n})" if delta > 0 else
+                                      f"this is the first item (1 of {n})")
             try:
                 return self.open(nxt)
             except SegcoreError as e:
