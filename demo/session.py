@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import logging
 import os
 import re
@@ -227,18 +228,43 @@ class UserError(Exception):
     """A mistake of the browser user, said in the app's words."""
 
 
+def from_api(request) -> bool:
+    """Whether an event came from a script (gradio_client marks its calls "x-gradio-user: api")."""
+    headers = getattr(request, "headers", None)
+    return headers is not None and headers.get("x-gradio-user") == "api"
+
+
 def user_errors(n_outputs: int):
     """A user's mistake becomes a warning toast; every output keeps its last good value
-    (no red "Error" badges). One log line on the server, never a traceback."""
+    (no red "Error" badges). Through gradio_client it raises, carrying the one-line message
+    (the client sees ``AppError``). One log line on the server, never a traceback.
+
+    The handler gets one more parameter, ``segcore_request`` (a ``gr.Request``, which Gradio
+    fills and keeps out of the API), to tell the two apart."""
     def deco(fn):
+        sig = inspect.signature(fn)
+        params = list(sig.parameters.values())
+        at = next((i for i, p in enumerate(params) if p.kind in (p.VAR_POSITIONAL, p.KEYWORD_ONLY, p.VAR_KEYWORD)),
+                  len(params))
+        extra = inspect.Parameter("segcore_request", inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None,
+                                  annotation=gr.Request)
+        full = sig.replace(parameters=[*params[:at], extra, *params[at:]])
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
+            bound = full.bind_partial(*args, **kwargs)
+            request = bound.arguments.pop("segcore_request", None)
             try:
-                return fn(*args, **kwargs)
+                return fn(*bound.args, **bound.kwargs)
             except (SegcoreError, UserError) as e:
                 message = _without_upload_dirs(str(e))
             LOG.info("user error in %s: %s", fn.__name__, message)
-            gr.Warning(message[:1].upper() + message[1:])
+            message = message[:1].upper() + message[1:]
+            if from_api(request):
+                raise gr.Error(message, print_exception=False)
+            gr.Warning(message)
             return gr.skip() if n_outputs == 1 else tuple(gr.skip() for _ in range(n_outputs))
+        wrapper.__signature__ = full
+        wrapper.__annotations__ = {**getattr(fn, "__annotations__", {}), "segcore_request": gr.Request}
         return wrapper
     return deco

@@ -162,9 +162,11 @@ def files_html(app: AppSession, only_open: bool = False) -> str:
 
 
 def md_escape(text: str) -> str:
-    """``text`` shown as itself in Markdown: HTML escaped, then every Markdown mark
-    backslashed (a file named ``**x**`` shows its stars, not bold)."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|~>])", r"\\\1", html.escape(str(text)))
+    """``text`` shown as itself inside a line of Markdown: HTML escaped, then the marks that
+    would format it backslashed (a file named ``**x**`` shows its stars, not bold); an
+    underscore inside a word formats nothing and stays as it is (``0016E5_07959``)."""
+    text = re.sub(r"([\\`*\[\]~|])", r"\\\1", html.escape(str(text)))
+    return re.sub(r"(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])", r"\\_", text)
 
 
 def status_md(app: AppSession) -> str:

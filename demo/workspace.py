@@ -138,13 +138,13 @@ def _edited(app: AppSession, result, before, what: str) -> None:
 def action(apply_pending: bool = True, outputs: int = N_OUT):
     """A handler from ``fn(app, ..., value)``: the session (its first event starts it), under
     its lock, with the canvas's selected class and pending strokes taken first; a user's
-    mistake is a warning with every view unchanged. ``fn`` returns None for the views, or
-    its own outputs. Gradio reads the parameter names (the API's) from ``fn``."""
+    mistake is a warning with every view unchanged (through gradio_client it raises). ``fn``
+    returns None for the views, or its own outputs. Gradio reads the parameter names (the
+    API's) from ``fn``."""
     def deco(fn):
         sig = inspect.signature(fn)
         params = list(sig.parameters.values())
 
-        @user_errors(outputs)
         @functools.wraps(fn)
         def handler(state, *args, **kwargs):
             app = _app(state)
@@ -155,7 +155,7 @@ def action(apply_pending: bool = True, outputs: int = N_OUT):
                 result = fn(*bound.args, **bound.kwargs)
                 return out(app) if result is None else result
         handler.__signature__ = sig.replace(parameters=[params[0].replace(name="state"), *params[1:]])
-        return handler
+        return user_errors(outputs)(handler)
     return deco
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from gradio_client.exceptions import AppError
 from gradio_client import Client, handle_file
 from PIL import Image
 from pycocotools.coco import COCO
@@ -86,9 +87,9 @@ def test_mistakes_are_messages_and_views_keep_their_values(dataset_app):
                         ({"x0": 5, "y0": 5, "x1": 5, "y1": 9, "class_name": "car"}, "/box"),
                         ({"item": "nope.png"}, "/open_item"),
                         ({"item": "99"}, "/open_item")]:
-            job = c.submit(**kwargs, api_name=api)
-            job.result(timeout=60)
-            assert job.status().success, (api, kwargs)
+            with pytest.raises(AppError) as e:    # a script's mistake raises, carrying the message
+                c.predict(**kwargs, api_name=api)
+            assert "\n" not in str(e.value) and len(str(e.value)) > 10, (api, kwargs)
     _, _, status = c.predict(api_name="/apply_edit")
     assert "scene2" in status and "no edits yet" in status
     after = disk_labels(folder, "scene2")[0]
@@ -103,9 +104,9 @@ def segment_portrait(c):
     app refuses it for Segment, and every view keeps its value)."""
     if not SELFIE.is_file():
         pytest.skip("../shared/models/selfie_segmentation.tflite is absent")
-    refused = c.predict(image=handle_file("assets/portrait.jpg"), model_name="grabcut", weights=None,
-                        replace=False, api_name="/segment")
-    assert all(isinstance(v, dict) and v.get("__type__") == "update" for v in refused)
+    with pytest.raises(AppError, match="(?i)prompt"):   # through the API a mistake raises, with its message
+        c.predict(image=handle_file("assets/portrait.jpg"), model_name="grabcut", weights=None,
+                  replace=False, api_name="/segment")
     return c.predict(image=handle_file("assets/portrait.jpg"), model_name="selfie", weights=handle_file(str(SELFIE)),
                      replace=False, api_name="/segment")
 

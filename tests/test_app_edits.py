@@ -7,6 +7,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from gradio_client.exceptions import AppError
 from gradio_client import Client
 from PIL import Image
 
@@ -127,13 +128,14 @@ def test_segment_never_wipes_and_mistakes_keep_the_views(street_app):
     value, _, status = c.predict("2", api_name="/open_item")
     before = mask_of(value)
     # No model knows these classes here: Segment says what to do and changes nothing.
-    out = c.predict(None, "", None, False, api_name="/segment")
-    assert all(isinstance(v, dict) and v.get("__type__") == "update" for v in out)
-    out = c.predict(None, "grabcut", None, True, api_name="/segment")
-    assert all(isinstance(v, dict) and v.get("__type__") == "update" for v in out)
+    # Through the API a mistake raises, with its one-line message.
+    with pytest.raises(AppError, match="(?i)model"):
+        c.predict(None, "", None, False, api_name="/segment")
+    with pytest.raises(AppError):
+        c.predict(None, "grabcut", None, True, api_name="/segment")
     for args, api in (((10, 10, "add", "car", "sideways"), "/click_point"), (("nope", True), "/lock_class"),
                       (("everything",), "/set_overwrite")):
-        out = c.predict(*args, api_name=api)
-        assert all(isinstance(v, dict) and v.get("__type__") == "update" for v in out), api
+        with pytest.raises(AppError, match="(?i)overwrite|class"):
+            c.predict(*args, api_name=api)
     value, _, _ = c.predict(api_name="/apply_edit")
     assert np.array_equal(mask_of(value), before)

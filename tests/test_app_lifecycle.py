@@ -16,7 +16,9 @@ import time
 import urllib.error
 import urllib.request
 
+import pytest
 from gradio_client import Client, handle_file
+from gradio_client.exceptions import AppError
 from PIL import Image
 
 from conftest import ROOT, free_port
@@ -80,7 +82,8 @@ def test_sigterm_leaves_no_session_folder_and_no_gradio_copy(tmp_path):
             raise AssertionError("another key saw the photo")
         except urllib.error.HTTPError as e:
             assert e.code == 404
-        c.predict("COCO JSON (all images)", api_name="/export")
+        with pytest.raises(AppError, match="no classes yet"):   # nothing labelled: the script is told
+            c.predict("COCO JSON (all images)", api_name="/export")
         assert _files_like(tmp, PORTRAIT.read_bytes())    # the upload is in the app's folders now
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)

@@ -11,6 +11,7 @@ import shutil
 import numpy as np
 import pytest
 from gradio_client import Client
+from gradio_client.exceptions import AppError
 from pycocotools.coco import COCO
 
 from conftest import free_port
@@ -73,7 +74,8 @@ def test_a_stroke_then_next_on_coco_keeps_everything_else(coco_app):
     assert ((n0 >= 2) == (n1 >= 2))[~changed].all() and (n1 >= 2).sum() > 1000
     assert len(list((path.parent / ".segcore" / "history").iterdir())) == 1
     # a class name with a line break is refused: the categories stay as they were
-    c.predict("traffic\ncone", api_name="/add_class")
+    with pytest.raises(AppError, match="one line of text"):
+        c.predict("traffic\ncone", api_name="/add_class")
     assert json.loads(path.read_text())["categories"] == before["categories"]
 
 

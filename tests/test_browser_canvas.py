@@ -214,7 +214,7 @@ def test_polygon_api(dataset_app):
     assert canvas["classes"][2][2]                # person now has a share
     c.predict(points=[[0, 0], [319, 0], [319, 239], [0, 239]], class_name="car", overwrite="unlabelled",
               api_name="/polygon")
-    c.predict(api_name="/next_item")
+    c.predict(api_name="/prev_item")                   # moving saves (scene3 is the last item)
     ds = open_dataset(folder)
     labels = ds.read_labels(ds.index_of("scene3"))
     assert labels[5, 5:41].tolist() == [2] * 36 and labels[30, 40] == 2     # kept by "unlabelled"
@@ -408,3 +408,22 @@ def test_choices_survive_a_reload_and_a_stops_at_the_first_item(dataset_app, bro
         raise
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("args, api, words", [
+    ((9999,), "/open_item", "there are 4 items"),
+    ((5000, 5, "add", "car"), "/click_point", "off the"),
+    ((10, 10, "add", "lorry"), "/click_point", "no class named 'lorry'"),
+    ((10, 10, 10, 10, "car"), "/box", "box"),
+    (([[1, 1], [2, 2]], "car"), "/polygon", "three different points"),
+    ((10, 10, "sideways", "car"), "/click_point", "mode is add or remove"),
+])
+def test_api_mistakes_raise_with_the_message(dataset_app, args, api, words):
+    from gradio_client import Client
+    from gradio_client.exceptions import AppError
+
+    c = Client(dataset_app[0], verbose=False)
+    with pytest.raises(AppError, match=re.compile(re.escape(words), re.I)):
+        c.predict(*args, api_name=api)
+    canvas, _, status = c.predict(api_name="/undo")    # the session goes on
+    assert canvas["w"] == 320 and "item" in status

@@ -10,6 +10,7 @@ import time
 import numpy as np
 import pytest
 from gradio_client import Client
+from gradio_client.exceptions import AppError
 
 from conftest import free_port
 from segcore import open_dataset
@@ -64,7 +65,8 @@ def test_train_then_prelabel_with_the_new_model(loop_app):
     st = json.loads(raw)
     assert st["state"] == "running" and st["model"] == "trained:fpn_resnet18-1" and "running" in md
     # A second request while it runs starts nothing (the app says what is running).
-    c.predict(model_name="pspnet_resnet18", minutes=1, include=["reviewed"], api_name="/train")
+    with pytest.raises(AppError, match="runs on this dataset already"):
+        c.predict(model_name="pspnet_resnet18", minutes=1, include=["reviewed"], api_name="/train")
     st = wait_done(c)
     assert st["state"] == "done", st
     assert st["epoch"] == 3 and st["loss"] > 0 and 0 <= st["val_miou"] <= 1
