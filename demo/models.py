@@ -33,9 +33,12 @@ def model_choices(ds=None) -> list:
 
 
 def recall_model(name, ds=None):
-    """The model menu as the browser remembers it (``name``), where it is still a choice."""
+    """The model menu at page load: its choices as they are now, showing the model the browser
+    remembers (``name``) where it is still a choice, else the best at hand."""
     name = str(name or "")
-    return gr.update(value=name) if name in {n for _, n in model_choices(ds)} else gr.skip()
+    choices = model_choices(ds)          # read again: the dataset's models trained since the start
+    value = name if name in {n for _, n in choices} else default_model(ds)
+    return gr.update(choices=choices, value=value)
 
 
 def dataset_of(state):
@@ -109,8 +112,8 @@ def load_model(name: str, weights=None, ds=None):
     try:
         return cached_model(name, weights=_path_of(weights))
     except WeightsError as e:
-        raise UserError(f"{e}. Upload the weights file under 'Weights file', or choose grabcut, "
-                        "which needs no weights.") from None
+        raise UserError(f"{e}. Upload the weights file under 'Weights file', or choose a model whose weights "
+                        "are here (see Model details), or correct with the tools.") from None
 
 
 def default_model(ds) -> str | None:
@@ -151,7 +154,10 @@ def segment(app, image, model_name, weights, replace=False, value=None, progress
     app.workspace.predict_current(model, replace=bool(replace))
     n = app.workspace.session.last_changed
     if not n:
-        gr.Info("Segment changed nothing: every pixel is labelled already. Tick 'Replace all labels' to replace them.")
+        gr.Info(f"Segment ({model_name}) changed nothing: every pixel is labelled already. Tick 'Segment "
+                "replaces all labels' to replace them.")
+    else:
+        gr.Info(f"Segmented with {model_name}: {n:,} pixels" + ("" if replace else " that were unlabelled") + ".")
 
 
 @action()

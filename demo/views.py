@@ -22,8 +22,9 @@ STATUS_MARK = {"unlabelled": ("○", "#9ca3af"), "predicted": ("◐", "#d97706")
 FILE_WINDOW = 300   # rows shown around the current item; the rest are reached by moving
 
 
-#: How void (unlabelled) pixels are drawn: a neutral grey, fainter than the classes.
-VOID_SHOWN, VOID_ALPHA = (128, 128, 128), 150
+#: How void (unlabelled) pixels are drawn: a pale grey, fainter than the classes (VOC's
+#: colormap has mid grey (128, 128, 128) for class 7, CamVid's fence: not that one).
+VOID_SHOWN, VOID_ALPHA = (224, 224, 224), 140
 
 
 #: A palette index no class has (at most 254 classes, void 255): pixels drawn clear.

@@ -59,9 +59,9 @@ def out(app: AppSession, keep_pending=None):
     return app, value, views.files_html(app, app.only_open), views.status_md(app)
 
 
-def take(app: AppSession, value) -> dict:
-    """The canvas value's selected class, overwrite rule and erase target, then its pending
-    strokes applied (one undo step)."""
+def take(app: AppSession, value, strokes: bool = True) -> dict:
+    """The canvas value's selected class, overwrite rule and erase target, then (``strokes``)
+    its pending strokes applied (one undo step)."""
     v = _value(value)
     view(app, v)
     if "cls" in v:
@@ -80,7 +80,7 @@ def take(app: AppSession, value) -> dict:
         if target is not None and target != ws.rule.erase_value(ws.label_set) and \
                 (target == ws.label_set.void_index or 0 <= target < len(ws.label_set)):
             ws.set_rule(replace(ws.rule, erase_to=target))
-    strokes = v.get("pending") or []
+    strokes = (v.get("pending") or []) if strokes else []
     if strokes and app.workspace.session is not None:
         if app.workspace.session.paint(strokes):
             app.workspace.changed()
@@ -131,7 +131,7 @@ def _edited(app: AppSession, result, before, what: str) -> None:
     elif n < max(1, before.size // 2000):
         hint = ("click where the object is missing (Add) or spills (Remove)" if what == "click"
                 else f"draw the {what} around the object")
-        gr.Info(f"The {what} changed {n} pixels: {hint}, or try another tool"
+        gr.Info(f"The {what} changed {n} pixel{'' if n == 1 else 's'}: {hint}, or try another tool"
                 + (f" (overwrite: {RULE_WORDS[rule]})." if rule != "unlocked" or app.workspace.rule.locked else "."))
 
 
@@ -344,6 +344,7 @@ def apply_edit(app, value=None):
 @action(apply_pending=False)
 def undo(app, value=None):
     """Undo the last step; with strokes not yet applied, drop the last of them instead."""
+    take(app, value, strokes=False)      # the page's class and rule stay as they are
     pending = list(_value(value).get("pending") or [])
     if pending:
         return out(app, keep_pending=pending[:-1])
@@ -354,6 +355,7 @@ def undo(app, value=None):
 @action(apply_pending=False)
 def redo(app, value=None):
     """Redo a step; strokes not yet applied stay pending."""
+    take(app, value, strokes=False)
     _session(app).redo()
     app.workspace.changed()
     return out(app, keep_pending=list(_value(value).get("pending") or []))

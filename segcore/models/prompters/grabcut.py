@@ -78,9 +78,13 @@ class GrabCutPrompter(Prompter):
 
     name = "grabcut"
 
-    def __init__(self, iterations: int = 3, max_side: int = 192, lab: bool = True):
+    def __init__(self, iterations: int = 3, max_side: int = 192, lab: bool = True,
+                 box_iterations: int = 5, box_max_side: int = 256):
         super().__init__()
         self.iterations, self.max_side, self.lab = iterations, max_side, lab
+        # A box is one prompt, not a run of clicks: more iterations, which it needs (3 left a
+        # person in a box of a street photo all background, 5 found her).
+        self.box_iterations, self.box_max_side = box_iterations, box_max_side
 
     def _set_image(self, rgb: np.ndarray) -> None:
         pass   # nothing to precompute: GrabCut learns its colour models per prompt
@@ -111,8 +115,10 @@ class GrabCutPrompter(Prompter):
             init = None if start is None or not start[crop].any() else start[crop]
             if init is None and local is None:
                 init = np.zeros((y1 - y0, x1 - x0), bool)   # points alone: probable background
+            boxed = box is not None
             sub = grabcut(rgb[crop], local, init=init, fg_seeds=fg[crop], bg_seeds=bg[crop],
-                          iterations=self.iterations, max_side=self.max_side, lab=self.lab)
+                          iterations=self.box_iterations if boxed else self.iterations,
+                          max_side=self.box_max_side if boxed else self.max_side, lab=self.lab)
             mask[:] = False
             mask[crop] = sub
             if limit is not None:
