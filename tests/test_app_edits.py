@@ -139,3 +139,13 @@ def test_segment_never_wipes_and_mistakes_keep_the_views(street_app):
             c.predict(*args, api_name=api)
     value, _, _ = c.predict(api_name="/apply_edit")
     assert np.array_equal(mask_of(value), before)
+
+
+def test_undo_of_a_pending_stroke_keeps_the_class_and_rule(street_app):
+    url, root, truth = street_app
+    c = Client(url, verbose=False)
+    c.predict("1", api_name="/open_item")
+    stroke = {"points": [[10, 10]], "radius": 2, "cls": 4}
+    value, _, _ = c.predict({"cls": 4, "overwrite": "any", "pending": [stroke, stroke]}, api_name="/undo")
+    assert value["cls"] == 4 and value["overwrite"] == "any" and len(value["pending"]) == 1
+    c.predict("unlocked", api_name="/set_overwrite")
