@@ -174,6 +174,8 @@ def build_demo(data=None) -> gr.Blocks:
                         review_order = gr.Radio(list(ht.ORDERS), value=ht.ORDERS[0], label="Review order",
                                                 elem_id="review-order")
                         below = gr.Slider(0.1, 0.95, 0.5, step=0.05, label="Uncertain: winning class below")
+                        uncertain_cb = gr.Checkbox(False, label="Uncertain pixels on the canvas (magenta)",
+                                                   elem_id="uncertain-on-canvas")
                         uncertain_btn = gr.Button("Show uncertain pixels", elem_id="uncertain-btn")
                         uncertain_img = gr.Image(label="Uncertain pixels (magenta)", interactive=False, format="png",
                                                  height=200, elem_id="uncertain")
@@ -261,6 +263,8 @@ def build_demo(data=None) -> gr.Blocks:
         prelabel_own_btn.click(ht.prelabel_with, [state, trained_dd, canvas], ws_out, api_visibility="private")
         review_order.change(ht.review_order, [state, review_order, canvas], ws_out, api_name="review_order")
         uncertain_btn.click(ht.uncertain, [state, below, canvas], [state, uncertain_img], api_name="uncertain")
+        uncertain_cb.change(ht.show_uncertain, [state, uncertain_cb, below, canvas], ws_out, api_name="show_uncertain")
+        below.release(ht.show_uncertain, [state, uncertain_cb, below, canvas], ws_out, api_visibility="private")
     demo.css = CSS
     return serve_pictures(demo)
 

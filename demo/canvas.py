@@ -26,7 +26,7 @@ TEMPLATE = """
     <label title="Draw only the outlines of the mask's regions (O)">outline <input class="sc-outline" type="checkbox"></label>
   </div>
   <div class="sc-body">
-    <div class="sc-stage"><div class="sc-view"><img class="sc-photo" alt=""><img class="sc-mask" alt=""></div><canvas class="sc-draw"></canvas></div>
+    <div class="sc-stage"><div class="sc-view"><img class="sc-photo" alt=""><img class="sc-mask" alt=""><img class="sc-uncert" alt=""></div><canvas class="sc-draw"></canvas></div>
     <div class="sc-side">
       <label class="sc-opt" title="Which pixels a tool may change">overwrite <select class="sc-overwrite"><option value="unlocked">all but locked</option><option value="any">any pixel</option><option value="unlabelled">only unlabelled</option></select></label>
       <label class="sc-opt" title="What the eraser and Remove write">erase to <select class="sc-erase"></select></label>
@@ -53,6 +53,7 @@ CSS = """
 .sc-view img, .sc-stage canvas { position: absolute; inset: 0; width: 100%; height: 100%; pointer-events: none; max-width: none; }
 .sc-stage img[src=""], .sc-stage img:not([src]) { visibility: hidden; }
 .sc-mask { opacity: .55; image-rendering: pixelated; }
+.sc-uncert { image-rendering: pixelated; }
 .sc-side { width: 210px; flex: none; font-size: 13px; }
 .sc-classes { max-height: 430px; overflow-y: auto; margin-top: 2px; }
 .sc-filter { width: 100%; box-sizing: border-box; font-size: 12px; padding: 2px 6px; margin-top: 3px; border: 1px solid #9ca3af; border-radius: 4px; background: #fff; color: #111827; }

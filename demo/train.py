@@ -186,5 +186,18 @@ def uncertain(app, threshold=0.5, value=None):
     return app, str(path)
 
 
-__all__ = ["architectures", "train", "train_status", "stop", "poll", "follow", "prelabel_with", "review_order",
+@action()
+def show_uncertain(app, show, threshold=0.5, value=None):
+    """Draw (or stop drawing) the uncertain pixels of each pre-labelled item over the canvas."""
+    app.uncertain_below = float(threshold) if show else None
+    ws = app.workspace
+    if show and ws.session is not None:
+        with ws.lock:
+            mask = uncertain_pixels(ws.ds, ws.index, float(threshold))
+        if mask is None:
+            gr.Info("This image has no recorded confidence: pre-label it with a model first; pre-labelled "
+                    "images will show their uncertain pixels.")
+
+
+__all__ = ["show_uncertain", "architectures", "train", "train_status", "stop", "poll", "follow", "prelabel_with", "review_order",
            "uncertain", "trained_choices", "INCLUDE", "ORDERS"]

@@ -10,7 +10,7 @@ import re
 import numpy as np
 from PIL import Image
 
-from segcore.dataset.prelabel import least_sure_first, status_note
+from segcore.dataset.prelabel import least_sure_first, status_note, uncertain_pixels
 from segcore.edit import background_index
 from segcore.render import outline_mask
 
@@ -90,8 +90,35 @@ def canvas_value(app: AppSession) -> dict:
         "classes": _classes(seg.label_set, seg.labels), "cls": app.cls, "pending": [],
         "brush": max(2, int(round(np.hypot(h, w) / 100))),
         "tolerance": s.default_tolerance(), **rule_value(app),
-        "legend": _legend(app, seg),
+        "legend": _legend(app, seg), "uncertain": _uncertain_png(app),
     }
+
+
+#: Uncertain pixels on the canvas: magenta, half opaque (the rest clear).
+UNCERTAIN_RGBA = (255, 0, 255, 170)
+
+
+def _uncertain_png(app: AppSession) -> str | None:
+    """The current item's pixels its pre-labelling model was unsure of, as a PNG data URL,
+    when the Train tab's "on the canvas" is on and the item has a recorded confidence."""
+    below = getattr(app, "uncertain_below", None)
+    ws = app.workspace
+    if below is None or ws.session is None:
+        return None
+    key = (id(ws.ds), ws.index, float(below))
+    cached = getattr(app, "uncertain_cache", (None, None))
+    if cached[0] != key:
+        with ws.lock:
+            mask = uncertain_pixels(ws.ds, ws.index, float(below))
+        url = None
+        if mask is not None and mask.shape == ws.session.shape:
+            img = Image.frombytes("P", mask.shape[::-1], mask.astype(np.uint8).tobytes())
+            img.putpalette([0, 0, 0, *UNCERTAIN_RGBA[:3]] + [0] * (768 - 6))
+            buf = io.BytesIO()
+            img.save(buf, format="PNG", compress_level=1, transparency=bytes([0, UNCERTAIN_RGBA[3]]))
+            url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+        app.uncertain_cache = cached = (key, url)
+    return cached[1]
 
 
 def rule_value(app: AppSession) -> dict:

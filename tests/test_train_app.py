@@ -100,6 +100,20 @@ def test_train_then_prelabel_with_the_new_model(loop_app):
     assert seen == order
     picture = c.predict(threshold=0.9, api_name="/uncertain")
     assert picture and picture.endswith(".png")
+    # On the canvas: a magenta layer exactly where the recorded confidence is below 0.9.
+    import base64
+    import io
+
+    from PIL import Image
+
+    from segcore.dataset.prelabel import uncertain_pixels
+
+    value, _, status = c.predict(True, 0.9, api_name="/show_uncertain")
+    layer = np.asarray(Image.open(io.BytesIO(base64.b64decode(value["uncertain"].split(",", 1)[1]))))
+    i = ds.index_of(status.split("**")[1])
+    assert np.array_equal(layer == 1, uncertain_pixels(open_dataset(folder), i, 0.9))
+    value, _, _ = c.predict(False, 0.9, api_name="/show_uncertain")
+    assert value["uncertain"] is None
 
 
 def test_stop_keeps_the_best_checkpoint(loop_app):

@@ -399,6 +399,8 @@ function onValue() {
   root.dataset.markers = String((v.markers || []).length);   // for tests: the run's clicks shown
   if (v.photo !== shown.photo) { photo.src = v.photo || ''; shown.photo = v.photo; }
   if (v.mask !== shown.mask) { mask.src = v.mask || ''; shown.mask = v.mask; }
+  // The pre-labelling model's uncertain pixels (Train tab), over the mask.
+  if (v.uncertain !== shown.uncertain) { $('.sc-uncert').src = v.uncertain || ''; shown.uncertain = v.uncertain; }
   else root.dataset.shown = String(v.seq ?? '');
   if (v.item !== shown.item) {
     shown.item = v.item;
