@@ -107,6 +107,10 @@ class AppSession:
     overlap: tuple = (None, 0)        # (item key, pixels two instances cover) for the legend
     hidden: frozenset = frozenset()   # classes the canvas does not draw (the eyes in the list)
     outline: bool = False             # the canvas draws the mask's outlines only
+    photo_full: object = None         # the photo at full resolution (RGB) where the canvas got a smaller one
+    photo_full_jpeg: bytes | None = None   # ... as JPEG, made when the user first zooms past the smaller one
+    full_mask: bool = False           # the canvas is sent the whole mask of a big photo (zoomed in)
+    photo_scale: float = 1.0          # the canvas photo's size relative to the photo's
     prompter_choice: str = "auto"     # the menu "Clicks and boxes with" (demo/prompters.py)
     prompter_state: tuple | None = None   # (choice, its prefetcher or None, note): worked out once
     prompter_told: set = field(default_factory=set)   # choices whose fallback the session was told
@@ -115,6 +119,7 @@ class AppSession:
         """Serve ``jpeg`` as this session's photo; returns its URL (new with each picture)."""
         self.counter += 1
         self.photo = jpeg
+        self.photo_full = self.photo_full_jpeg = None
         self.photo_name = f"{self.counter}.jpg"
         return PHOTO_ROUTE.format(key=self.key, name=self.photo_name)
 
@@ -194,9 +199,19 @@ def photo_response(key: str, name: str):
     from fastapi import Response
 
     app = SESSIONS.get(key)
+    cache = {"Cache-Control": "private, max-age=86400"}
+    if app is not None and app.photo_full is not None and name == "full-" + app.photo_name:
+        if app.photo_full_jpeg is None:      # the full resolution, made once, when first zoomed into
+            import cv2
+
+            ok, jpeg = cv2.imencode(".jpg", cv2.cvtColor(app.photo_full, cv2.COLOR_RGB2BGR),
+                                    [cv2.IMWRITE_JPEG_QUALITY, 92])
+            app.photo_full_jpeg = jpeg.tobytes() if ok else None
+        if app.photo_full_jpeg is not None:
+            return Response(app.photo_full_jpeg, media_type="image/jpeg", headers=cache)
     if app is None or app.photo is None or getattr(app, "photo_name", None) != name:
         return Response(status_code=404)
-    return Response(app.photo, media_type="image/jpeg", headers={"Cache-Control": "private, max-age=86400"})
+    return Response(app.photo, media_type="image/jpeg", headers=cache)
 
 
 def serve_pictures(demo: gr.Blocks) -> gr.Blocks:

@@ -7,6 +7,7 @@ import html
 import io
 import re
 
+import cv2
 import numpy as np
 from PIL import Image
 
@@ -56,15 +57,48 @@ def mask_png(labels: np.ndarray, label_set, hidden=(), outline: bool = False) ->
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+#: The canvas is sent the photo at most this many pixels on its longer side, which opens a big
+#: photo fast (48 MP: 0.05 s to make instead of 0.5 s); the full resolution is fetched once the
+#: user zooms past it (the same URL with ``full-``). Edits are always made at full resolution.
+PREVIEW_SIDE = 2560
+
+
+def _preview(rgb: np.ndarray) -> tuple[np.ndarray, float]:
+    """``(picture, scale)``: the photo for the canvas and its size relative to the photo's."""
+    H, W = rgb.shape[:2]
+    side = max(H, W)
+    if side <= PREVIEW_SIDE:
+        return rgb, 1.0
+    f = PREVIEW_SIDE / side
+    k = max(1, side // PREVIEW_SIDE)            # a stride first: the area average then reads less
+    small = np.ascontiguousarray(rgb[::k, ::k])
+    ph, pw = _preview_shape((H, W), f)
+    return cv2.resize(small, (pw, ph), interpolation=cv2.INTER_AREA), f
+
+
+def _preview_shape(shape, scale: float) -> tuple[int, int]:
+    return max(1, round(shape[0] * scale)), max(1, round(shape[1] * scale))
+
+
 def _photo_url(app: AppSession) -> str:
     """The photo's URL: under the session's key (see demo/session.py), never a server path."""
     ws = app.workspace
     key = (str(ws.ds.root), ws.index, ws.name)
     if app.photo_key != key:
+        picture, scale = _preview(ws.session.rgb)
         buf = io.BytesIO()
-        Image.fromarray(ws.session.rgb).save(buf, format="JPEG", quality=92)
+        Image.fromarray(picture).save(buf, format="JPEG", quality=92)
         app.photo_key, app.photo_url = key, app.set_photo(buf.getvalue())
+        app.photo_full = ws.session.rgb if scale < 1 else None
+        app.photo_scale, app.full_mask = scale, False
     return app.photo_url
+
+
+def _full_url(app: AppSession) -> str | None:
+    if app.photo_full is None or not app.photo_url:
+        return None
+    head, _, name = app.photo_url.rpartition("/")
+    return f"{head}/full-{name}"
 
 
 def canvas_value(app: AppSession) -> dict:
@@ -80,10 +114,18 @@ def canvas_value(app: AppSession) -> dict:
     if app.cls == 0 and n > 1 and app.n_classes == 1:
         app.cls = 1            # the classes came (a model's, or one added): select the first
     app.cls, app.n_classes = min(app.cls, n - 1), n
+    photo = _photo_url(app)
+    shown = seg.labels
+    if app.photo_scale < 1 and not app.full_mask:
+        # A big photo's mask at the canvas photo's size until the user zooms past it (then the
+        # page asks for it whole, "full_mask"): 48 MP would cost the browser a second to draw.
+        ph, pw = _preview_shape(s.shape, app.photo_scale)
+        shown = cv2.resize(seg.labels, (pw, ph), interpolation=cv2.INTER_NEAREST)
     return {
         "item": f"{dataset_key(ws.ds)}:{ws.index}", "seq": app.counter, "w": w, "h": h,
-        "photo": _photo_url(app), "mask": mask_png(seg.labels, seg.label_set, app.hidden, app.outline),
-        "hidden": sorted(app.hidden), "outline": app.outline,
+        "photo": photo, "mask": mask_png(shown, seg.label_set, app.hidden, app.outline),
+        "hidden": sorted(app.hidden), "outline": app.outline, "full_mask": app.full_mask,
+        "photo_full": _full_url(app), "photo_scale": app.photo_scale,
         "markers": [[x, y, int(p)] for x, y, p in s.markers],
         "box": list(run.box) if run and run.box else None,
         "corner": list(s.corner) if s.corner else None,
@@ -151,7 +193,9 @@ def _legend(app: AppSession, seg) -> list:
 
 
 def _classes(label_set, labels) -> list:
-    counts = np.bincount(labels.ravel(), minlength=256) if labels is not None else np.zeros(256, int)
+    # OpenCV's histogram: 20 ms at 48 MP where np.bincount (int64 on the way) took 0.6 s
+    counts = cv2.calcHist([labels], [0], None, [256], [0, 256]).ravel().astype(np.int64) \
+        if labels is not None else np.zeros(256, int)
     total = max(1, 0 if labels is None else labels.size)
     rows = []
     for k, name in enumerate(label_set.names):

@@ -88,12 +88,15 @@ def take(app: AppSession, value, strokes: bool = True) -> dict:
 
 
 def view(app: AppSession, v: dict) -> None:
-    """What the canvas draws: the classes hidden by their eyes, outlines only."""
+    """What the canvas draws: the classes hidden by their eyes, outlines only, a big photo's
+    whole mask (zoomed in)."""
     if isinstance(v.get("hidden"), list):
         n = len(app.workspace.label_set)
         app.hidden = frozenset(int(k) for k in v["hidden"] if isinstance(k, int) and 0 <= k < n)
     if "outline" in v:
         app.outline = bool(v["outline"])
+    if "full_mask" in v:
+        app.full_mask = bool(v["full_mask"])
 
 
 def _class_index(app: AppSession, class_name) -> int:

@@ -43,6 +43,10 @@ def load(src: ImageInput, max_pixels: int | None = DEFAULT_MAX_PIXELS) -> np.nda
             with opener() as fh:
                 with Image.open(fh) as im:
                     _check_size(im.width, im.height, max_pixels, name)
+                    if im.format == "JPEG" and im.mode == "RGB" and im.width * im.height >= FAST_JPEG_PIXELS:
+                        fast = _jpeg_fast(fh)
+                        if fast is not None:
+                            return fast
                     im.load()
                     return _from_pil(im, name)
         except ImageError:
@@ -124,6 +128,22 @@ def _check_size(width: int, height: int, max_pixels: int | None, name: str) -> N
         raise ImageError(
             f"{name} is {width}x{height} = {width * height / 1e6:.1f} MP, over the limit of "
             f"{max_pixels / 1e6:.0f} MP; downscale it or raise the limit (--max-pixels)")
+
+
+#: From this size on a colour JPEG is decoded by OpenCV: twice as fast as Pillow's decode and
+#: copy (0.3 s against 0.7 s at 48 MP here), with the same EXIF rotation.
+FAST_JPEG_PIXELS = 4_000_000
+
+
+def _jpeg_fast(fh) -> np.ndarray | None:
+    """A colour JPEG's RGB pixels by OpenCV (EXIF rotation applied), or None if it cannot."""
+    import cv2
+
+    fh.seek(0)
+    bgr = cv2.imdecode(np.frombuffer(fh.read(), np.uint8), cv2.IMREAD_COLOR)
+    if bgr is None or bgr.ndim != 3:
+        return None
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB, dst=bgr)
 
 
 def _from_pil(im: Image.Image, name: str) -> np.ndarray:

@@ -68,6 +68,17 @@ function place() {
   view.oy = Math.round(Math.min(view.sh - keep, Math.max(keep - H, view.oy)));
   Object.assign(viewEl.style, {left: view.ox + 'px', top: view.oy + 'px', width: W + 'px', height: H + 'px'});
   photo.style.imageRendering = view.z >= 2 ? 'pixelated' : 'auto';
+  // A big photo came smaller: its full resolution is fetched once the view needs more pixels.
+  if (v.photo_full && shown.full !== v.photo_full && view.z > (v.photo_scale || 1) * 1.05) {
+    const url = shown.full = v.photo_full, full = new Image();
+    full.onload = () => { if (shown.full === url) { photo.src = url; root.dataset.full = '1'; } };
+    full.src = url;
+  }
+  // ... and so is its whole mask (the server sends it from then on, for this photo).
+  if (v.photo_full && !v.full_mask && view.z > (v.photo_scale || 1) * 1.05) {
+    setValue({full_mask: true});
+    trigger('select', {tool: 'view'});
+  }
   root.dataset.zoom = String(view.z);
   root.dataset.offsetX = String(view.ox);
   root.dataset.offsetY = String(view.oy);
@@ -390,6 +401,7 @@ function tell() {
 }
 eraseEl.addEventListener('change', () => setValue({erase_to: +eraseEl.value}));
 // data-arrived / data-drawn: when the last value came and its mask was drawn (for benchmarks).
+photo.addEventListener('load', () => { root.dataset.photoDrawn = String(performance.now()); });
 mask.addEventListener('load', () => { root.dataset.drawn = String(performance.now()); root.dataset.shown = String(val().seq ?? ''); });
 
 function onValue() {
@@ -397,7 +409,7 @@ function onValue() {
   root.dataset.arrived = String(performance.now());
   if (v.seq !== shown.seq) { shown.seq = v.seq; queued.shift(); }
   root.dataset.markers = String((v.markers || []).length);   // for tests: the run's clicks shown
-  if (v.photo !== shown.photo) { photo.src = v.photo || ''; shown.photo = v.photo; }
+  if (v.photo !== shown.photo) { photo.src = v.photo || ''; shown.photo = v.photo; shown.full = null; root.dataset.full = '0'; }
   if (v.mask !== shown.mask) { mask.src = v.mask || ''; shown.mask = v.mask; }
   // The pre-labelling model's uncertain pixels (Train tab), over the mask.
   if (v.uncertain !== shown.uncertain) { $('.sc-uncert').src = v.uncertain || ''; shown.uncertain = v.uncertain; }

@@ -41,8 +41,12 @@ def auto_tolerance(rgb: np.ndarray) -> int:
     """A starting tolerance for this photo: a multiple of its noise level (the median
     absolute difference of neighbouring pixels), clipped to 4-24. Measured on camvid-20 and
     coco-24 objects in tests/bench/bench_wand.py."""
-    small = rgb if max(rgb.shape[:2]) <= 1024 else cv2.resize(
-        rgb, None, fx=1024 / max(rgb.shape[:2]), fy=1024 / max(rgb.shape[:2]), interpolation=cv2.INTER_AREA)
+    side = max(rgb.shape[:2])
+    if side > 4096:      # a big photo: a stride first, so the area average reads a few MP, not 48
+        rgb = np.ascontiguousarray(rgb[::side // 2048, ::side // 2048])
+        side = max(rgb.shape[:2])
+    small = rgb if side <= 1024 else cv2.resize(
+        rgb, None, fx=1024 / side, fy=1024 / side, interpolation=cv2.INTER_AREA)
     g = small.astype(np.int16)
     d = np.concatenate([np.abs(np.diff(g, axis=0)).max(2).ravel(), np.abs(np.diff(g, axis=1)).max(2).ravel()])
     return int(np.clip(round(TOLERANCE_PER_NOISE * float(np.median(d))), 4, 24))
