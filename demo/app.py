@@ -25,7 +25,7 @@ KEYS = ("**Keys**: A / D previous / next · Enter apply · Ctrl+Z / Y undo / red
 FILES_JS = """
 element.addEventListener('click', (e) => {
   const row = e.target.closest('.sc-file');
-  if (row) trigger('select', {index: +row.dataset.i});
+  if (row) trigger('select', {index: +row.dataset.i, value: row.textContent});
 });
 watch('value', () => { const c = element.querySelector('.sc-cur'); if (c) c.scrollIntoView({block: 'nearest'}); });
 """

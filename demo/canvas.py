@@ -9,6 +9,7 @@ draws it pixel-exact, and the mask comes back as one small palette PNG.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
@@ -82,6 +83,41 @@ input.sc-sw::-webkit-color-swatch { border: none; }
 """
 
 JS = (Path(__file__).with_name("static") / "canvas.js").read_text(encoding="utf-8")
+
+#: What the canvas's events say (``CanvasEvent.tool``): a point tool's click, a closed polygon,
+#: a class row's padlock or colour, or a change of what is drawn (eyes, outline, a big photo's
+#: whole mask; those travel in the canvas value).
+EVENTS = ("add", "remove", "box", "wand", "polygon", "lock", "colour", "view")
+
+
+@dataclass(frozen=True)
+class CanvasEvent:
+    """The payload of the canvas's ``select`` event, read in one place. The page sends
+    ``{index: [x, y] or null, value: {tool, cls, ...}}`` (gr.SelectData's public fields)."""
+
+    tool: str
+    x: int = -1
+    y: int = -1
+    cls: int | None = None          # the class row or the class selected in the list
+    tolerance: float | None = None  # the wand's slider
+    points: tuple = ()              # a polygon's corners, image pixels
+    locked: bool = False            # a padlock's new state
+    colour: str = ""                # a swatch's new colour, #rrggbb
+
+    @classmethod
+    def of(cls, evt: gr.SelectData) -> "CanvasEvent":
+        d = evt.value if isinstance(evt.value, dict) else {}
+        x, y = evt.index if isinstance(evt.index, (list, tuple)) and len(evt.index) == 2 else (-1, -1)
+
+        def num(v, kind, default):
+            try:
+                return kind(v)
+            except (TypeError, ValueError):
+                return default
+        return cls(tool=str(d.get("tool", "")), x=num(x, int, -1), y=num(y, int, -1),
+                   cls=num(d.get("cls"), int, None), tolerance=num(d.get("tolerance"), float, None),
+                   points=tuple(map(tuple, d.get("points") or ())) if isinstance(d.get("points"), list) else (),
+                   locked=bool(d.get("locked")), colour=str(d.get("colour") or ""))
 
 
 def make_canvas(value: dict | None = None) -> gr.HTML:

@@ -19,6 +19,7 @@ from segcore.dataset.prelabel import next_least_sure
 from segcore.edit import OVERWRITE_RULES, polygon_region
 
 from . import views
+from .canvas import CanvasEvent
 from .session import AppSession, Seed, UserError, new_session, user_errors
 
 N_OUT = 4
@@ -203,8 +204,8 @@ def open_item(app, item, value=None):
 
 
 @action()
-def select_file(app, value, evt: gr.EventData):
-    app.workspace.open(int(evt._data.get("index", 0)))
+def select_file(app, value, evt: gr.SelectData):
+    app.workspace.open(int(evt.index))
 
 
 @action()
@@ -214,31 +215,33 @@ def set_filter(app, only_open, value=None):
 
 # -- tools ----------------------------------------------------------------------------------
 @action()
-def canvas_select(app, value, evt: gr.EventData):
-    """A click of a point tool on the canvas (browser): add / remove / box corner / wand; or
-    a class row's lock."""
-    d = evt._data or {}
-    tool = d.get("tool")
+def canvas_select(app, value, evt: gr.SelectData):
+    """An event of the canvas (browser, :class:`demo.canvas.CanvasEvent`): a point tool's
+    click (add / remove / box corner / wand), a closed polygon, a class row's lock or colour,
+    or a change of what is drawn (taken from the value above)."""
+    e = CanvasEvent.of(evt)
+    tool = e.tool
+    cls_ = "" if e.cls is None else e.cls
     if tool == "lock":
-        _lock(app, _class_index(app, d.get("cls", "")), bool(d.get("locked")))
+        _lock(app, _class_index(app, cls_), e.locked)
         return
-    if tool == "view":             # an eye or the outline switch: taken from the value above
+    if tool == "view":
         return
     if tool == "colour":
-        app.workspace.set_class_color(_class_index(app, d.get("cls", "")), d.get("colour"))
+        app.workspace.set_class_color(_class_index(app, cls_), e.colour)
         return
     s = _session(app)
-    x, y = d.get("x", -1), d.get("y", -1)
-    cls = _class_index(app, d.get("cls", ""))
+    x, y = e.x, e.y
+    cls = _class_index(app, cls_)
     before = s.labels
     if tool in ("add", "remove"):
         _edited(app, s.click(x, y, tool == "add", cls), before, "click")
     elif tool == "box":
         _edited(app, s.box_corner(x, y, cls), before, "box")
     elif tool == "wand":
-        _edited(app, s.wand(x, y, d.get("tolerance"), cls), before, "wand")
+        _edited(app, s.wand(x, y, e.tolerance, cls), before, "wand")
     elif tool == "polygon":
-        _edited(app, s.region(polygon_region(d.get("points"), s.shape), cls), before, "polygon")
+        _edited(app, s.region(polygon_region(e.points, s.shape), cls), before, "polygon")
     else:
         raise UserError(f"unknown tool {tool!r}")
 

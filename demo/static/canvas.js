@@ -18,6 +18,11 @@ const HINTS = {
   eraser: 'Eraser (N): paint to erase (to the "erase to" choice); Enter applies',
   polygon: 'Polygon (P): click the corners; Enter or a click on the first one closes it, Backspace drops the last, Esc cancels',
 };
+// The one event the canvas sends (demo/canvas.py's CanvasEvent reads it): gr.SelectData's
+// public fields, the pixel as `index` and what happened as `value`.
+function send(what) {
+  trigger('select', {index: what.x === undefined ? null : [what.x, what.y], value: what});
+}
 // Padlocks drawn as SVG: headless and minimal systems may lack an emoji font.
 const LOCKED_SVG = '<svg viewBox="0 0 11 12"><rect x="1" y="5" width="9" height="7" rx="1" fill="currentColor"/>' +
   '<path d="M3 5V3.5a2.5 2.5 0 0 1 5 0V5" fill="none" stroke="currentColor" stroke-width="1.4"/></svg>';
@@ -77,7 +82,7 @@ function place() {
   // ... and so is its whole mask (the server sends it from then on, for this photo).
   if (v.photo_full && !v.full_mask && view.z > (v.photo_scale || 1) * 1.05) {
     setValue({full_mask: true});
-    trigger('select', {tool: 'view'});
+    send({tool: 'view'});
   }
   root.dataset.zoom = String(view.z);
   root.dataset.offsetX = String(view.ox);
@@ -184,7 +189,7 @@ function closePolygon() {
   if (new Set(pts.map((p) => p.join(','))).size < 3) { hint.textContent = 'A polygon needs at least three corners'; return true; }
   poly = null;
   redraw();
-  trigger('select', {tool: 'polygon', points: pts, cls: val().cls ?? 1});
+  send({tool: 'polygon', points: pts, cls: val().cls ?? 1});
   return true;
 }
 
@@ -192,7 +197,7 @@ function closePolygon() {
 function setView(patch) {
   setValue(patch);
   renderClasses();
-  trigger('select', {tool: 'view'});
+  send({tool: 'view'});
 }
 
 function renderClasses() {
@@ -212,7 +217,7 @@ function renderClasses() {
     const sw = row.querySelector('.sc-sw');
     sw.value = col; sw.title = 'change the colour of ' + name;
     sw.addEventListener('click', (e) => e.stopPropagation());
-    sw.addEventListener('change', () => trigger('select', {tool: 'colour', cls: k, colour: sw.value}));
+    sw.addEventListener('change', () => send({tool: 'colour', cls: k, colour: sw.value}));
     row.querySelector('.sc-name').textContent = name;
     row.querySelector('.sc-n').textContent = share;
     const lock = row.querySelector('.sc-lock'), on = locked.has(k);
@@ -225,7 +230,7 @@ function renderClasses() {
       on ? now.delete(k) : now.add(k);
       setValue({locked: [...now]});
       renderClasses();
-      trigger('select', {tool: 'lock', cls: k, locked: !on});
+      send({tool: 'lock', cls: k, locked: !on});
     });
     const eye = row.querySelector('.sc-eye'), off = hidden.has(k);
     eye.innerHTML = off ? EYE_OFF_SVG : EYE_SVG;
@@ -341,7 +346,7 @@ stage.addEventListener('pointerdown', (e) => {
   // The second corner of a box ends it whatever the answer: the server forgets the first.
   if (tool === 'box' && v.corner) { setValue({corner: null}); redraw(); }
   if (tool === 'add' || tool === 'remove') { queued.push({x: p[0], y: p[1], pos: tool === 'add' ? 1 : 0, t: performance.now()}); redraw(); }
-  trigger('select', {tool: tool, x: p[0], y: p[1], cls: v.cls ?? 1, tolerance: +tolEl.value});
+  send({tool: tool, x: p[0], y: p[1], cls: v.cls ?? 1, tolerance: +tolEl.value});
 });
 // No autoscroll on a middle click over the stage.
 stage.addEventListener('mousedown', (e) => { if (e.button === 1) e.preventDefault(); });
