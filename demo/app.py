@@ -15,12 +15,12 @@ from . import prompters as hpr
 from . import train as ht
 from . import uploads as hu
 from . import workspace as hw
-from .canvas import make_canvas
+from .canvas import TOOLS, make_canvas
 from .session import Seed, cleanup, serve, serve_pictures
 from .views import md_escape
 
 KEYS = ("**Keys**: A / D previous / next · Enter apply · Ctrl+Z / Y undo / redo · R reviewed · 0-9 class · "
-        "Q E X W B N P tools · [ ] size · wheel + - zoom · F fit · Shift+1 1:1 · Space+drag pan")
+        f"{' '.join(key for *_, key in TOOLS)} tools · [ ] size · wheel + - zoom · F fit · Shift+1 1:1 · Space+drag pan")
 
 FILES_JS = """
 element.addEventListener('click', (e) => {

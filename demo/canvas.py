@@ -37,7 +37,7 @@ TEMPLATE = """
   </div>
   <div class="sc-hint"></div>
 </div>
-""".format(tools="".join(f'<button class="sc-tool" data-tool="{t}" title="{label} ({key})">{label} <kbd>{key}</kbd></button>'
+""".format(tools="".join(f'<button class="sc-tool" data-tool="{t}" data-key="{key.lower()}" title="{label} ({key})">{label} <kbd>{key}</kbd></button>'
                          for t, label, key in TOOLS))
 
 CSS = """

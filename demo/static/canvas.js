@@ -448,6 +448,8 @@ setTool('add');
 // Keyboard shortcuts, once per page: keys never act while typing in a field.
 window.__segcore = {
   setTool, selectClass, zoomKey,
+  // The tools' keys as Python's table (demo/canvas.py TOOLS) wrote them on the buttons.
+  toolKeys: Object.fromEntries([...element.querySelectorAll('.sc-tool')].map((b) => [b.dataset.key, b.dataset.tool])),
   outline: () => setView({outline: !outlineEl.checked}),
   filter: () => { filterEl.focus(); filterEl.select(); },
   // [ / ]: at least one pixel of radius each press; radius 0 paints a 1-pixel-wide line.
@@ -492,8 +494,7 @@ if (!window.__segcoreKeys) {
     else if (k === 'escape') done = s.polygon('cancel');
     else if (k === 'r') press('reviewed-btn');
     else if (/^[0-9]$/.test(k)) s.selectClass(+k);
-    else if (k in {q: 1, e: 1, w: 1, x: 1, b: 1, n: 1, p: 1})
-      s.setTool({q: 'add', e: 'remove', w: 'wand', x: 'box', b: 'brush', n: 'eraser', p: 'polygon'}[k]);
+    else if (k in s.toolKeys) s.setTool(s.toolKeys[k]);
     else if (k === '[') s.size(0.8);
     else if (k === ']') s.size(1.25);
     else done = false;
