@@ -188,14 +188,15 @@ def test_sam_through_the_prefetcher_gives_set_images_masks(mobile):
 # -- the ONNX cache -----------------------------------------------------------------------
 def test_onnx_files_cached_by_the_checkpoint_and_rebuilt_when_damaged(mobile):
     path, prompter, _ = mobile
-    enc, dec = prompter._engine.paths
-    # Beside the checkpoint that was loaded first with these bytes: one engine per weights'
-    # content in a process (another module's test may have made the same checkpoint first).
-    assert enc.parent == dec.parent and enc.is_file() and dec.is_file()
-    assert enc.name.startswith("mobile_sam.") and enc.name.endswith(".encoder.onnx")
-    stamp = dec.stat().st_mtime_ns
     from segcore.models.prompters import sam as sam_module
 
+    # One engine per weights' content in a process: another module's test may have made these
+    # bytes first, elsewhere. Loaded afresh, the files are beside this checkpoint.
+    sam_module._engines.clear()
+    enc, dec = load_sam("mobile_sam", weights=path)._engine.paths
+    assert enc.parent == path.parent and dec.parent == path.parent
+    assert enc.name.startswith("mobile_sam.") and enc.name.endswith(".encoder.onnx")
+    stamp = dec.stat().st_mtime_ns
     sam_module._engines.clear()
     again = load_sam("mobile_sam", weights=path)           # the cache is used: nothing exported
     assert again._engine.paths == (enc, dec) and dec.stat().st_mtime_ns == stamp
