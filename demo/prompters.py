@@ -16,7 +16,6 @@ separated by ``os.pathsep``; the user's own files, not checked against the publi
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import zlib
 from pathlib import Path
@@ -27,7 +26,7 @@ import numpy as np
 from segcore.cli.models import prompter_cards
 from segcore.errors import ModelError, SegcoreError, WeightsError
 from segcore.models.prompters.prefetch import PrefetchedPrompter, Prefetcher
-from segcore.models.prompters.sam import CHECKPOINTS, load_sam
+from segcore.models.prompters.sam import CHECKPOINTS, load_sam, weights_from_env
 from segcore.models.weights import checkpoint_dir
 
 from . import folders
@@ -49,17 +48,10 @@ _load_lock = threading.Lock()
 def named_weights() -> dict[str, Path]:
     """``{prompter: file}`` from ``SEGCORE_SAM_WEIGHTS``; a part that names nothing is left out
     (logged), so a typo never stops the app."""
-    out = {}
-    for part in filter(None, os.environ.get("SEGCORE_SAM_WEIGHTS", "").split(os.pathsep)):
-        name, _, path = part.rpartition("=")
-        path = Path(path).expanduser()
-        if not name:
-            name = next((n for n, ck in CHECKPOINTS.items() if ck.file_name == path.name), "")
-        if name in CHECKPOINTS and path.is_file():
-            out[name] = path
-        else:
-            LOG.warning("SEGCORE_SAM_WEIGHTS: %r is not NAME=FILE of an existing file", part)
-    return out
+    found, bad = weights_from_env()
+    for part in bad:
+        LOG.warning("SEGCORE_SAM_WEIGHTS: %r is not NAME=FILE of an existing file", part)
+    return found
 
 
 def _state(card: dict, named: dict) -> str:

@@ -133,3 +133,14 @@ def dataset_app(tmp_path_factory):
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
     yield f"http://127.0.0.1:{port}/", folder
     demo.close()
+
+
+def grown_box(mask, frac: float = 0.10):
+    """``(mask of the box, (x0, y0, x1, y1))``: the bounding box of ``mask`` (bool (H, W)),
+    grown by ``frac`` of its width and height on each side (what the edits issue checks)."""
+    ys, xs = np.nonzero(mask)
+    x0, x1, y0, y1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
+    mx, my = int(np.ceil(frac * (x1 - x0))), int(np.ceil(frac * (y1 - y0)))
+    out = np.zeros(mask.shape, bool)
+    out[max(0, y0 - my):y1 + my, max(0, x0 - mx):x1 + mx] = True
+    return out, (int(x0), int(y0), int(x1), int(y1))

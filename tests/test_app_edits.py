@@ -2,7 +2,6 @@
 0 is ``sky``: tools change only the object they point at, locks hold, the eraser writes void,
 and Segment never wipes labels."""
 
-from pathlib import Path
 
 import cv2
 import numpy as np
@@ -11,7 +10,7 @@ from gradio_client.exceptions import AppError
 from gradio_client import Client
 from PIL import Image
 
-from conftest import free_port
+from conftest import free_port, grown_box
 from segcore.labels import LabelSet
 
 CAMVID = ("sky building pole road pavement tree sign fence car pedestrian bicyclist").split()
@@ -60,15 +59,6 @@ def objects(labels, classes=(8, 9, 5, 3)):
             yield k, comp == j
 
 
-def grown(obj, frac=0.10):
-    ys, xs = np.nonzero(obj)
-    x0, x1, y0, y1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
-    mx, my = int(np.ceil(frac * (x1 - x0))), int(np.ceil(frac * (y1 - y0)))
-    out = np.zeros(obj.shape, bool)
-    out[max(0, y0 - my):y1 + my, max(0, x0 - mx):x1 + mx] = True
-    return out, (int(x0), int(y0), int(x1), int(y1))
-
-
 def test_tools_change_only_the_object_and_locks_hold(street_app):
     url, root, truth = street_app
     c = Client(url, verbose=False)
@@ -78,7 +68,7 @@ def test_tools_change_only_the_object_and_locks_hold(street_app):
     assert np.array_equal(mask_of(value), labels)
     assert value["overwrite"] == "unlocked" and value["erase_to"] == 255    # no class is named background
     for k, obj in objects(labels):
-        near, box = grown(obj)
+        near, box = grown_box(obj)
         d = cv2.distanceTransform(np.pad(obj.astype(np.uint8), 1), cv2.DIST_L2, 5)[1:-1, 1:-1]
         y, x = (int(v) for v in np.unravel_index(int(np.argmax(d)), d.shape))
         for api, args in (("/click_point", (x, y, "add", CAMVID[k], "")), ("/box", (*box, CAMVID[k], "")),

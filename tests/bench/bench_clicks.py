@@ -30,6 +30,7 @@ import pytest
 from PIL import Image
 
 from bench_cutout import next_click, people
+from conftest import grown_box
 from segcore.edit import EditSession
 from segcore.image import load
 from segcore.labels import LabelSet
@@ -156,15 +157,6 @@ def labelled_photos(root: Path):
             k = ls.names.index(name)
             masks.append((k, m & (labels == k)))
         yield stem, rgb, labels, ls, [(k, m) for k, m in masks if m.sum() >= 200]
-
-
-def grown_box(mask, frac=0.10):
-    ys, xs = np.nonzero(mask)
-    x0, x1, y0, y1 = xs.min(), xs.max() + 1, ys.min(), ys.max() + 1
-    mx, my = int(np.ceil(frac * (x1 - x0))), int(np.ceil(frac * (y1 - y0)))
-    out = np.zeros(mask.shape, bool)
-    out[max(0, y0 - my):y1 + my, max(0, x0 - mx):x1 + mx] = True
-    return out, (int(x0), int(y0), int(x1), int(y1))
 
 
 def test_locality(shared_data):

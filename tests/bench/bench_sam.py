@@ -40,25 +40,20 @@ from test_sam import (AGREEMENT, _compare, make_sam_checkpoint, official_predict
 
 from segcore.image import load  # noqa: E402
 from segcore.models.prompters.prefetch import Prefetcher  # noqa: E402
-from segcore.models.prompters.sam import CHECKPOINTS, load_sam  # noqa: E402
+from segcore.models.prompters.sam import CHECKPOINTS, load_sam, weights_from_env  # noqa: E402
 
 MAX_CLICKS = 20
 BUDGET_S = 0.15
 
 
 def sam_weights_from_env() -> dict[str, Path]:
-    """``{prompter name: checkpoint}`` from ``SEGCORE_SAM_WEIGHTS`` (empty where unset)."""
-    out = {}
-    for part in filter(None, os.environ.get("SEGCORE_SAM_WEIGHTS", "").split(os.pathsep)):
-        name, _, path = part.rpartition("=")
-        path = Path(path).expanduser()
-        if not name:
-            name = next((n for n, ck in CHECKPOINTS.items() if ck.file_name == path.name), "")
-        if name not in CHECKPOINTS or not path.is_file():
-            raise ValueError(f"SEGCORE_SAM_WEIGHTS: {part!r} is not NAME=FILE or an official file name "
-                             f"({', '.join(ck.file_name for ck in CHECKPOINTS.values())})")
-        out[name] = path
-    return out
+    """``{prompter name: checkpoint}`` from ``SEGCORE_SAM_WEIGHTS`` (empty where unset); a part
+    that names no file stops the benchmark."""
+    found, bad = weights_from_env()
+    if bad:
+        raise ValueError(f"SEGCORE_SAM_WEIGHTS: {bad[0]!r} is not NAME=FILE or an official file name "
+                         f"({', '.join(ck.file_name for ck in CHECKPOINTS.values())})")
+    return found
 
 
 def models() -> list[str]:

@@ -31,7 +31,7 @@ from ...errors import ModelError, PromptError, WeightsError
 from ..weights import checkpoint_dir, find_weights
 from .base import Prompter, PromptResult, register_prompter
 
-__all__ = ["SamCheckpoint", "CHECKPOINTS", "SamPrompter", "SamEmbedding", "load_sam", "checkpoint_digests",
+__all__ = ["SamCheckpoint", "CHECKPOINTS", "WEIGHTS_ENV", "weights_from_env", "SamPrompter", "SamEmbedding", "load_sam", "checkpoint_digests",
            "git_blob_sha1", "choose_prompter", "packages_missing"]
 
 
@@ -146,6 +146,27 @@ class _Engine:
         self.pixel_std = np.asarray(enc_meta["pixel_std"], np.float32)
         self.mask_threshold = float(dec_meta["mask_threshold"])
         self.paths = (enc, dec)
+
+
+#: The environment variable naming checkpoint files of one's own: ``NAME=FILE`` or an official
+#: file name, separated by ``os.pathsep``.
+WEIGHTS_ENV = "SEGCORE_SAM_WEIGHTS"
+
+
+def weights_from_env() -> tuple[dict[str, Path], list[str]]:
+    """``({prompter name: checkpoint}, [parts that name no existing file])`` from
+    ``SEGCORE_SAM_WEIGHTS`` (both empty where it is unset)."""
+    found, bad = {}, []
+    for part in filter(None, os.environ.get(WEIGHTS_ENV, "").split(os.pathsep)):
+        name, _, path = part.rpartition("=")
+        path = Path(path).expanduser()
+        if not name:
+            name = next((n for n, ck in CHECKPOINTS.items() if ck.file_name == path.name), "")
+        if name in CHECKPOINTS and path.is_file():
+            found[name] = path
+        else:
+            bad.append(part)
+    return found, bad
 
 
 _engines: dict = {}
