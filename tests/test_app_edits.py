@@ -2,7 +2,6 @@
 0 is ``sky``: tools change only the object they point at, locks hold, the eraser writes void,
 and Segment never wipes labels."""
 
-
 import cv2
 import numpy as np
 import pytest
