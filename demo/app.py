@@ -115,13 +115,13 @@ def build_demo(data=None) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Classes", id="classes"):
                 with gr.Row():
-                    helper_dd = gr.Dropdown(hh.HELPERS, value=hh.HELPERS[0], label="On the selected class",
+                    helper_dd = gr.Dropdown(hh.HELPERS, value=hh.HELPERS[0][1], label="On the selected class",
                                             elem_id="helper", scale=3)
                     min_size = gr.Number(100, label="pixels", precision=0, scale=1)
                     target = gr.Textbox(label="other class (name or number)", scale=2)
                     helper_btn = gr.Button("Run", elem_id="helper-btn", scale=1)
             with gr.Tab("Export", id="export"):
-                fmt = gr.Radio(hx.EXPORT_FORMATS, value="COCO JSON (all images)", label="Format", elem_id="export-format")
+                fmt = gr.Radio(hx.EXPORT_FORMATS, value="coco_json", label="Format", elem_id="export-format")
                 export_btn = gr.Button("Export", variant="primary", elem_id="export-btn")
                 file_out = gr.File(label="Download", elem_id="export-file")
             with gr.Tab("Portrait", id="portrait"):

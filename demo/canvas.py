@@ -9,7 +9,7 @@ draws it pixel-exact, and the mask comes back as one small palette PNG.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import gradio as gr
@@ -88,6 +88,43 @@ JS = (Path(__file__).with_name("static") / "canvas.js").read_text(encoding="utf-
 #: a class row's padlock or colour, or a change of what is drawn (eyes, outline, a big photo's
 #: whole mask; those travel in the canvas value).
 EVENTS = ("add", "remove", "box", "wand", "polygon", "lock", "colour", "view")
+
+
+@dataclass
+class CanvasState:
+    """What the canvas shows, as the handlers build it; ``to_value()`` turns it into the
+    component's value (the dict the page and API clients read) in this one place.
+    Without an open item only ``seq``, ``classes``, ``cls`` and ``pending`` mean anything."""
+
+    seq: int
+    classes: list                                   # [name, colour, share] per class
+    cls: int                                        # the class selected in the list
+    pending: list = field(default_factory=list)     # brush strokes not applied yet
+    item: str | None = None                         # a short id of the open item (no path)
+    w: int = 0
+    h: int = 0
+    photo: str | None = None                        # the photo's URL (the session's key)
+    mask: str | None = None                         # palette PNG data URL
+    hidden: list = field(default_factory=list)      # classes drawn clear
+    outline: bool = False
+    full_mask: bool = False                         # the mask at full size (a big photo zoomed in)
+    photo_full: str | None = None
+    photo_scale: float = 1.0
+    markers: list = field(default_factory=list)     # [x, y, 1 add / 0 remove] of the click run
+    box: list | None = None
+    corner: list | None = None                      # a box's first corner
+    brush: int = 6
+    tolerance: int = 16                             # the wand's start for this photo
+    overwrite: str = "unlocked"
+    locked: list = field(default_factory=list)
+    erase_to: int = 255
+    void: int = 255
+    background: int | None = None
+    legend: list = field(default_factory=list)      # unlabelled / overlap rows
+    uncertain: str | None = None                    # uncertain pixels layer, PNG data URL
+
+    def to_value(self) -> dict:
+        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -17,18 +17,20 @@ from segcore.dataset import evaluate as score
 from segcore.dataset import export_dataset
 from segcore.formats import labelme, voc
 
-from .models import _path_of
+from .models import path_of
 from .session import UserError
-from .workspace import _session, action
+from .workspace import current_session, action
 
-EXPORT_FORMATS = ["VOC PNG (this image)", "labelme JSON (this image)", "overlay PNG (this image)",
-                  "COCO JSON (all images)", "COCO zip (all images)", "VOC dataset zip (all images)",
-                  "labelme zip (all images)"]
+#: The Export menu: ``(label, value)``; the values are the API's and stay as they are.
+EXPORT_FORMATS = [("VOC PNG (this image)", "voc_png"), ("labelme JSON (this image)", "labelme_json"),
+                  ("overlay PNG (this image)", "overlay_png"), ("COCO JSON (all images)", "coco_json"),
+                  ("COCO zip (all images)", "coco_zip"), ("VOC dataset zip (all images)", "voc_zip"),
+                  ("labelme zip (all images)", "labelme_zip")]
 #: Whole-dataset exports: the format, the name written, whether the download is a zip of it.
-_DATASET = {"COCO JSON (all images)": ("coco", "annotations.json", False),
-            "COCO zip (all images)": ("coco", "coco/annotations.json", True),
-            "VOC dataset zip (all images)": ("voc", "VOC", True),
-            "labelme zip (all images)": ("labelme", "labelme", True)}
+_DATASET = {"coco_json": ("coco", "annotations.json", False),
+            "coco_zip": ("coco", "coco/annotations.json", True),
+            "voc_zip": ("voc", "VOC", True),
+            "labelme_zip": ("labelme", "labelme", True)}
 
 
 def _zip(folder: Path, out: Path) -> Path:
@@ -42,20 +44,20 @@ def _zip(folder: Path, out: Path) -> Path:
 @action(outputs=1)
 def export(app, fmt, value=None):
     ws = app.workspace
-    s = _session(app)
+    s = current_session(app)
     seg, stem = s.seg, Path(ws.name).stem
     ls = ws.label_set
     folder = Path(tempfile.mkdtemp(prefix="export-", dir=app.folder))
-    if fmt == "VOC PNG (this image)":
+    if fmt == "voc_png":
         return str(voc.write_label_png(folder / f"{stem}.png", seg.labels, ls))
-    if fmt == "labelme JSON (this image)":
+    if fmt == "labelme_json":
         return str(labelme.write_labelme(folder / f"{stem}.json", seg.labels, ls, ws.name, s.rgb))
-    if fmt == "overlay PNG (this image)":
+    if fmt == "overlay_png":
         out = folder / f"{stem}_overlay.png"
         Image.fromarray(render.overlay(s.rgb, seg)).save(out)
         return str(out)
     if fmt not in _DATASET:
-        raise UserError(f"Unknown export format {fmt!r}; choose one of the list.")
+        raise UserError(f"Unknown export format {fmt!r}; one of {', '.join(v for _, v in EXPORT_FORMATS)}.")
     kind, name, zipped = _DATASET[fmt]
     ws.save()
     notes: list[str] = []
@@ -74,11 +76,11 @@ def evaluate(app, gt_file, value=None):
     """The current mask against a ground-truth file, or the model's last prediction against
     the corrected mask (how much correcting changed)."""
     ws = app.workspace
-    s = _session(app)
+    s = current_session(app)
     ls = s.seg.label_set
-    if _path_of(gt_file):
-        ev = score(s.labels, Path(_path_of(gt_file)), ls, ls.void_index)
-        what = f"current mask vs {Path(_path_of(gt_file)).name}"
+    if path_of(gt_file):
+        ev = score(s.labels, Path(path_of(gt_file)), ls, ls.void_index)
+        what = f"current mask vs {Path(path_of(gt_file)).name}"
     else:
         if ws.prediction is None:
             raise UserError("Segment this image with a model first, or choose a ground-truth mask.")

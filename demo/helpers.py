@@ -7,21 +7,23 @@ import gradio as gr
 from segcore import edit
 
 from .session import UserError
-from .workspace import _class_index, _session, action
+from .workspace import class_index, current_session, action
 
-HELPERS = ["fill holes in the class", "remove islands smaller than (pixels)", "change the class to"]
+#: The helper menu: ``(label, value)``; the values are the API's and stay as they are.
+HELPERS = [("fill holes in the class", "fill_holes"), ("remove islands smaller than (pixels)", "remove_islands"),
+           ("change the class to", "change_class")]
 
 
 @action()
 def helper(app, action, min_size, target, value=None):
     """Fill holes in the selected class, remove small islands, or change the class to another."""
-    s = _session(app)
-    if action == HELPERS[0]:
+    s = current_session(app)
+    if action == "fill_holes":
         new = edit.fill_holes(s.labels, app.cls)
-    elif action == HELPERS[1]:
+    elif action == "remove_islands":
         new = edit.remove_islands(s.labels, int(min_size or 0))
-    elif action == HELPERS[2]:
-        new = edit.replace_class(s.labels, app.cls, _class_index(app, target))
+    elif action == "change_class":
+        new = edit.replace_class(s.labels, app.cls, class_index(app, target))
     else:
         raise UserError(f"Unknown helper {action!r}; choose one of the list.")
     if (new != s.labels).any():

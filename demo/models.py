@@ -15,7 +15,7 @@ from segcore.train.job import PREFIX, resolve_trained, trained_models
 
 from .session import UserError
 from .uploads import add_to_uploads
-from .workspace import _session, action
+from .workspace import current_session, action
 
 
 SCOPES = ("all unlabelled", "unlabelled and predicted", "current image")
@@ -87,7 +87,7 @@ def model_card(name: str, state=None) -> str:
     return "\n".join(lines)
 
 
-def _path_of(file) -> str | None:
+def path_of(file) -> str | None:
     if file is None:
         return
     return file if isinstance(file, str) else getattr(file, "name", None) or str(file)
@@ -110,7 +110,7 @@ def load_model(name: str, weights=None, ds=None):
     elif name not in list_models():
         raise UserError(f"Unknown model {name!r}; choose one from the list.")
     try:
-        return cached_model(name, weights=_path_of(weights))
+        return cached_model(name, weights=path_of(weights))
     except WeightsError as e:
         raise UserError(f"{e}. Upload the weights file under 'Weights file', or choose a model whose weights "
                         "are here (see Model details), or correct with the tools.") from None
@@ -145,8 +145,8 @@ def segment(app, image, model_name, weights, replace=False, value=None, progress
     if image:
         if not app.uploads:
             raise UserError("This app edits a dataset; segment its images, not an upload.")
-        add_to_uploads(app, [_path_of(image)])
-    _session(app)
+        add_to_uploads(app, [path_of(image)])
+    current_session(app)
     model_name = _check_segment_model(app, model_name)
     progress(0.2, desc=f"loading {model_name}")
     model = load_model(model_name, weights, app.workspace.ds)
@@ -169,7 +169,7 @@ def prelabel(app, model_name, weights, scope, value=None, progress=gr.Progress()
     if scope not in SCOPES:
         raise UserError(f"scope is one of: {', '.join(SCOPES)}")
     if scope == "current image":
-        _session(app)
+        current_session(app)
         model_name = _check_segment_model(app, model_name)
         ws.predict_current(load_model(model_name, weights, ws.ds))
         return

@@ -11,9 +11,9 @@ from PIL import Image
 from segcore import portrait as cutout_lib
 from segcore.models.registry import get_model_spec, list_models
 
-from .models import _path_of
+from .models import path_of
 from .session import UserError
-from .workspace import _session, action
+from .workspace import current_session, action
 
 CURRENT = "the current mask"
 BACKGROUNDS = ["transparent", "colour", "blur", "image"]
@@ -28,7 +28,7 @@ def person_sources() -> list[str]:
 
 @action(outputs=2)
 def cutout(app, source, weights_file, background, colour, background_file, matting="guided", value=None):
-    s = _session(app)
+    s = current_session(app)
     rgb, ws = s.rgb, app.workspace
     if source == CURRENT:
         names = s.seg.label_set.names
@@ -38,7 +38,7 @@ def cutout(app, source, weights_file, background, colour, background_file, matti
             raise UserError(f"The current mask has no {names[cls]!r} pixels: segment or paint the person "
                             "first, or choose a model under 'Person from'.")
     else:
-        loaded, used, note = cutout_lib.choose_person_model(source or "auto", _path_of(weights_file))
+        loaded, used, note = cutout_lib.choose_person_model(source or "auto", path_of(weights_file))
         if note:
             import gradio as gr
             gr.Info(note.replace("or give the file", "or upload it under 'Weights file'"))
@@ -47,7 +47,7 @@ def cutout(app, source, weights_file, background, colour, background_file, matti
     if background == "colour":
         spec = (colour if isinstance(colour, str) and colour.startswith("#") else "#ffffff")[:7]
     elif background == "image":
-        spec = _path_of(background_file)
+        spec = path_of(background_file)
         if not spec:
             raise UserError("Choose a background image, or another background.")
     elif background in ("transparent", "blur"):

@@ -30,7 +30,7 @@ from segcore.models.prompters.sam import CHECKPOINTS, load_sam, weights_from_env
 from segcore.models.weights import checkpoint_dir
 
 from . import folders
-from .session import UserError, _prompter as weight_free
+from .session import UserError, default_prompter as weight_free
 
 LOG = logging.getLogger("segcore.app")
 

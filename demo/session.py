@@ -78,7 +78,7 @@ def _person_model():
     return choose_person_model("auto")[0]
 
 
-def _prompter(class_name: str):
+def default_prompter(class_name: str):
     """The prompter of a session's clicks and boxes for a class: the selfie model for a class
     named "person" where its file is here, else None (the weight-free GrabCut prompter)."""
     if class_name == "person":
@@ -141,10 +141,10 @@ def new_session(served: Served) -> AppSession:
     served.root.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="session-", dir=served.root))
     if served.dataset is not None:
-        ws = Workspace(served.dataset, served.lock, prompter=_prompter)
+        ws = Workspace(served.dataset, served.lock, prompter=default_prompter)
     else:
         (folder / "dataset").mkdir()
-        ws = Workspace(open_folder(folder / "dataset"), prompter=_prompter)
+        ws = Workspace(open_folder(folder / "dataset"), prompter=default_prompter)
     app = AppSession(served, ws, folder)
     from . import prompters   # (it imports this module)
 

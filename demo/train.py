@@ -16,7 +16,7 @@ from segcore.train.plot import curve_png
 
 from . import models as hm
 from .session import UserError, user_errors
-from .workspace import _session, action
+from .workspace import current_session, action
 
 INCLUDE = ("reviewed", "edited", "predicted")
 ORDERS = ("dataset order", "least sure first")
@@ -174,7 +174,7 @@ def review_order(app, order, value=None):
 def uncertain(app, threshold=0.5, value=None):
     """The current image with the pixels its pre-labelling model was unsure of (winning
     class below ``threshold``) in magenta; ``(state, picture path)``."""
-    s = _session(app)
+    s = current_session(app)
     ws = app.workspace
     with ws.lock:
         mask = uncertain_pixels(ws.ds, ws.index, float(threshold))

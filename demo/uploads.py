@@ -15,7 +15,7 @@ from segcore.dataset.png import open_folder
 from segcore.image import image_size
 
 from .session import AppSession, UserError
-from .workspace import N_OUT, _app, action, out
+from .workspace import N_OUT, app_of, action, out
 
 KEY = re.compile(r"^[0-9a-f]{32}$")
 
@@ -23,7 +23,7 @@ KEY = re.compile(r"^[0-9a-f]{32}$")
 # -- session start ------------------------------------------------------------------------
 def load(state, key):
     """Page load: a browser keeps its uploads across reloads through a key in its storage."""
-    app = _app(state)
+    app = app_of(state)
     if app.uploads:
         if not (isinstance(key, str) and KEY.match(key)):
             key = secrets.token_hex(16)

@@ -16,6 +16,7 @@ from segcore.edit import background_index
 from segcore.render import outline_mask
 
 from . import prompters
+from .canvas import CanvasState
 from .session import AppSession, dataset_key
 
 STATUS_MARK = {"unlabelled": ("○", "#9ca3af"), "predicted": ("◐", "#d97706"),
@@ -102,9 +103,14 @@ def _full_url(app: AppSession) -> str | None:
 
 
 def canvas_value(app: AppSession) -> dict:
+    """The canvas component's value (see :class:`demo.canvas.CanvasState`)."""
+    return canvas_state(app).to_value()
+
+
+def canvas_state(app: AppSession) -> CanvasState:
     ws = app.workspace
     if ws.session is None:
-        return {"seq": app.counter, "classes": _classes(ws.label_set, None), "cls": app.cls, "pending": []}
+        return CanvasState(seq=app.counter, classes=_classes(ws.label_set, None), cls=app.cls)
     s = ws.session
     seg = s.seg
     app.counter += 1
@@ -121,19 +127,19 @@ def canvas_value(app: AppSession) -> dict:
         # page asks for it whole, "full_mask"): 48 MP would cost the browser a second to draw.
         ph, pw = _preview_shape(s.shape, app.photo_scale)
         shown = cv2.resize(seg.labels, (pw, ph), interpolation=cv2.INTER_NEAREST)
-    return {
-        "item": f"{dataset_key(ws.ds)}:{ws.index}", "seq": app.counter, "w": w, "h": h,
-        "photo": photo, "mask": mask_png(shown, seg.label_set, app.hidden, app.outline),
-        "hidden": sorted(app.hidden), "outline": app.outline, "full_mask": app.full_mask,
-        "photo_full": _full_url(app), "photo_scale": app.photo_scale,
-        "markers": [[x, y, int(p)] for x, y, p in s.markers],
-        "box": list(run.box) if run and run.box else None,
-        "corner": list(s.corner) if s.corner else None,
-        "classes": _classes(seg.label_set, seg.labels), "cls": app.cls, "pending": [],
-        "brush": max(2, int(round(np.hypot(h, w) / 100))),
-        "tolerance": s.default_tolerance(), **rule_value(app),
-        "legend": _legend(app, seg), "uncertain": _uncertain_png(app),
-    }
+    return CanvasState(
+        item=f"{dataset_key(ws.ds)}:{ws.index}", seq=app.counter, w=w, h=h,
+        photo=photo, mask=mask_png(shown, seg.label_set, app.hidden, app.outline),
+        hidden=sorted(app.hidden), outline=app.outline, full_mask=app.full_mask,
+        photo_full=_full_url(app), photo_scale=app.photo_scale,
+        markers=[[x, y, int(p)] for x, y, p in s.markers],
+        box=list(run.box) if run and run.box else None,
+        corner=list(s.corner) if s.corner else None,
+        classes=_classes(seg.label_set, seg.labels), cls=app.cls,
+        brush=max(2, int(round(np.hypot(h, w) / 100))),
+        tolerance=s.default_tolerance(), **rule_value(app),
+        legend=_legend(app, seg), uncertain=_uncertain_png(app),
+    )
 
 
 #: Uncertain pixels on the canvas: magenta, half opaque (the rest clear).

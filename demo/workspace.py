@@ -34,7 +34,7 @@ def _value(value) -> dict:
     return value if isinstance(value, dict) else {}
 
 
-def _app(state) -> AppSession:
+def app_of(state) -> AppSession:
     """The session's state; its first event (or the page load) starts it."""
     if isinstance(state, AppSession):
         return state
@@ -43,7 +43,7 @@ def _app(state) -> AppSession:
     raise UserError("This session has no app behind it; reload the page.")
 
 
-def _session(app: AppSession):
+def current_session(app: AppSession):
     if app.workspace.session is None:
         raise UserError("No image yet: add images first." if app.uploads else "The dataset has no images.")
     return app.workspace.session
@@ -54,9 +54,10 @@ def out(app: AppSession, keep_pending=None):
     for _, name, message in app.workspace.skipped:
         gr.Warning(f"Skipped {name}: {message}")
     app.workspace.skipped = []
-    value = views.canvas_value(app)
+    state = views.canvas_state(app)
     if keep_pending:
-        value["pending"] = keep_pending
+        state.pending = list(keep_pending)
+    value = state.to_value()
     return app, value, views.files_html(app, app.only_open), views.status_md(app)
 
 
@@ -100,7 +101,7 @@ def view(app: AppSession, v: dict) -> None:
         app.full_mask = bool(v["full_mask"])
 
 
-def _class_index(app: AppSession, class_name) -> int:
+def class_index(app: AppSession, class_name) -> int:
     """A class by name or number; empty: the class selected in the list."""
     ls = app.workspace.label_set
     if class_name is None or str(class_name).strip() == "":
@@ -151,7 +152,7 @@ def action(apply_pending: bool = True, outputs: int = N_OUT):
 
         @functools.wraps(fn)
         def handler(state, *args, **kwargs):
-            app = _app(state)
+            app = app_of(state)
             bound = sig.bind(app, *args, **kwargs)
             with app.lock:
                 if apply_pending:
@@ -223,16 +224,16 @@ def canvas_select(app, value, evt: gr.SelectData):
     tool = e.tool
     cls_ = "" if e.cls is None else e.cls
     if tool == "lock":
-        _lock(app, _class_index(app, cls_), e.locked)
+        _lock(app, class_index(app, cls_), e.locked)
         return
     if tool == "view":
         return
     if tool == "colour":
-        app.workspace.set_class_color(_class_index(app, cls_), e.colour)
+        app.workspace.set_class_color(class_index(app, cls_), e.colour)
         return
-    s = _session(app)
+    s = current_session(app)
     x, y = e.x, e.y
-    cls = _class_index(app, cls_)
+    cls = class_index(app, cls_)
     before = s.labels
     if tool in ("add", "remove"):
         _edited(app, s.click(x, y, tool == "add", cls), before, "click")
@@ -284,42 +285,42 @@ def _mode(mode) -> bool:
 def click_point(app, x, y, mode, class_name, overwrite="", value=None):
     """A positive (mode "add") or negative ("remove") click; ``overwrite``: any / unlabelled /
     unlocked (empty: the app's current choice)."""
-    s = _session(app)
-    _edited(app, s.click(x, y, _mode(mode), _class_index(app, class_name), _overwrite(overwrite)), s.labels, "click")
+    s = current_session(app)
+    _edited(app, s.click(x, y, _mode(mode), class_index(app, class_name), _overwrite(overwrite)), s.labels, "click")
 
 
 @action()
 def box(app, x0, y0, x1, y1, class_name, overwrite="", value=None):
-    s = _session(app)
-    _edited(app, s.box(x0, y0, x1, y1, _class_index(app, class_name), _overwrite(overwrite)), s.labels, "box")
+    s = current_session(app)
+    _edited(app, s.box(x0, y0, x1, y1, class_index(app, class_name), _overwrite(overwrite)), s.labels, "box")
 
 
 @action()
 def wand(app, x, y, tolerance, class_name, overwrite="", value=None):
     """The wand at ``(x, y)``; ``tolerance`` empty or None: the one that suits the photo."""
-    s = _session(app)
+    s = current_session(app)
     tol = None if tolerance in (None, "") else tolerance
-    _edited(app, s.wand(x, y, tol, _class_index(app, class_name), _overwrite(overwrite)), s.labels, "wand")
+    _edited(app, s.wand(x, y, tol, class_index(app, class_name), _overwrite(overwrite)), s.labels, "wand")
 
 
 @action()
 def polygon(app, points, class_name, overwrite="", value=None):
     """The inside of the polygon ``points`` (``[[x, y], ...]`` image pixels, or that as JSON
     text) takes the class, under the overwrite rule and the locks."""
-    s = _session(app)
+    s = current_session(app)
     if isinstance(points, str):
         try:
             points = json.loads(points) if points.strip() else []
         except ValueError:
             raise UserError("points are [[x, y], ...], e.g. [[10, 10], [90, 10], [50, 80]]") from None
     region = polygon_region(points, s.shape)
-    _edited(app, s.region(region, _class_index(app, class_name), _overwrite(overwrite)), s.labels, "polygon")
+    _edited(app, s.region(region, class_index(app, class_name), _overwrite(overwrite)), s.labels, "polygon")
 
 
 @action()
 def lock_class(app, class_name, locked, value=None):
     """Lock (or unlock) a class: under the rule "unlocked", no tool changes its pixels."""
-    _lock(app, _class_index(app, class_name), str(locked).strip().lower() not in ("false", "0", "", "no", "none"))
+    _lock(app, class_index(app, class_name), str(locked).strip().lower() not in ("false", "0", "", "no", "none"))
 
 
 @action()
@@ -337,14 +338,14 @@ def set_erase_to(app, class_name, value=None):
     """What the eraser and Remove write: a class, or "" for void (unlabelled)."""
     ws = app.workspace
     text = "" if class_name is None else str(class_name).strip()
-    target = ws.label_set.void_index if text == "" else _class_index(app, text)
+    target = ws.label_set.void_index if text == "" else class_index(app, text)
     ws.set_rule(replace(ws.rule, erase_to=target))
 
 
 @action()
 def apply_edit(app, value=None):
     """Apply the pending brush and eraser strokes (the decorator does)."""
-    _session(app)
+    current_session(app)
 
 
 @action(apply_pending=False)
@@ -354,7 +355,7 @@ def undo(app, value=None):
     pending = list(_value(value).get("pending") or [])
     if pending:
         return out(app, keep_pending=pending[:-1])
-    _session(app).undo()
+    current_session(app).undo()
     app.workspace.changed()
 
 
@@ -362,14 +363,14 @@ def undo(app, value=None):
 def redo(app, value=None):
     """Redo a step; strokes not yet applied stay pending."""
     take(app, value, strokes=False)
-    _session(app).redo()
+    current_session(app).redo()
     app.workspace.changed()
     return out(app, keep_pending=list(_value(value).get("pending") or []))
 
 
 @action()
 def mark_reviewed(app, value=None):
-    _session(app)
+    current_session(app)
     app.workspace.mark_reviewed()
 
 

@@ -96,7 +96,7 @@ def run_load(url: str, folder: Path, clients: int, rounds: int):
             for name, call in (
                     ("upload", lambda: c.predict([handle_file(str(photo))], api_name="/add_images")),
                     ("apply_edit", lambda: c.predict(strokes[k], api_name="/apply_edit")),
-                    ("export", lambda: c.predict("COCO JSON (all images)", api_name="/export"))):
+                    ("export", lambda: c.predict("coco_json", api_name="/export"))):
                 t = time.perf_counter()
                 try:
                     out = call()

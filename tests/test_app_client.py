@@ -57,7 +57,7 @@ def test_walk_click_box_wand_apply_next(dataset_app):
 
 def disk_labels_after(c, folder, name):
     """What is on disk once the app has saved (moving saves; here: an export waits for it)."""
-    c.predict("VOC PNG (this image)", api_name="/export")
+    c.predict("voc_png", api_name="/export")
     return disk_labels(folder, name)
 
 
@@ -116,13 +116,13 @@ def test_uploads_segment_export(app_url, tmp_path):
     value, _, status = segment_portrait(c)
     assert value["w"] == 640 and value["h"] == 800 and "portrait" in status
     c.predict({"pending": [{"points": [[10, 10], [110, 10]], "radius": 4, "cls": 1}]}, api_name="/apply_edit")
-    path = c.predict("COCO JSON (all images)", api_name="/export")
+    path = c.predict("coco_json", api_name="/export")
     coco = COCO(path)
     fg = np.zeros((800, 640), bool)
     for a in coco.dataset["annotations"]:
         fg |= coco.annToMask(a).astype(bool)
     assert fg[6:15, 10:111].all()
-    png = c.predict("VOC PNG (this image)", api_name="/export")
+    png = c.predict("voc_png", api_name="/export")
     assert Image.open(png).size == (640, 800)
 
 
@@ -145,7 +145,7 @@ def test_panels_act_on_the_current_image(app_url, tmp_path):
     out = np.asarray(Image.open(png).convert("RGB"))
     assert out.shape == (800, 640, 3) and (out[790, 5] > 240).all()
     # A helper on the selected class (1): change it to background, then undo.
-    value, _, _ = c.predict("change the class to", 0, "background", api_name="/helper")
+    value, _, _ = c.predict("change_class", 0, "background", api_name="/helper")
     assert value["classes"][1][2] == ""
     value, _, _ = c.predict(api_name="/undo")
     assert value["classes"][1][2] != "" and value["classes"][1][2] != fg_share   # the stroke is back
@@ -153,10 +153,10 @@ def test_panels_act_on_the_current_image(app_url, tmp_path):
     c.predict([handle_file("assets/scene.jpg")], api_name="/add_images")
     _, files, status = c.predict("selfie", handle_file(str(SELFIE)), "all unlabelled", api_name="/prelabel")
     assert "scene" in status and "predicted" in status and "0 of 2 reviewed" in files
-    with zipfile.ZipFile(c.predict("labelme zip (all images)", api_name="/export")) as z:
+    with zipfile.ZipFile(c.predict("labelme_zip", api_name="/export")) as z:
         names = sorted(n for n in z.namelist() if n.endswith(".json"))
         assert [n.split("/")[-1] for n in names] == ["portrait.json", "scene.json"]
         data = json.loads(z.read(names[0]))
     assert labelme.is_labelme(data) and data["imageWidth"] == 640
-    with zipfile.ZipFile(c.predict("VOC dataset zip (all images)", api_name="/export")) as z:
+    with zipfile.ZipFile(c.predict("voc_zip", api_name="/export")) as z:
         assert {"VOC/SegmentationClass/portrait.png", "VOC/JPEGImages/scene.jpg"} <= set(z.namelist())

@@ -83,7 +83,7 @@ def test_sigterm_leaves_no_session_folder_and_no_gradio_copy(tmp_path):
         except urllib.error.HTTPError as e:
             assert e.code == 404
         with pytest.raises(AppError, match="no classes yet"):   # nothing labelled: the script is told
-            c.predict("COCO JSON (all images)", api_name="/export")
+            c.predict("coco_json", api_name="/export")
         assert _files_like(tmp, PORTRAIT.read_bytes())    # the upload is in the app's folders now
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=60)
