@@ -62,6 +62,7 @@ def build_demo(data=None) -> gr.Blocks:
         state = gr.State(Seed(served), delete_callback=cleanup)
         key = gr.BrowserState("", storage_key="segcore-uploads")
         model_mem = gr.BrowserState("", storage_key="segcore-model")   # the model menu, across reloads
+        prompter_mem = gr.BrowserState("", storage_key="segcore-prompter")   # and the prompter menu
         where = f"dataset **{md_escape(served.dataset.root.name)}** ({served.dataset.kind})" if not uploads else "your images"
         with gr.Row(elem_id="title-row"):   # the title, and right above the canvas the prompter of its tools
             gr.Markdown(f"**segcore** · correcting {where}: pick a class, click or paint on the image; "
@@ -201,11 +202,13 @@ def build_demo(data=None) -> gr.Blocks:
         ws_out = [state, canvas, files, status]
         both = [state, canvas]
         demo.load(hu.load, [state, key], [*ws_out, key], api_visibility="private").then(
-            hw.first_screen, state, first_screen, api_visibility="private")
+            hw.first_screen, state, first_screen, api_visibility="private").then(
+            hpr.recall, prompter_mem, prompter_dd, api_visibility="private")   # after the session exists
         model_dd.change(hm.model_card, [model_dd, state], card, api_name="model_card")
         model_dd.input(lambda m: m, model_dd, model_mem, api_visibility="private")
         demo.load(lambda m: hm.recall_model(m, served.dataset), model_mem, model_dd, api_visibility="private")
         prompter_dd.change(hw.action()(hpr.set_prompter), [state, prompter_dd, canvas], ws_out, api_name="set_prompter")
+        prompter_dd.input(lambda p: p, prompter_dd, prompter_mem, api_visibility="private")
         status.change(hpr.watch, state, status_timer, api_visibility="private", show_progress="hidden")
         status_timer.tick(hpr.tick, state, [status, status_timer], api_visibility="private", show_progress="hidden")
         # Clicks made while one is being answered queue up (the page draws their markers at once).

@@ -210,6 +210,12 @@ def status_note(app) -> str:
         return ""
 
 
+def recall(remembered):
+    """The prompter menu at page load: the choice this browser made last, where it still is one."""
+    name = str(remembered or "")
+    return gr.update(value=name) if name in CHOICES and name != DEFAULT else gr.skip()
+
+
 def set_prompter(app, prompter, value=None):
     """The choice of this session's clicks and boxes: auto, grabcut, mobile_sam, sam_vit_b / l / h."""
     text = str(prompter or "").strip().lower()

@@ -172,3 +172,26 @@ def test_fast_clicks_are_queued_not_lost(dataset_app):
                 assert cv.root.get_attribute("data-markers") == str(left)
         finally:
             browser.close()
+
+
+def test_the_prompter_menu_survives_a_reload(dataset_app):
+    from playwright.sync_api import sync_playwright
+
+    url, folder = dataset_app
+    ready = "() => document.querySelector('#canvas .sc-ws')?.dataset.shown"
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        try:
+            page.goto(url)
+            page.wait_for_function(ready, timeout=60_000)
+            menu = page.locator("#prompter input")
+            menu.click()
+            page.get_by_role("option", name="GrabCut · no weights needed").click()
+            page.get_by_text("Clicks and boxes with GrabCut").first.wait_for(timeout=15_000)
+            page.reload()
+            page.wait_for_function(ready, timeout=60_000)
+            page.wait_for_function("() => document.querySelector('#prompter input').value.startsWith('GrabCut')",
+                                   timeout=15_000)
+        finally:
+            browser.close()
