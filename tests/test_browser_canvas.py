@@ -16,18 +16,14 @@ import pytest
 from conftest import free_port, scene_dataset
 from segcore.dataset import open_dataset
 
-from test_browser import ARGS, CHROMIUM, status
+from test_browser import ARGS, CHROMIUM, Canvas, status
 
 ROOT = "#canvas .sc-ws"
 
 
-class View:
+class View(Canvas):
     """The canvas's view as the page reports it (data-zoom, data-offset-x/y on the root):
-    image pixels to screen points at any zoom."""
-
-    def __init__(self, page):
-        self.page = page
-        self.root = page.locator(ROOT)
+    image pixels to screen points at any zoom (waiting for updates as test_browser's Canvas)."""
 
     def attr(self, name) -> float:
         return float(self.root.get_attribute(f"data-{name}"))
@@ -56,19 +52,6 @@ class View:
         box = self.stage()
         sx, sy = self.at(x, y)
         return box["x"] <= sx < box["x"] + box["width"] and box["y"] <= sy < box["y"] + box["height"]
-
-    def shown(self) -> str:
-        return self.root.get_attribute("data-shown") or ""
-
-    def wait_update(self, before: str, timeout=30_000):
-        self.page.wait_for_function(
-            "b => { const r = document.querySelector('#canvas .sc-ws'); return r && r.dataset.shown && r.dataset.shown !== b; }",
-            arg=before, timeout=timeout)
-
-    def key(self, key):
-        before = self.shown()
-        self.page.keyboard.press(key)
-        self.wait_update(before)
 
 
 @pytest.fixture(scope="module")

@@ -38,17 +38,16 @@ def _dataset(folder, h, w):
     return folder
 
 
-@pytest.mark.parametrize("size", list(SIZES))
-def test_apply_round_trip(size, tmp_path):
-    from playwright.sync_api import sync_playwright
-
+def _serve_timed(tmp_path, h, w, handler: str):
+    """``(demo, port, server seconds)``: the app on a photo of ``h x w``, with the workspace
+    handler ``handler`` timed on every call (wrapped while the app is built)."""
     from demo import workspace as hw
     from demo.app import build_demo
 
-    h, w = SIZES[size]
     server = []
-    original = hw.apply_edit
+    original = getattr(hw, handler)
 
+    @functools.wraps(original)      # Gradio finds the event parameter by the signature
     def timed(*args, **kwargs):
         t = time.perf_counter()
         try:
@@ -56,13 +55,23 @@ def test_apply_round_trip(size, tmp_path):
         finally:
             server.append(time.perf_counter() - t)
 
-    hw.apply_edit = timed
+    setattr(hw, handler, timed)
     try:
         demo = build_demo(_dataset(tmp_path / "ds", h, w)).queue()
     finally:
-        hw.apply_edit = original
+        setattr(hw, handler, original)
     port = free_port()
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
+    return demo, port, server
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_apply_round_trip(size, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+
+    h, w = SIZES[size]
+    demo, port, server = _serve_timed(tmp_path, h, w, "apply_edit")
     rows = []
     try:
         with sync_playwright() as pw:
@@ -105,30 +114,11 @@ def test_click_round_trip(size, tmp_path):
     Baseline in the same run: the whole-photo GrabCut re-cut that a click cost before."""
     from playwright.sync_api import sync_playwright
 
-    from demo import workspace as hw
-    from demo.app import build_demo
     from segcore.models.grabcut import grabcut
     from segcore.prompts import click_seeds
 
     h, w = SIZES[size]
-    server = []
-    original = hw.canvas_select
-
-    @functools.wraps(original)      # Gradio finds the event parameter by the signature
-    def timed(*args, **kwargs):
-        t = time.perf_counter()
-        try:
-            return original(*args, **kwargs)
-        finally:
-            server.append(time.perf_counter() - t)
-
-    hw.canvas_select = timed
-    try:
-        demo = build_demo(_dataset(tmp_path / "ds", h, w)).queue()
-    finally:
-        hw.canvas_select = original
-    port = free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
+    demo, port, server = _serve_timed(tmp_path, h, w, "canvas_select")
     rows = []
     try:
         with sync_playwright() as pw:
