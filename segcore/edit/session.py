@@ -79,6 +79,10 @@ class EditSession:
     corner: tuple[int, int] | None = field(default=None, init=False)   # first corner of a box
     version: int = field(default=0, init=False)                         # changes with every step
     last_changed: int = field(default=0, init=False)                    # pixels the last tool changed
+    #: Whether this session edits objects (:class:`~segcore.edit.ObjectSession`) or a class map.
+    has_objects = False
+    objects = None
+    selected = None
 
     def __post_init__(self):
         if self.rgb.shape[:2] != self.initial.shape:
