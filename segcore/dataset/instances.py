@@ -77,7 +77,12 @@ class InstanceMixin:
             raise FormatError(f"object {bad[0].id} has class {bad[0].cls}, not one of {self.root.name}'s "
                               f"{len(ls)} classes")
         self._status.set(self._names[i], status)
-        return self._write_objects(i, objects)
+        # a session that wrote a new object under another id writes it again under its own
+        # until it is renumbered: the same file id each time, never a second copy
+        aliases = self.__dict__.setdefault("_aliases", {}).setdefault(self._names[i], {})
+        mapping = self._write_objects(i, objects.renumbered(aliases))
+        aliases.update(mapping)
+        return {a: b for a, b in aliases.items() if objects.find(a) is not None}
 
     def _read(self, i: int) -> np.ndarray:
         return self.read_objects(i).class_map().copy()
