@@ -89,6 +89,29 @@ def class_index(app: AppSession, class_name) -> int:
     return ls.names.index(text)
 
 
+def object_id(obj_id) -> int | None:
+    """An object id as given (a number, or its text); None or empty: none."""
+    if obj_id is None or (isinstance(obj_id, str) and not obj_id.strip()):
+        return None
+    try:
+        value = float(obj_id)
+    except (TypeError, ValueError):
+        raise UserError(f"an object id is a whole number; got {obj_id!r}") from None
+    if not value.is_integer():
+        raise UserError(f"an object id is a whole number; got {obj_id!r}")
+    return int(value)
+
+
+def on_object(app: AppSession, obj_id) -> dict:
+    """A tool's keyword for the object an API call names (``obj=``); ``{}`` for none."""
+    k = object_id(obj_id)
+    if k is None:
+        return {}
+    if not current_session(app).has_objects:
+        raise UserError("This item has no objects: leave the object id empty.")
+    return {"obj": k}
+
+
 def out(app: AppSession, keep_pending=None, taken=(), ack: int | None = None):
     """``(state, canvas, files, status)`` after any change. ``taken``: the strokes of the value
     the event took; ``ack``: the page's request it answers."""
@@ -102,9 +125,10 @@ def out(app: AppSession, keep_pending=None, taken=(), ack: int | None = None):
     return app, state.to_value(), views.files_html(app, app.only_open), views.status_md(app)
 
 
-def take(app: AppSession, value, strokes: bool = True) -> list:
+def take(app: AppSession, value, strokes: bool = True, obj_id=None) -> list:
     """The canvas value's selected class, overwrite rule, erase target and view, then
-    (``strokes``) its pending strokes applied (one undo step); returns the strokes taken."""
+    (``strokes``) its pending strokes applied (one undo step; ``obj_id``: on that object);
+    returns the strokes taken."""
     v = value_dict(value)
     view(app, v)
     if "cls" in v:
@@ -125,7 +149,7 @@ def take(app: AppSession, value, strokes: bool = True) -> list:
             ws.set_rule(replace(ws.rule, erase_to=target))
     painted = pending_of(v) if strokes else []
     if painted and ws.session is not None:
-        if ws.session.paint(painted):
+        if ws.session.paint(painted, **on_object(app, obj_id)):
             ws.changed()
     return painted if ws.session is not None else []
 
@@ -156,7 +180,7 @@ def reply(app: AppSession, result, value, taken: list, ack: int | None = None):
 def action(apply_pending: bool = True, outputs: int = N_OUT):
     """A Gradio handler from ``fn(app, ..., value)``: the session (its first event starts it),
     under its lock, with the canvas's selected class, rule and (``apply_pending``) pending
-    strokes taken first; a user's mistake is a warning with every view unchanged (through
+    strokes taken first (on the object ``obj_id`` where ``fn`` has that parameter); a user's mistake is a warning with every view unchanged (through
     gradio_client it raises). Gradio reads the parameter names (the API's) from ``fn``."""
     def deco(fn):
         sig = inspect.signature(fn)
@@ -168,7 +192,7 @@ def action(apply_pending: bool = True, outputs: int = N_OUT):
             bound = sig.bind(app, *args, **kwargs)
             value = bound.arguments.get("value")
             with app.lock:
-                taken = take(app, value, strokes=apply_pending)
+                taken = take(app, value, strokes=apply_pending, obj_id=bound.arguments.get("obj_id"))
                 return reply(app, fn(*bound.args, **bound.kwargs), value, taken)
         handler.__signature__ = sig.replace(parameters=[params[0].replace(name="state"), *params[1:]])
         return user_errors(outputs)(handler)

@@ -15,16 +15,16 @@ from . import models as hm
 from . import portrait as hp
 from . import prompters as hpr
 from . import protocol
-from . import tools as htl
 from . import train as ht
 from . import uploads as hu
 from . import workspace as hw
 from .actions import N_OUT, action
+from .api import api_endpoints
 from .canvas import TOOLS, make_canvas
 from .session import Seed, cleanup, serve, serve_pictures
 from .views import md_escape
 
-KEYS = ("**Keys**: A / D previous / next · Enter apply · Ctrl+Z / Y undo / redo · R reviewed · 0-9 class · "
+KEYS = ("**Keys**: A / D prev / next · Enter apply · Ctrl+Z / Y undo, redo · R reviewed · 0-9 class · "
         f"{' '.join(key for *_, key in TOOLS)} tools · [ ] size · wheel + - zoom · F fit · Shift+1 1:1 · Space+drag pan")
 
 FILES_JS = """
@@ -188,21 +188,11 @@ def build_demo(data=None) -> gr.Blocks:
                 train_timer = gr.Timer(2.0, active=False)
                 train_json = gr.Textbox(visible=False, label="status")
                 train_status_btn = gr.Button("train_status", visible=False)
-        # Inputs of the API-only endpoints (gradio_client); the browser uses the canvas.
+        # Inputs of buttons' endpoints that the browser leaves as they are (Segment, Pre-label, Apply).
         with gr.Column(visible=False):
-            api_item = gr.Textbox(label="item")
-            api_x, api_y = gr.Number(label="x"), gr.Number(label="y")
-            api_x1, api_y1 = gr.Number(label="x1"), gr.Number(label="y1")
-            api_mode = gr.Textbox("add", label="mode")
-            api_class = gr.Textbox("", label="class_name")
-            api_tol = gr.Number(None, label="tolerance")
-            api_overwrite = gr.Textbox("", label="overwrite")
-            api_locked = gr.Checkbox(True, label="locked")
-            api_points = gr.JSON(label="points")
             api_image = gr.Image(type="filepath", label="image")
             api_scope = gr.Radio(list(hm.SCOPES), value="all unlabelled", label="scope")
-            api_buttons = {n: gr.Button(n) for n in ("open_item", "click_point", "box", "wand", "prelabel_current",
-                                                     "lock_class", "set_overwrite", "set_erase_to", "polygon")}
+            api_obj = gr.Number(None, label="obj_id", precision=0)   # /apply_edit's object
 
         ws_out = [state, canvas, files, status]
         both = [state, canvas]
@@ -226,7 +216,7 @@ def build_demo(data=None) -> gr.Blocks:
         prev_btn.click(action()(hw.prev_item), both, ws_out, api_name="prev_item")
         next_btn.click(action()(hw.next_item), both, ws_out, api_name="next_item")
         open_btn.click(action()(hw.next_open), both, ws_out, api_name="next_not_reviewed")
-        apply_btn.click(action()(hw.apply_edit), both, ws_out, api_name="apply_edit")
+        apply_btn.click(action()(hw.apply_edit), [*both, api_obj], ws_out, api_name="apply_edit")
         undo_btn.click(action(apply_pending=False)(hw.undo), both, ws_out, api_name="undo")
         redo_btn.click(action(apply_pending=False)(hw.redo), both, ws_out, api_name="redo")
         reviewed_btn.click(action()(hw.mark_reviewed), both, ws_out, api_name="mark_reviewed")
@@ -243,26 +233,7 @@ def build_demo(data=None) -> gr.Blocks:
         segment_btn.click(hm.segment, [state, api_image, model_dd, weights, replace_cb, canvas], ws_out,
                           api_name="segment").then(hw.first_screen, state, first_screen, api_visibility="private")
         prelabel_btn.click(hm.prelabel, [state, model_dd, weights, api_scope, canvas], ws_out, api_name="prelabel")
-        api_buttons["prelabel_current"].click(
-            lambda st, m, w, v: hm.prelabel(st, m, w, "current image", v), [state, model_dd, weights, canvas], ws_out,
-            api_visibility="private")
-        api_buttons["open_item"].click(action()(hw.open_item), [state, api_item, canvas], ws_out, api_name="open_item")
-        # The tools' endpoints: the same handlers as the canvas's requests (demo/protocol.py).
-        api_buttons["click_point"].click(action()(htl.click_point),
-                                         [state, api_x, api_y, api_mode, api_class, api_overwrite, canvas],
-                                         ws_out, api_name="click_point")
-        api_buttons["box"].click(action()(htl.box), [state, api_x, api_y, api_x1, api_y1, api_class, api_overwrite, canvas],
-                                 ws_out, api_name="box")
-        api_buttons["wand"].click(action()(htl.wand), [state, api_x, api_y, api_tol, api_class, api_overwrite, canvas],
-                                  ws_out, api_name="wand")
-        api_buttons["polygon"].click(action()(htl.polygon), [state, api_points, api_class, api_overwrite, canvas], ws_out,
-                                     api_name="polygon")
-        api_buttons["lock_class"].click(action()(htl.lock_class), [state, api_class, api_locked, canvas], ws_out,
-                                        api_name="lock_class")
-        api_buttons["set_overwrite"].click(action()(htl.set_overwrite), [state, api_overwrite, canvas], ws_out,
-                                           api_name="set_overwrite")
-        api_buttons["set_erase_to"].click(action()(htl.set_erase_to), [state, api_class, canvas], ws_out,
-                                          api_name="set_erase_to")
+        api_endpoints(state, canvas, ws_out)    # the API's own: open_item, the tools, the objects (demo/api.py)
         export_btn.click(hx.export, [state, fmt, canvas], file_out, api_name="export")
         eval_btn.click(hx.evaluate, [state, gt_file, canvas], [summary, table, confusion], api_name="evaluate")
         cutout_btn.click(hp.cutout, [state, source, person_weights, background, colour, background_file, matting, canvas],

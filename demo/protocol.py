@@ -14,6 +14,7 @@ import gradio as gr
 
 from segcore.errors import SegcoreError
 
+from . import objects as ho
 from . import tools as ht
 from . import views
 from . import workspace as hw
@@ -47,11 +48,21 @@ PAGE = {
     "undo": lambda app, e, value: hw.undo(app, value),
     "redo": lambda app, e, value: hw.redo(app, value),
     "reviewed": lambda app, e, value: hw.mark_reviewed(app, value),
+    "select_at": lambda app, e, value: ho.select_at(app, e.x, e.y),
+    "select": lambda app, e, value: ho.select_object(app, e.obj),
+    "select_next": lambda app, e, value: ho.select_next(app, e.step),
+    "new_object": lambda app, e, value: ho.new_object(app),
+    "object_class": lambda app, e, value: ho.set_object_class(app, e.obj, e.cls),
+    "delete_object": lambda app, e, value: ho.delete_object(app, e.obj),
+    "reorder": lambda app, e, value: ho.reorder_object(app, e.obj, e.where),
+    "hide_object": lambda app, e, value: ho.hide_object(app, e.obj, e.hidden),
+    "lock_object": lambda app, e, value: ho.lock_object(app, e.obj, e.locked),
 }
 #: Actions that leave pending strokes pending (as their endpoints, made with apply_pending=False).
 KEEP_STROKES = {"undo", "redo"}
-#: Actions on the pixels of the item the user pointed at: refused when another item is open.
-ON_ITEM = {"add", "remove", "box", "wand", "polygon"}
+#: Actions on the item the user pointed at (its pixels, its objects): refused when another is open.
+ON_ITEM = {"add", "remove", "box", "wand", "polygon", "select_at", "select", "object_class", "delete_object",
+           "reorder", "hide_object", "lock_object"}
 
 
 def on_canvas(state, value, evt: gr.SelectData):
@@ -70,7 +81,7 @@ def on_canvas(state, value, evt: gr.SelectData):
                 taken = pending_of(value)        # strokes that cannot be applied: said, and dropped
                 raise
             if e.tool in ON_ITEM and e.item is not None and e.item != views.item_key(app):
-                raise UserError(f"The {e.tool} was made on the image shown before; nothing was changed.")
+                raise UserError(f"That {e.tool.replace('_', ' ')} was made on the image shown before; nothing was changed.")
             result = fn(app, e, value)
         except (SegcoreError, UserError) as err:
             message = user_message(err)

@@ -105,7 +105,8 @@ class AppSession:
     n_classes: int = 0                # how many classes the browser was last shown
     hidden: frozenset = frozenset()   # classes the canvas does not draw (the eyes in the list)
     outline: bool = False             # the canvas draws the mask's outlines only
-    overlap: tuple = (None, 0)        # (item key, pixels two instances cover) for the legend
+    overlap: tuple = (None, 0)        # (the objects, pixels two of them cover) for the legend
+    edges_cache: tuple = (None, None, None)   # (the objects, shape, PNG data URL) of their boundaries
     # -- the photo served to the canvas (demo/views.py, photo_response) -------------------------
     key: str = field(default_factory=lambda: secrets.token_urlsafe(24))   # the pictures' key
     photo_url: str | None = None

@@ -11,7 +11,7 @@ import gradio as gr
 
 from segcore.edit import OVERWRITE_RULES, polygon_region
 
-from .actions import class_index, current_session
+from .actions import class_index, current_session, on_object
 from .session import AppSession, UserError
 
 RULE_WORDS = {"any": "any pixel", "unlabelled": "only unlabelled pixels", "unlocked": "all but locked classes"}
@@ -57,30 +57,34 @@ def positive(mode) -> bool:
     raise UserError(f"mode is add or remove, got {mode!r}")
 
 
-def click_point(app, x, y, mode, class_name, overwrite="", value=None):
+def click_point(app, x, y, mode, class_name, overwrite="", obj_id=None, value=None):
     """A positive (mode "add") or negative ("remove") click; ``overwrite``: any / unlabelled /
-    unlocked (empty: the app's current choice)."""
+    unlocked (empty: the app's current choice); ``obj_id``: the object it acts on (empty: the
+    selected one, or a new one; see demo/objects.py)."""
     s = current_session(app)
     before = s.labels
-    edited(app, s.click(x, y, positive(mode), class_index(app, class_name), overwrite_rule(overwrite)), before, "click")
+    edited(app, s.click(x, y, positive(mode), class_index(app, class_name), overwrite_rule(overwrite),
+                        **on_object(app, obj_id)), before, "click")
 
 
-def box(app, x0, y0, x1, y1, class_name, overwrite="", value=None):
+def box(app, x0, y0, x1, y1, class_name, overwrite="", obj_id=None, value=None):
     """The object inside the box ``x0, y0, x1, y1`` (x1 and y1 exclusive) joins the class."""
     s = current_session(app)
     before = s.labels
-    edited(app, s.box(x0, y0, x1, y1, class_index(app, class_name), overwrite_rule(overwrite)), before, "box")
+    edited(app, s.box(x0, y0, x1, y1, class_index(app, class_name), overwrite_rule(overwrite),
+                      **on_object(app, obj_id)), before, "box")
 
 
-def wand(app, x, y, tolerance, class_name, overwrite="", value=None):
-    """The wand at ``(x, y)``; ``tolerance`` empty or None: the one that suits the photo."""
+def wand(app, x, y, tolerance=None, class_name="", overwrite="", obj_id=None, value=None):
+    """The wand at ``(x, y)``; ``tolerance`` (0-255) empty or None: the one that suits the photo."""
     s = current_session(app)
     tol = None if tolerance in (None, "") else tolerance
     before = s.labels
-    edited(app, s.wand(x, y, tol, class_index(app, class_name), overwrite_rule(overwrite)), before, "wand")
+    edited(app, s.wand(x, y, tol, class_index(app, class_name), overwrite_rule(overwrite), **on_object(app, obj_id)),
+           before, "wand")
 
 
-def polygon(app, points, class_name, overwrite="", value=None):
+def polygon(app, points, class_name, overwrite="", obj_id=None, value=None):
     """The inside of the polygon ``points`` (``[[x, y], ...]`` image pixels, or that as JSON
     text) takes the class, under the overwrite rule and the locks."""
     s = current_session(app)
@@ -91,7 +95,8 @@ def polygon(app, points, class_name, overwrite="", value=None):
             raise UserError("points are [[x, y], ...], e.g. [[10, 10], [90, 10], [50, 80]]") from None
     region = polygon_region(points, s.shape)
     before = s.labels
-    edited(app, s.region(region, class_index(app, class_name), overwrite_rule(overwrite)), before, "polygon")
+    edited(app, s.region(region, class_index(app, class_name), overwrite_rule(overwrite), **on_object(app, obj_id)),
+           before, "polygon")
 
 
 def lock_class(app, class_name, locked, value=None):

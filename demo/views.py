@@ -15,7 +15,7 @@ from segcore.dataset.prelabel import least_sure_first, status_note, uncertain_pi
 from segcore.edit import background_index
 from segcore.render import outline_mask
 
-from . import prompters
+from . import object_views, prompters
 from .canvas import CanvasState
 from .session import AppSession, dataset_key
 
@@ -127,12 +127,17 @@ def canvas_state(app: AppSession) -> CanvasState:
         app.cls = 1            # the classes came (a model's, or one added): select the first
     app.cls, app.n_classes = min(app.cls, n - 1), n
     photo = _photo_url(app)
-    shown = seg.labels
+    shown = s.shown_labels if s.has_objects else seg.labels     # hidden objects are not drawn
     if app.photo_scale < 1 and not app.full_mask:
         # A big photo's mask at the canvas photo's size until the user zooms past it (then the
         # page asks for it whole, "full_mask"): 48 MP would cost the browser a second to draw.
         ph, pw = _preview_shape(s.shape, app.photo_scale)
-        shown = cv2.resize(seg.labels, (pw, ph), interpolation=cv2.INTER_NEAREST)
+        shown = cv2.resize(shown, (pw, ph), interpolation=cv2.INTER_NEAREST)
+    objects = {}
+    if s.has_objects:
+        objects = dict(objects=object_views.rows(s), selected=s.selected,
+                       selected_outline=object_views.selected_outline(s),
+                       edges=object_views.edges_png(app, s, shown.shape))
     return CanvasState(
         item=item_key(app), seq=app.counter, w=w, h=h,
         photo=photo, mask=mask_png(shown, seg.label_set, app.hidden, app.outline),
@@ -143,7 +148,7 @@ def canvas_state(app: AppSession) -> CanvasState:
         classes=_classes(seg.label_set, seg.labels), cls=app.cls,
         brush=max(2, int(round(np.hypot(h, w) / 100))),
         tolerance=s.default_tolerance(), **rule_value(app),
-        legend=_legend(app, seg), uncertain=_uncertain_png(app),
+        legend=_legend(app, s), uncertain=_uncertain_png(app), **objects,
     )
 
 
@@ -182,24 +187,15 @@ def rule_value(app: AppSession) -> dict:
             "void": ls.void_index, "background": background_index(ls)}
 
 
-def _legend(app: AppSession, seg) -> list:
-    """Rows under the classes: unlabelled pixels, and pixels two instances cover (COCO)."""
+def _legend(app: AppSession, s) -> list:
+    """Rows under the classes: unlabelled pixels, and pixels two objects cover."""
+    seg = s.seg
     total = seg.labels.size
     void = int((seg.labels == seg.label_set.void_index).sum())
     rows = [["unlabelled", "#%02x%02x%02x" % VOID_SHOWN, f"{void / total * 100:.1f}%" if void else ""]]
-    ws = app.workspace
-    key = (id(ws.ds), ws.index)
-    if app.overlap[0] != key:      # read once per item, as the file holds it
-        try:
-            with ws.lock:
-                overlap = ws.ds.overlap(ws.index)
-            n = 0 if overlap is None else int(overlap.sum())
-        except Exception:   # an item whose file changed under us: no overlap row rather than no canvas
-            n = 0
-        app.overlap = (key, n)
-    n = app.overlap[1]
+    n = object_views.overlap_pixels(app, s) if s.has_objects else 0
     if n:
-        rows.append(["overlap (smaller on top)", "", f"{n / total * 100:.1f}%"])
+        rows.append(["overlap (the higher shown)", "", f"{n / total * 100:.1f}%"])
     return rows
 
 

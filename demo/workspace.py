@@ -60,8 +60,9 @@ def set_filter(app, only_open, value=None):
     app.only_open = bool(only_open)
 
 
-def apply_edit(app, value=None):
-    """Apply the pending brush and eraser strokes (the decorator does)."""
+def apply_edit(app, value=None, obj_id=None):
+    """Apply the pending brush and eraser strokes (the decorator does; ``obj_id``: on that
+    object, else the selected one or a new one)."""
     current_session(app)
 
 

@@ -88,10 +88,12 @@ parts.classes = (() => {
     if (on) on.scrollIntoView({block: 'nearest'});
   }
 
-  // The class list scrolls within the stage's height (h), however many classes there are.
+  // The class list scrolls within the stage's height (h), however many classes there are;
+  // with an object list under it, it takes at most 40% of the room.
   function fitList(h) {
     const listTop = E.classes.getBoundingClientRect().top - E.stage.getBoundingClientRect().top;
-    E.classes.style.maxHeight = Math.max(120, h - listTop - E.legend.offsetHeight - 8) + 'px';
+    const room = h - listTop - E.legend.offsetHeight - 8;
+    E.classes.style.maxHeight = (parts.objects.shown() ? Math.max(60, Math.round(room * 0.4)) : Math.max(120, room)) + 'px';
   }
 
   function select(k) {

@@ -10,6 +10,7 @@ parts.draw = (() => {
     brush: 'Brush (B): paint the class; Enter applies',
     eraser: 'Eraser (N): paint to erase (to the "erase to" choice); Enter applies',
     polygon: 'Polygon (P): click the corners; Enter or a click on the first one closes it, Backspace drops the last, Esc cancels',
+    select: 'Select (V): click an object to select it (the top one there); Tab / Shift+Tab walk the objects, M starts a new one',
   };
   const {X, Y} = parts.view;
 
@@ -58,10 +59,28 @@ parts.draw = (() => {
       ctx.lineWidth = dpr; ctx.strokeStyle = '#000000'; ctx.stroke();
     }
     if (S.poly) polygon();
+    if ((v.selected_outline || []).length) selection(v.selected_outline);
     const n = S.pending.length, k = onTheWay.length;
-    E.hint.textContent = (v.w ? HINTS[S.tool] : 'No image yet: add images, or start the app with a dataset') +
+    E.hint.textContent = (v.w ? HINTS[S.tool] + parts.objects.target() : 'No image yet: add images, or start the app with a dataset') +
       (n ? ` · ${n} stroke${n > 1 ? 's' : ''} not applied yet (Enter applies)` : '') +
       (k ? ` · ${k} click${k > 1 ? 's' : ''} on the way` : '');
+  }
+
+  // The selected object's outlines (through its boundary pixels' centres): white under blue.
+  function selection(outlines) {
+    const dpr = devicePixelRatio;
+    const path = () => {
+      ctx.beginPath();
+      for (const c of outlines) {
+        if (!c.length) continue;
+        ctx.moveTo(X(c[0][0]), Y(c[0][1]));
+        for (const q of c.slice(1)) ctx.lineTo(X(q[0]), Y(q[1]));
+        ctx.closePath();
+      }
+    };
+    ctx.lineJoin = 'round';
+    path(); ctx.lineWidth = 4 * dpr; ctx.strokeStyle = '#ffffff'; ctx.stroke();
+    path(); ctx.lineWidth = 2 * dpr; ctx.strokeStyle = '#2563eb'; ctx.stroke();
   }
 
   function polygon() {

@@ -31,7 +31,7 @@ parts.keys = (() => {
     // The tools' keys as Python's table (demo/canvas.py TOOLS) wrote them on the buttons.
     toolKeys: Object.fromEntries(E.tools.map((b) => [b.dataset.key, b.dataset.tool])),
     outline: parts.settings.toggleOutline, filter: parts.classes.focusFilter, size: parts.settings.size,
-    space: parts.tools.space, polygon: parts.tools.polygonKey,
+    space: parts.tools.space, polygon: parts.tools.polygonKey, objectKey: parts.objects.key,
   };
   if (window.__segcoreKeys) return {};
   window.__segcoreKeys = true;
@@ -45,6 +45,7 @@ parts.keys = (() => {
     else if ((e.ctrlKey || e.metaKey) && (k === 'y' || (k === 'z' && e.shiftKey))) s.act('redo');
     else if (e.ctrlKey || e.metaKey || e.altKey) done = false;
     else if (e.code === 'Digit1' && e.shiftKey) s.zoomKey('1:1');
+    else if (k === 'tab') done = s.objectKey('next', e.shiftKey);
     else if (k === ' ') s.space(true);
     else if (k === '+' || k === '=') s.zoomKey('in');
     else if (k === '-' || k === '_') s.zoomKey('out');
@@ -57,6 +58,8 @@ parts.keys = (() => {
     else if (k === 'backspace') done = s.polygon('back');
     else if (k === 'escape') done = s.polygon('cancel');
     else if (k === 'r') s.act('reviewed');
+    else if (k === 'm') done = s.objectKey('new');
+    else if (k === 'delete') done = s.objectKey('delete');
     else if (/^[0-9]$/.test(k)) s.selectClass(+k);
     else if (k in s.toolKeys) s.setTool(s.toolKeys[k]);
     else if (k === '[') s.size(0.8);

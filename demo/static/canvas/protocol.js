@@ -93,6 +93,7 @@ parts.protocol = (() => {
     E.root.dataset.markers = String((v.markers || []).length);   // for tests: the run's clicks shown
     if (v.photo !== shown.photo) { E.photo.src = v.photo || ''; shown.photo = v.photo; shown.full = null; E.root.dataset.full = '0'; }
     if (v.mask !== shown.mask) { E.mask.src = v.mask || ''; shown.mask = v.mask; }
+    if (v.edges !== shown.edges) { E.edges.src = v.edges || ''; shown.edges = v.edges; }   // object boundaries
     // The pre-labelling model's uncertain pixels (Train tab), over the mask.
     if (v.uncertain !== shown.uncertain) { E.uncert.src = v.uncertain || ''; shown.uncertain = v.uncertain; }
     else E.root.dataset.shown = String(v.seq ?? '');
@@ -104,6 +105,7 @@ parts.protocol = (() => {
       parts.settings.newPhoto(v);
     }
     parts.classes.render();
+    parts.objects.render();
     parts.view.fit();
     tell();
     pump();

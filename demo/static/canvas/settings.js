@@ -8,9 +8,12 @@ parts.settings = (() => {
     try { localStorage.setItem(MEMORY, JSON.stringify(Object.assign(recall(), patch))); } catch (e) { /* private mode */ }
   }
   S.memory = recall();
-  if (S.memory.opacity !== undefined) { E.opacity.value = String(S.memory.opacity); E.mask.style.opacity = E.opacity.value; }
+  // The object boundaries fade with the mask.
+  function opacity() { E.mask.style.opacity = E.opacity.value; E.edges.style.opacity = E.opacity.value; }
+  if (S.memory.opacity !== undefined) E.opacity.value = String(S.memory.opacity);
+  opacity();
 
-  E.opacity.addEventListener('input', () => { E.mask.style.opacity = E.opacity.value; remember({opacity: +E.opacity.value}); });
+  E.opacity.addEventListener('input', () => { opacity(); remember({opacity: +E.opacity.value}); });
   E.size.addEventListener('input', () => remember({size: +E.size.value}));
   E.outline.addEventListener('change', () => { parts.protocol.setView({outline: E.outline.checked}); remember({outline: E.outline.checked}); });
 

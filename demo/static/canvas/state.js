@@ -7,11 +7,14 @@
 const $ = (s) => element.querySelector(s);
 const E = {
   root: $('.sc-ws'), body: $('.sc-body'), stage: $('.sc-stage'), view: $('.sc-view'),
-  photo: $('.sc-photo'), mask: $('.sc-mask'), uncert: $('.sc-uncert'), draw: $('.sc-draw'),
+  photo: $('.sc-photo'), mask: $('.sc-mask'), edges: $('.sc-edges'), uncert: $('.sc-uncert'), draw: $('.sc-draw'),
   classes: $('.sc-classes'), legend: $('.sc-legend'), side: $('.sc-side'), filter: $('.sc-filter'),
   size: $('.sc-size'), tol: $('.sc-tol'), opacity: $('.sc-opacity'), outline: $('.sc-outline'),
   overwrite: $('.sc-overwrite'), erase: $('.sc-erase'), hint: $('.sc-hint'),
   tools: [...element.querySelectorAll('.sc-tool')],
+  objs: $('.sc-objs'), objcount: $('.sc-objcount'), objfilter: $('.sc-objfilter'), objlist: $('.sc-objlist'),
+  objbar: $('.sc-objbar'), objclass: $('.sc-objclass'), newobj: $('.sc-new'), fwd: $('.sc-fwd'), bwd: $('.sc-bwd'),
+  del: $('.sc-del'),
 };
 const ctx = E.draw.getContext('2d');
 

@@ -50,6 +50,7 @@ parts.tools = (() => {
     brush: {onImage: false, press: (p, e) => stroke(false, p, e)},
     eraser: {onImage: false, press: (p, e) => stroke(true, p, e)},
     polygon: {onImage: true, press: polygonCorner},
+    select: {onImage: true, press: (p) => send({tool: 'select_at', x: p[0], y: p[1], item: val().item})},
   };
 
   function setTool(t) {
@@ -61,7 +62,8 @@ parts.tools = (() => {
   }
 
   function setCursor() {
-    E.stage.style.cursor = S.space ? 'grab' : (S.tool === 'brush' || S.tool === 'eraser') ? 'none' : 'crosshair';
+    E.stage.style.cursor = S.space ? 'grab' : (S.tool === 'brush' || S.tool === 'eraser') ? 'none'
+      : S.tool === 'select' ? 'pointer' : 'crosshair';
   }
 
   function space(on) { if (S.space !== on) { S.space = on; setCursor(); } }

@@ -16,6 +16,7 @@ parts.view = (() => {
     view.sw = w; view.sh = h;
     E.draw.width = Math.round(w * devicePixelRatio); E.draw.height = Math.round(h * devicePixelRatio);
     parts.classes.fitList(h);
+    parts.objects.fitList(h);
     if (view.fitted) { view.z = view.fit; view.ox = 0; view.oy = 0; }
     place();
   }
