@@ -21,6 +21,12 @@ TOOLS = [("add", "Add", "Q"), ("remove", "Remove", "E"), ("box", "Box", "X"), ("
 
 TEMPLATE = """
 <div class="sc-ws">
+  <svg style="display:none" aria-hidden="true">
+    <symbol id="sc-i-eye" viewBox="0 0 14 10"><path d="M1 5c3-5 9-5 12 0c-3 5-9 5-12 0z" fill="none" stroke="currentColor" stroke-width="1.3"/><circle cx="7" cy="5" r="1.8" fill="currentColor"/></symbol>
+    <symbol id="sc-i-eye-off" viewBox="0 0 14 10"><path d="M1 5c3-5 9-5 12 0c-3 5-9 5-12 0z" fill="none" stroke="currentColor" stroke-width="1.3"/><path d="M2 9L12 1" stroke="currentColor" stroke-width="1.4"/></symbol>
+    <symbol id="sc-i-locked" viewBox="0 0 11 12"><rect x="1" y="5" width="9" height="7" rx="1" fill="currentColor"/><path d="M3 5V3.5a2.5 2.5 0 0 1 5 0V5" fill="none" stroke="currentColor" stroke-width="1.4"/></symbol>
+    <symbol id="sc-i-open" viewBox="0 0 11 12"><rect x="1" y="5" width="9" height="7" rx="1" fill="currentColor"/><path d="M3 5V3.5a2.5 2.5 0 0 1 5 0" fill="none" stroke="currentColor" stroke-width="1.4"/></symbol>
+  </svg>
   <div class="sc-bar">
     {tools}
     <label title="Brush radius in image pixels ([ and ]; 0 paints a 1-pixel line)">size <input class="sc-size" type="range" min="0" max="60" value="6"></label>

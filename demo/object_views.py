@@ -45,7 +45,7 @@ def edges_png(app: AppSession, session, shape: tuple[int, int]) -> str | None:
     img = Image.frombytes("P", shape[::-1], edge.astype(np.uint8).tobytes())
     img.putpalette([0, 0, 0, *EDGE_RGBA[:3]] + [0] * (768 - 6))
     buf = io.BytesIO()
-    img.save(buf, format="PNG", compress_level=1, transparency=bytes([0, EDGE_RGBA[3]]))
+    img.save(buf, format="PNG", compress_level=1, transparency=bytes([0, EDGE_RGBA[3]]), bits=1)   # half the bytes
     url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
     app.edges_cache = (objects, shape, url)
     return url

@@ -140,7 +140,7 @@ def canvas_state(app: AppSession) -> CanvasState:
                        edges=object_views.edges_png(app, s, shown.shape))
     return CanvasState(
         item=item_key(app), seq=app.counter, w=w, h=h,
-        photo=photo, mask=mask_png(shown, seg.label_set, app.hidden, app.outline),
+        photo=photo, mask=_mask(app, shown, seg.label_set),
         hidden=sorted(app.hidden), outline=app.outline, full_mask=app.full_mask,
         photo_full=_full_url(app), photo_scale=app.photo_scale,
         markers=[[x, y, int(p)] for x, y, p in s.markers],
@@ -150,6 +150,17 @@ def canvas_state(app: AppSession) -> CanvasState:
         tolerance=s.default_tolerance(), **rule_value(app),
         legend=_legend(app, s), uncertain=_uncertain_png(app), **objects,
     )
+
+
+def _mask(app: AppSession, shown: np.ndarray, label_set) -> str:
+    """:func:`mask_png` of ``shown``, made again only when the labels, the classes or what is
+    drawn changed (a selection, a hidden object's row, a lock send the same mask again)."""
+    key = (frozenset(app.hidden), app.outline)
+    labels, ls, drawn, url = app.mask_cache
+    if labels is not shown or ls is not label_set or drawn != key:
+        url = mask_png(shown, label_set, app.hidden, app.outline)
+        app.mask_cache = (shown, label_set, key, url)
+    return url
 
 
 #: Uncertain pixels on the canvas: magenta, half opaque (the rest clear).

@@ -6,45 +6,42 @@
 // objects of one class. Every action is a request to Python (one undoable step).
 parts.objects = (() => {
   const P = () => parts.protocol;
-  const LOCKED_SVG = '<svg viewBox="0 0 11 12"><rect x="1" y="5" width="9" height="7" rx="1" fill="currentColor"/>' +
-    '<path d="M3 5V3.5a2.5 2.5 0 0 1 5 0V5" fill="none" stroke="currentColor" stroke-width="1.4"/></svg>';
-  const OPEN_SVG = '<svg viewBox="0 0 11 12"><rect x="1" y="5" width="9" height="7" rx="1" fill="currentColor"/>' +
-    '<path d="M3 5V3.5a2.5 2.5 0 0 1 5 0" fill="none" stroke="currentColor" stroke-width="1.4"/></svg>';
-  const EYE_SVG = '<svg viewBox="0 0 14 10"><path d="M1 5c3-5 9-5 12 0c-3 5-9 5-12 0z" fill="none" stroke="currentColor" stroke-width="1.3"/>' +
-    '<circle cx="7" cy="5" r="1.8" fill="currentColor"/></svg>';
-  const EYE_OFF_SVG = '<svg viewBox="0 0 14 10"><path d="M1 5c3-5 9-5 12 0c-3 5-9 5-12 0z" fill="none" stroke="currentColor" stroke-width="1.3"/>' +
-    '<path d="M2 9L12 1" stroke="currentColor" stroke-width="1.4"/></svg>';
+  // The row icons: the symbols of the canvas's template (demo/canvas.py), one <use> each.
+  const icon = (id, box) => `<svg viewBox="${box}"><use href="#sc-i-${id}"/></svg>`;
+  const EYE_SVG = icon('eye', '0 0 14 10'), EYE_OFF_SVG = icon('eye-off', '0 0 14 10');
+  const LOCKED_SVG = icon('locked', '0 0 11 12'), OPEN_SVG = icon('open', '0 0 11 12');
 
   const shown = () => Array.isArray(val().objects);
   // A request about an object of the item on screen (refused if another item opened since).
   const ask = (what) => P().send(Object.assign({item: val().item}, what));
   const selected = () => { const v = val(); return (v.objects || []).find((o) => o.id === v.selected) || null; };
 
+  const esc = (t) => String(t).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+  // A row as HTML (300 rows are one innerHTML); its clicks are handled once, on the list.
   function row(o, v) {
-    const r = document.createElement('div'), col = colour(o.cls);
-    r.className = 'sc-obj' + (o.id === v.selected ? ' sc-on' : '') + (o.hidden ? ' sc-hidden' : '');
-    r.style.setProperty('--sc-col', col);
-    r.dataset.id = o.id;
-    r.title = `object ${o.id}: ${o.class}, ${o.area.toLocaleString()} pixels, draw order ${o.order}`;
-    r.innerHTML = '<span class="sc-sw"></span><span class="sc-name"></span><span class="sc-id"></span>' +
-      '<span class="sc-n"></span><button class="sc-eye" type="button"></button><button class="sc-lock" type="button"></button>';
-    r.querySelector('.sc-sw').style.background = col;
-    r.querySelector('.sc-name').textContent = o.class;
-    r.querySelector('.sc-id').textContent = '#' + o.id;
-    r.querySelector('.sc-n').textContent = (o.share * 100).toFixed(1) + '%';
-    const eye = r.querySelector('.sc-eye');
-    eye.innerHTML = o.hidden ? EYE_OFF_SVG : EYE_SVG;
-    eye.classList.toggle('sc-off', o.hidden);
-    eye.title = o.hidden ? 'hidden: not drawn on the photo (click to show)' : 'hide this object on the photo';
-    eye.addEventListener('click', (e) => { e.stopPropagation(); ask({tool: 'hide_object', obj: o.id, hidden: !o.hidden}); });
-    const lock = r.querySelector('.sc-lock');
-    lock.innerHTML = o.locked ? LOCKED_SVG : OPEN_SVG;
-    lock.classList.toggle('sc-locked', o.locked);
-    lock.title = o.locked ? 'locked: no tool changes this object (click to unlock)' : 'lock this object';
-    lock.addEventListener('click', (e) => { e.stopPropagation(); ask({tool: 'lock_object', obj: o.id, locked: !o.locked}); });
-    r.addEventListener('click', () => { if (o.id !== val().selected) ask({tool: 'select', obj: o.id}); });
-    return r;
+    const col = colour(o.cls);
+    const eye = o.hidden ? ['sc-eye sc-off', EYE_OFF_SVG, 'hidden: not drawn on the photo (click to show)']
+      : ['sc-eye', EYE_SVG, 'hide this object on the photo'];
+    const lock = o.locked ? ['sc-lock sc-locked', LOCKED_SVG, 'locked: no tool changes this object (click to unlock)']
+      : ['sc-lock', OPEN_SVG, 'lock this object'];
+    return `<div class="sc-obj${o.id === v.selected ? ' sc-on' : ''}${o.hidden ? ' sc-hidden' : ''}" data-id="${o.id}" ` +
+      `style="--sc-col:${col}" title="object ${o.id}: ${esc(o.class)}, ${o.area.toLocaleString()} pixels, draw order ${o.order}">` +
+      `<span class="sc-sw" style="background:${col}"></span><span class="sc-name">${esc(o.class)}</span>` +
+      `<span class="sc-id">#${o.id}</span><span class="sc-n">${(o.share * 100).toFixed(1)}%</span>` +
+      `<button class="${eye[0]}" type="button" title="${eye[2]}">${eye[1]}</button>` +
+      `<button class="${lock[0]}" type="button" title="${lock[2]}">${lock[1]}</button></div>`;
   }
+
+  E.objlist.addEventListener('click', (e) => {
+    const r = e.target.closest('.sc-obj[data-id]');
+    if (!r) return;
+    const o = (val().objects || []).find((x) => x.id === +r.dataset.id);
+    if (!o) return;
+    if (e.target.closest('.sc-eye')) ask({tool: 'hide_object', obj: o.id, hidden: !o.hidden});
+    else if (e.target.closest('.sc-lock')) ask({tool: 'lock_object', obj: o.id, locked: !o.locked});
+    else if (o.id !== val().selected) ask({tool: 'select', obj: o.id});
+  });
 
   function options(select, pairs, value) {
     const sig = JSON.stringify(pairs);
@@ -62,7 +59,7 @@ parts.objects = (() => {
     // The Select tool and the erase target are for objects / class maps only.
     E.tools.forEach((b) => { if (b.dataset.tool === 'select') b.style.display = on ? '' : 'none'; });
     E.erase.closest('.sc-opt').style.display = on ? 'none' : '';
-    if (!on) { E.objlist.innerHTML = ''; E.objbar.classList.remove('sc-shown'); return; }
+    if (!on) { E.objlist.innerHTML = ''; E.objlist.dataset.sig = ''; E.objbar.classList.remove('sc-shown'); return; }
     const objs = v.objects, names = (v.classes || []).map((c) => c[0]);
     const present = [...new Set(objs.map((o) => o.cls))].sort((a, b) => a - b);
     const want = E.objfilter.value;
@@ -71,11 +68,15 @@ parts.objects = (() => {
     const only = E.objfilter.value === '' ? null : +E.objfilter.value;
     const rows = objs.filter((o) => only === null || o.cls === only);
     E.objcount.textContent = `Objects ${only === null ? objs.length : rows.length + ' of ' + objs.length}`;
-    E.objlist.innerHTML = '';
-    const frag = document.createDocumentFragment();
-    for (const o of rows) frag.appendChild(row(o, v));
-    E.objlist.appendChild(frag);
-    if (!objs.length) E.objlist.innerHTML = '<div class="sc-obj" style="cursor:default;opacity:.7">none yet: a tool makes the first</div>';
+    // The rows are made again only when an object changed; a new selection just moves the mark.
+    const sig = JSON.stringify([v.item, rows, (v.classes || []).map((c) => c[1])]).replace(/"selected":(true|false)/g, '');
+    if (E.objlist.dataset.sig !== sig) {
+      E.objlist.dataset.sig = sig;
+      E.objlist.innerHTML = objs.length ? rows.map((o) => row(o, v)).join('')
+        : '<div class="sc-obj" style="cursor:default;opacity:.7">none yet: a tool makes the first</div>';
+    } else {
+      E.objlist.querySelectorAll('.sc-obj[data-id]').forEach((r) => r.classList.toggle('sc-on', +r.dataset.id === v.selected));
+    }
     const sel = selected();
     E.objbar.classList.toggle('sc-shown', !!sel);
     if (sel) options(E.objclass, names.map((n, k) => [k, n]), sel.cls);

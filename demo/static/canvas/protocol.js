@@ -108,6 +108,7 @@ parts.protocol = (() => {
     parts.objects.render();
     parts.view.fit();
     tell();
+    E.root.dataset.rendered = String(performance.now());   // lists, outlines and overlays drawn
     pump();
   }
 
