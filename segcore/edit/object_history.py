@@ -19,9 +19,13 @@ __all__ = ["ObjectHistory", "Step"]
 
 @dataclass(frozen=True)
 class Step:
+    """``selected``: the selected object's id; ``new``: nothing is selected and the next tool
+    starts a new object whatever it is used on (the "new object" action)."""
+
     objects: Objects
     selected: int | None = None
     note: object = None
+    new: bool = False
 
 
 class ObjectHistory:
@@ -44,6 +48,10 @@ class ObjectHistory:
     @property
     def selected(self) -> int | None:
         return self._current.selected
+
+    @property
+    def new(self) -> bool:
+        return self._current.new
 
     @property
     def note(self):
@@ -102,7 +110,7 @@ class ObjectHistory:
             key = id(s.objects)
             if key not in memo:
                 memo[key] = s.objects.with_label_set(label_set)
-            return Step(memo[key], s.selected, s.note)
+            return Step(memo[key], s.selected, s.note, s.new)
         self.map_steps(grow)
 
     @property

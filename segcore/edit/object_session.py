@@ -5,8 +5,12 @@ An :class:`ObjectSession` is an :class:`~segcore.edit.EditSession` whose state i
 
 * ``obj=`` if given (a one-line PromptError if there is no such object, or it is locked);
 * else the selected object, if the tool's class is its class (or the tool has no class);
+* else, for a click (Add, or the wand) with nothing selected, the top visible object of the
+  tool's class under the click (the click refines it, as a click on a region of a class always
+  did), unless ``new_object()`` asked for a new one;
 * else a NEW object of the tool's class, on top, which then becomes selected (so the next
-  click refines it). ``select(None)`` / ``new_object()`` makes the next tool start one.
+  click refines it). ``new_object()`` (the "new object" button and key) makes the next tool
+  start one whatever it lands on; ``select(None)`` only clears the selection.
 
 Adding (brush, a positive click, a box, the wand, a polygon) adds pixels to that object only;
 the other objects keep theirs: where they overlap, the higher one shows. Removing (eraser, a
@@ -122,7 +126,8 @@ class ObjectSession(ObjectActions, EditSession):
         note = self.history.note
         return note if isinstance(note, ClickRun) else None
 
-    def _commit(self, objects: Objects, selected, note=None, changed: int | None = None, fold: bool = False):
+    def _commit(self, objects: Objects, selected, note=None, changed: int | None = None, fold: bool = False,
+                new: bool = False):
         """A new step (or, ``fold``, the current one changed)."""
         self.corner = None
         self.version += 1
@@ -131,7 +136,7 @@ class ObjectSession(ObjectActions, EditSession):
         if changed is None:
             changed = int((objects.class_map() != self.objects.class_map()).sum())
         self.last_changed = changed
-        step = Step(objects, selected, note)
+        step = Step(objects, selected, note, new and selected is None)
         if fold:
             self.history.replace_current(step)
         else:
@@ -173,8 +178,9 @@ class ObjectSession(ObjectActions, EditSession):
                               f"{'object' if o.locked else 'class'} list to edit it")
         return o
 
-    def _target(self, cls: int | None, obj, rule: ApplyRule) -> Obj | None:
-        """The object a tool acts on (module doc); None: a new object of ``cls``."""
+    def _target(self, cls: int | None, obj, rule: ApplyRule, at=None) -> Obj | None:
+        """The object a tool acts on (module doc); None: a new object of ``cls``. ``at``: the
+        pixel a click is on (a click on an object of its class acts on that object)."""
         if obj is None and self._unlabels(cls):
             raise PromptError(f"{'unlabelled' if cls == self.label_set.void_index else 'background'} is no "
                               "object in this dataset; to take pixels away use the eraser or Remove")
@@ -183,6 +189,10 @@ class ObjectSession(ObjectActions, EditSession):
         sel = self.objects.find(self.selected) if self.selected is not None else None
         if sel is not None and (cls is None or sel.cls == cls):
             return self._check_object(sel, rule)
+        if at is not None and sel is None and not self.history.new:
+            top = self.objects.top_at(*at)
+            if top is not None and top.cls == cls:
+                return self._check_object(top, rule)
         if cls is not None:
             rule.check_target(cls, self.label_set)
         return None
@@ -294,7 +304,7 @@ class ObjectSession(ObjectActions, EditSession):
         rule = self._rule(overwrite)
         (click,) = check_points([(x, y, positive)], *self.shape)
         cls = None if cls is None or cls == "" else self.class_index(cls)
-        target = self._target(cls, obj, rule)
+        target = self._target(cls, obj, rule, at=click[:2])
         if target is None and not positive:
             target = self.objects.top_at(click[0], click[1])
             if target is None:
@@ -377,7 +387,7 @@ class ObjectSession(ObjectActions, EditSession):
         tol = self.default_tolerance() if tolerance is None or tolerance == "" else check_tolerance(tolerance)
         cls = None if cls is None or cls == "" else self.class_index(cls)
         ((x, y, _),) = check_points([(x, y, True)], *self.shape)
-        target = self._target(cls, obj, rule)
+        target = self._target(cls, obj, rule, at=(x, y))
         if target is None and cls is None:
             raise PromptError("choose a class for the new object")
         cls = target.cls if target is not None else cls
