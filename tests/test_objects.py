@@ -34,6 +34,16 @@ def photo(h=80, w=100, seed=0):
     return (rng.random((h, w, 3)) * 255).astype(np.uint8)
 
 
+def painted(car, p1, p2, seed=0):
+    """A photo whose objects have their own colours (and a little noise)."""
+    rng = np.random.default_rng(seed)
+    rgb = np.full(car.shape + (3,), 120, np.int16)
+    rgb[car] = (200, 40, 40)
+    rgb[p1] = (40, 200, 40)
+    rgb[p2] = (40, 40, 200)
+    return np.clip(rgb + rng.integers(-8, 9, rgb.shape), 0, 255).astype(np.uint8)
+
+
 def stroke(x0, y0, x1, y1, r=3, cls=None, erase=False):
     s = {"points": [[x0, y0], [x1, y1]], "radius": r, "erase": erase}
     if not erase:
@@ -297,3 +307,29 @@ def test_renumber_changes_ids_in_every_step():
     assert s.selected == 500 and 500 in s.objects.ids_list()
     s.undo()
     assert 500 in s.objects.ids_list() and new not in s.objects.ids_list()
+
+
+def test_an_add_click_on_an_object_of_its_class_refines_it_unless_a_new_object_is_asked():
+    objs, car, p1, p2 = scene()
+    seen = []
+
+    class Spy(GrabCutPrompter):
+        def predict(self, points, box=None, mask_input=None, multimask=True, prior=None):
+            seen.append(None if prior is None else prior.copy())
+            return super().predict(points, box, mask_input, multimask, prior=prior)
+
+    s = ObjectSession(painted(car, p1, p2), objs, prompter=Spy())
+    s.click(80, 50, True, "person")                  # on person 9, nothing selected
+    assert s.selected == 9 and s.run.obj == 9 and len(s.objects) == 3
+    np.testing.assert_array_equal(seen[-1], p2)       # its own mask, not the touching person 8's too
+    s.click(85, 72, True, "person")                   # the run goes on: still person 9
+    assert s.run.obj == 9 and len(s.objects) == 3
+    s.new_object()
+    assert s.new_pending and s.selected is None
+    s.click(80, 50, True, "person")                   # now a new object, even on person 9
+    assert s.selected not in (7, 8, 9) and len(s.objects) == 4 and seen[-1] is None
+    assert not s.new_pending
+    s.select(None)
+    car_before = s.objects.get(7)
+    s.click(30, 20, True, "person")                   # on the car: not of its class, a new person
+    assert s.run.obj not in (7, 8, 9) and s.objects.get(7) is car_before
