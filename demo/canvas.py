@@ -101,6 +101,7 @@ input.sc-sw::-webkit-color-swatch { border: none; }
 .sc-objfilter { flex: 1; min-width: 0; font-size: 11px; padding: 0 2px; border: 1px solid #9ca3af; border-radius: 4px; background: #fff; color: #111827; }
 .sc-new { font-size: 11px; padding: 0 5px; border: 1px solid #9ca3af; border-radius: 5px; background: #f9fafb; color: #111827; cursor: pointer; white-space: nowrap; }
 .sc-new kbd { font-size: 9px; opacity: .7; }
+.sc-new.sc-on { background: #2563eb; color: #fff; border-color: #1d4ed8; }
 .sc-objlist { overflow-y: auto; margin-top: 2px; }
 .sc-obj { display: flex; align-items: center; gap: 5px; padding: 1px 6px; border-radius: 5px; cursor: pointer; font-size: 12px; }
 .sc-obj:hover { background: rgba(37, 99, 235, .12); }
@@ -164,7 +165,8 @@ class CanvasState:
     uncertain: str | None = None                    # uncertain pixels layer, PNG data URL
     objects: list | None = None                     # the item's objects, top first (None: no objects);
     #                                                 see demo/object_views.rows
-    selected: int | None = None                     # the selected object's id (None: a tool starts a new one)
+    selected: int | None = None                     # the selected object's id (None: nothing selected)
+    new_object: bool = False                        # "+ new" pressed: the next tool starts a new object
     selected_outline: list = field(default_factory=list)   # its outlines, [[[x, y], ...], ...]
     edges: str | None = None                        # object boundaries layer, PNG data URL
     ack: int | None = None                          # the page's request this value answers (its req)

@@ -52,7 +52,8 @@ def list_objects(app, value=None):
 
 
 def select_object(app, obj_id, value=None):
-    """Select an object by id; empty: nothing (the next tool starts a new object)."""
+    """Select an object by id; empty: nothing (an Add click or the wand then acts on the object
+    of its class under it, other tools start a new object)."""
     s = object_session(app)
     s.select(object_id(obj_id))
     _follow(app, s)
@@ -63,7 +64,7 @@ def select_at(app, x, y, value=None):
     """Select the top visible object at pixel ``(x, y)`` (none there: nothing selected)."""
     s = object_session(app)
     if s.select_at(x, y) is None:
-        gr.Info("No object here: nothing is selected, and the next tool starts a new object.")
+        gr.Info("No object here: nothing is selected.")
     _follow(app, s)
     _done(app)
 
@@ -79,7 +80,7 @@ def select_next(app, step=1, value=None):
 
 
 def new_object(app, value=None):
-    """Nothing selected: the next tool starts a new object of the selected class."""
+    """The next tool starts a new object of the selected class, whatever it lands on."""
     object_session(app).new_object()
     _done(app)
 

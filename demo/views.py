@@ -135,7 +135,7 @@ def canvas_state(app: AppSession) -> CanvasState:
         shown = cv2.resize(shown, (pw, ph), interpolation=cv2.INTER_NEAREST)
     objects = {}
     if s.has_objects:
-        objects = dict(objects=object_views.rows(s), selected=s.selected,
+        objects = dict(objects=object_views.rows(s), selected=s.selected, new_object=s.new_pending,
                        selected_outline=object_views.selected_outline(s),
                        edges=object_views.edges_png(app, s, shown.shape))
     return CanvasState(

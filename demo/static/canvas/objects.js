@@ -77,6 +77,7 @@ parts.objects = (() => {
     } else {
       E.objlist.querySelectorAll('.sc-obj[data-id]').forEach((r) => r.classList.toggle('sc-on', +r.dataset.id === v.selected));
     }
+    E.newobj.classList.toggle('sc-on', !!v.new_object);
     const sel = selected();
     E.objbar.classList.toggle('sc-shown', !!sel);
     if (sel) options(E.objclass, names.map((n, k) => [k, n]), sel.cls);
@@ -95,12 +96,13 @@ parts.objects = (() => {
   function target() {
     const v = val();
     if (!shown()) return '';
-    const sel = selected(), cls = v.cls ?? 1, names = (v.classes || []).map((c) => c[0]);
+    const sel = selected(), cls = v.cls ?? 1, name = (v.classes || [])[cls]?.[0] ?? 'object';
     const removing = S.tool === 'eraser' || S.tool === 'remove';
     if (S.tool === 'select') return '';
     if (sel && (sel.cls === cls || removing)) return ` · on ${sel.class} #${sel.id}`;
     if (removing) return ' · on the top object under it';
-    return ` · a new ${names[cls] ?? 'object'} object`;
+    if (!v.new_object && (S.tool === 'add' || S.tool === 'wand')) return ` · on the ${name} object under it, or a new one`;
+    return ` · a new ${name} object`;
   }
 
   E.objfilter.addEventListener('change', () => { render(); fitList(S.view.sh); });
