@@ -36,9 +36,9 @@ def target(app: AppSession, obj_id) -> int:
     return s.objects.get(k).id
 
 
-def _follow(app: AppSession, s) -> None:
+def follow(app: AppSession, s) -> None:
     """The class list follows the selected object, so the next tool acts on it."""
-    if s.selected is not None:
+    if s.has_objects and s.selected is not None:
         app.cls = s.objects.get(s.selected).cls
 
 
@@ -56,7 +56,7 @@ def select_object(app, obj_id, value=None):
     of its class under it, other tools start a new object)."""
     s = object_session(app)
     s.select(object_id(obj_id))
-    _follow(app, s)
+    follow(app, s)
     _done(app)
 
 
@@ -65,7 +65,7 @@ def select_at(app, x, y, value=None):
     s = object_session(app)
     if s.select_at(x, y) is None:
         gr.Info("No object here: nothing is selected.")
-    _follow(app, s)
+    follow(app, s)
     _done(app)
 
 
@@ -75,7 +75,7 @@ def select_next(app, step=1, value=None):
     if not len(s.objects):
         raise UserError("This image has no objects yet.")
     s.select_next(-1 if float(step or 1) < 0 else 1)
-    _follow(app, s)
+    follow(app, s)
     _done(app)
 
 

@@ -12,6 +12,12 @@ parts.draw = (() => {
     polygon: 'Polygon (P): click the corners; Enter or a click on the first one closes it, Backspace drops the last, Esc cancels',
     select: 'Select (V): click an object to select it (the top one there); Tab / Shift+Tab walk the objects, M starts a new one',
   };
+  // Where the item is a list of objects, the tools' words name the object.
+  const OBJECT_HINTS = Object.assign({}, HINTS, {
+    add: 'Add (Q): click on what belongs to the object; each click updates the mask',
+    remove: 'Remove (E): click on what does not belong to the object',
+    eraser: 'Eraser (N): paint to take pixels from the object (what lies beneath shows); Enter applies',
+  });
   const {X, Y} = parts.view;
 
   function strokePath(s, style) {
@@ -61,7 +67,7 @@ parts.draw = (() => {
     if (S.poly) polygon();
     if ((v.selected_outline || []).length) selection(v.selected_outline);
     const n = S.pending.length, k = onTheWay.length;
-    E.hint.textContent = (v.w ? HINTS[S.tool] + parts.objects.target() : 'No image yet: add images, or start the app with a dataset') +
+    E.hint.textContent = (v.w ? (parts.objects.shown() ? OBJECT_HINTS : HINTS)[S.tool] + parts.objects.target() : 'No image yet: add images, or start the app with a dataset') +
       (n ? ` · ${n} stroke${n > 1 ? 's' : ''} not applied yet (Enter applies)` : '') +
       (k ? ` · ${k} click${k > 1 ? 's' : ''} on the way` : '');
   }

@@ -28,7 +28,7 @@ parts.objects = (() => {
     return `<div class="sc-obj${o.id === v.selected ? ' sc-on' : ''}${o.hidden ? ' sc-hidden' : ''}" data-id="${o.id}" ` +
       `style="--sc-col:${col}" title="object ${o.id}: ${esc(o.class)}, ${o.area.toLocaleString()} pixels, draw order ${o.order}">` +
       `<span class="sc-sw" style="background:${col}"></span><span class="sc-name">${esc(o.class)}</span>` +
-      `<span class="sc-id">#${o.id}</span><span class="sc-n">${(o.share * 100).toFixed(1)}%</span>` +
+      `<span class="sc-id">#${o.id}</span><span class="sc-n">${o.share && o.share < 0.0005 ? '<0.1' : (o.share * 100).toFixed(1)}%</span>` +
       `<button class="${eye[0]}" type="button" title="${eye[2]}">${eye[1]}</button>` +
       `<button class="${lock[0]}" type="button" title="${lock[2]}">${lock[1]}</button></div>`;
   }
