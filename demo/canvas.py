@@ -168,6 +168,7 @@ class CanvasState:
     selected: int | None = None                     # the selected object's id (None: nothing selected)
     new_object: bool = False                        # "+ new" pressed: the next tool starts a new object
     selected_outline: list = field(default_factory=list)   # its outlines, [[[x, y], ...], ...]
+    outlines: dict | None = None                    # every visible object's, simplified: {id: [[x0, y0, ...], ...]}
     edges: str | None = None                        # object boundaries layer, PNG data URL
     ack: int | None = None                          # the page's request this value answers (its req)
     taken: list = field(default_factory=list)       # ids of the pending strokes it took (applied or dropped)

@@ -60,6 +60,28 @@ def selected_outline(session) -> list:
     return [c.tolist() for c in session.outline(k)]
 
 
+def outlines(app: AppSession, session) -> dict:
+    """Every visible object's outlines, simplified to within a pixel, ``{id: [[x0, y0, x1, y1,
+    ...], ...]}``: the page draws a selection at once from them (Tab, a row's click), before the
+    answer brings the exact one. An object's are made once (objects unchanged by a step are
+    the same objects)."""
+    objects = session.objects
+    done, out = app.outlines_cache
+    if done is objects:
+        return out
+    known = app.outline_parts
+    parts, out = {}, {}
+    for o in objects:
+        got = known.get(o.id)
+        if got is None or got[0] is not o:
+            got = (o, [cv2.approxPolyDP(c.reshape(-1, 1, 2), 1.0, True).reshape(-1).tolist() for c in o.mask.contours()])
+        parts[o.id] = got
+        if not o.hidden:
+            out[str(o.id)] = got[1]
+    app.outline_parts, app.outlines_cache = parts, (objects, out)
+    return out
+
+
 def overlap_pixels(app: AppSession, session) -> int:
     """How many pixels two or more objects cover (the legend's overlap row)."""
     objects = session.objects

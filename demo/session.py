@@ -108,6 +108,8 @@ class AppSession:
     overlap: tuple = (None, 0)        # (the objects, pixels two of them cover) for the legend
     edges_cache: tuple = (None, None, None)   # (the objects, shape, PNG data URL) of their boundaries
     mask_cache: tuple = (None, None, None, None)   # (labels, label set, what is drawn, PNG data URL)
+    outlines_cache: tuple = (None, None)   # (the objects, their simplified outlines by id)
+    outline_parts: dict = field(default_factory=dict)   # id -> (object, its simplified outlines)
     # -- the photo served to the canvas (demo/views.py, photo_response) -------------------------
     key: str = field(default_factory=lambda: secrets.token_urlsafe(24))   # the pictures' key
     photo_url: str | None = None

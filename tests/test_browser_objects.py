@@ -121,6 +121,18 @@ def test_select_hide_change_class_delete_and_a_new_object(coco_app, browser):
         assert page.locator("#canvas .sc-classes .sc-on .sc-name").inner_text() == "teddy bear"
         assert page.locator("#canvas .sc-objbar .sc-objclass").input_value() == str(teddy)
         page.screenshot(path=str(shots / "2-selected.png"))
+        # Tab selects the next row down the list (marked at once, then answered), Shift+Tab back.
+        ids = [r.get_attribute("data-id") for r in page.locator("#canvas .sc-obj[data-id]").all()]
+        nxt = ids[(ids.index(str(a)) + 1) % len(ids)]
+        before = v.shown()
+        page.keyboard.press("Tab")
+        assert page.locator("#canvas .sc-obj.sc-on").get_attribute("data-id") == nxt
+        v.wait_update(before)
+        assert page.locator("#canvas .sc-obj.sc-on").get_attribute("data-id") == nxt
+        before = v.shown()
+        page.keyboard.press("Shift+Tab")
+        v.wait_update(before)
+        assert row.get_attribute("data-id") == str(a)
         # Hide it: not drawn (what lies beneath shows); the file does not change.
         shown = page.evaluate(MASK_RGBA, [x, y])
         before = v.shown()

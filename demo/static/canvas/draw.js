@@ -65,7 +65,11 @@ parts.draw = (() => {
       ctx.lineWidth = dpr; ctx.strokeStyle = '#000000'; ctx.stroke();
     }
     if (S.poly) polygon();
-    if ((v.selected_outline || []).length) selection(v.selected_outline);
+    if (S.preview !== null) {            // a selection made on the page, ahead of the answer
+      const flat = (v.outlines || {})[S.preview] || [];
+      selection(flat.map((f) => { const c = []; for (let k = 0; k < f.length; k += 2) c.push([f[k], f[k + 1]]); return c; }));
+      E.root.dataset.selectionDrawn = String(performance.now());
+    } else if ((v.selected_outline || []).length) selection(v.selected_outline);
     const n = S.pending.length, k = onTheWay.length;
     E.hint.textContent = (v.w ? (parts.objects.shown() ? OBJECT_HINTS : HINTS)[S.tool] + parts.objects.target() : 'No image yet: add images, or start the app with a dataset') +
       (n ? ` · ${n} stroke${n > 1 ? 's' : ''} not applied yet (Enter applies)` : '') +

@@ -15,6 +15,18 @@ parts.objects = (() => {
   // A request about an object of the item on screen (refused if another item opened since).
   const ask = (what) => P().send(Object.assign({item: val().item}, what));
   const selected = () => { const v = val(); return (v.objects || []).find((o) => o.id === v.selected) || null; };
+  // The object marked in the list and outlined: the one selected on the page ahead of the answer.
+  const marked = () => S.preview ?? val().selected;
+
+  // Select on the page at once (row mark and outline from the value's outlines), then ask Python.
+  function choose(id, what) {
+    S.preview = id;
+    E.objlist.querySelectorAll('.sc-obj[data-id]').forEach((r) => r.classList.toggle('sc-on', +r.dataset.id === id));
+    const cur = E.objlist.querySelector('.sc-on');
+    if (cur) cur.scrollIntoView({block: 'nearest'});
+    parts.draw.redraw();
+    ask(what);
+  }
 
   const esc = (t) => String(t).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -25,7 +37,7 @@ parts.objects = (() => {
       : ['sc-eye', EYE_SVG, 'hide this object on the photo'];
     const lock = o.locked ? ['sc-lock sc-locked', LOCKED_SVG, 'locked: no tool changes this object (click to unlock)']
       : ['sc-lock', OPEN_SVG, 'lock this object'];
-    return `<div class="sc-obj${o.id === v.selected ? ' sc-on' : ''}${o.hidden ? ' sc-hidden' : ''}" data-id="${o.id}" ` +
+    return `<div class="sc-obj${o.id === marked() ? ' sc-on' : ''}${o.hidden ? ' sc-hidden' : ''}" data-id="${o.id}" ` +
       `style="--sc-col:${col}" title="object ${o.id}: ${esc(o.class)}, ${o.area.toLocaleString()} pixels, draw order ${o.order}">` +
       `<span class="sc-sw" style="background:${col}"></span><span class="sc-name">${esc(o.class)}</span>` +
       `<span class="sc-id">#${o.id}</span><span class="sc-n">${o.share && o.share < 0.0005 ? '<0.1' : (o.share * 100).toFixed(1)}%</span>` +
@@ -40,7 +52,7 @@ parts.objects = (() => {
     if (!o) return;
     if (e.target.closest('.sc-eye')) ask({tool: 'hide_object', obj: o.id, hidden: !o.hidden});
     else if (e.target.closest('.sc-lock')) ask({tool: 'lock_object', obj: o.id, locked: !o.locked});
-    else if (o.id !== val().selected) ask({tool: 'select', obj: o.id});
+    else if (o.id !== marked()) choose(o.id, {tool: 'select', obj: o.id});
   });
 
   function options(select, pairs, value) {
@@ -75,7 +87,7 @@ parts.objects = (() => {
       E.objlist.innerHTML = objs.length ? rows.map((o) => row(o, v)).join('')
         : '<div class="sc-obj" style="cursor:default;opacity:.7">none yet: a tool makes the first</div>';
     } else {
-      E.objlist.querySelectorAll('.sc-obj[data-id]').forEach((r) => r.classList.toggle('sc-on', +r.dataset.id === v.selected));
+      E.objlist.querySelectorAll('.sc-obj[data-id]').forEach((r) => r.classList.toggle('sc-on', +r.dataset.id === marked()));
     }
     E.newobj.classList.toggle('sc-on', !!v.new_object);
     const sel = selected();
@@ -116,7 +128,12 @@ parts.objects = (() => {
   function key(what, back) {
     if (!shown()) return false;
     if (what === 'new') P().send({tool: 'new_object'});
-    else if (what === 'next') P().send({tool: 'select_next', step: back ? -1 : 1});
+    else if (what === 'next') {          // the next down the list (up: back), wrapping, as Python's select_next
+      const ids = (val().objects || []).map((o) => o.id), n = ids.length, k = ids.indexOf(marked());
+      if (!n) return true;
+      const id = k >= 0 ? ids[(k + (back ? n - 1 : 1)) % n] : ids[back ? n - 1 : 0];
+      choose(id, {tool: 'select_next', step: back ? -1 : 1});
+    }
     else if (what === 'delete') { const s = selected(); if (!s) return false; ask({tool: 'delete_object', obj: s.id}); }
     return true;
   }

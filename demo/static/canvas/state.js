@@ -29,6 +29,7 @@ const S = {
   space: false,       // Space held: a drag pans
   poly: null,         // the polygon being drawn: its corners in image pixels (null: none open)
   corner: null,       // a box's first corner, until the second click sends the box
+  preview: null,      // an object selected on the page (Tab, a row), drawn until Python's answer
   // Strokes painted and not applied yet: {id, item, points, radius, erase, cls}. They travel
   // in the value's `pending`; an answer lists the ids it took (`taken`).
   pending: [], nextStroke: 1,
