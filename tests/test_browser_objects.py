@@ -110,6 +110,12 @@ def test_select_hide_change_class_delete_and_a_new_object(coco_app, browser):
         page.wait_for_function("() => document.querySelectorAll('#canvas .sc-obj').length > 1")
         assert page.locator("#canvas .sc-obj").count() == len(objects)
         page.screenshot(path=str(shots / "1-objects.png"))
+        # The menu over the list shows one class's objects; the list stays within the canvas.
+        page.locator("#canvas .sc-objfilter").select_option(label="teddy bear")
+        assert page.locator("#canvas .sc-obj").count() == sum(o.cls == teddy for o in objects) < len(objects)
+        stage, listed = v.stage(), page.locator("#canvas .sc-objlist").bounding_box()
+        assert listed["y"] + listed["height"] <= stage["y"] + stage["height"] + 1
+        page.locator("#canvas .sc-objfilter").select_option(index=0)
         # Select (V) and a click on the object: it is selected, outlined, its row marked.
         page.keyboard.press("v")
         x, y = inside(objects, a)
