@@ -34,6 +34,14 @@ from .registry import register_format
 __all__ = ["LabelmeDataset"]
 
 
+def _stamp(path: Path):
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
+
+
 @register_format("labelme", priority=10)
 class LabelmeDataset(Dataset):
     def __init__(self, root: Path, only: Path | None = None, label_set: LabelSet | None = None):
@@ -47,9 +55,12 @@ class LabelmeDataset(Dataset):
                 jsons = {e.name[:-5]: Path(e.path) for e in it if e.name.endswith(".json") and e.is_file()
                          and not e.name.startswith(".")}
         names = sorted(set(images) | set(jsons), key=natural_key)
+        self._only = only
+        self._root_stamp = _stamp(root)
         self._images = images
         self._jsons = jsons
         self._json_cache: dict[str, dict] = {}
+        self._json_stamp: dict[str, tuple] = {}
         self._layouts: dict[str, dict] = {}
         self.classes_file = root / "labels.txt"
         super().__init__(root, names, root / ".segcore" / "status.json",
@@ -99,9 +110,32 @@ class LabelmeDataset(Dataset):
         if name not in self._json_cache:
             self._json_cache.clear()  # one file kept: embedded images make them large
             path = self._jsons[name]
+            self._json_stamp[name] = _stamp(path)
             self._json_cache[name] = read_labelme(path)
             self._layouts[name] = json_layout(path.read_text(encoding="utf-8"))
         return self._json_cache[name]
+
+    def refresh(self, i: int | None = None) -> None:
+        super().refresh(i)
+        if i is None:
+            names = list(self._json_cache)
+            if self._only is None and _stamp(self.root) != self._root_stamp:   # a file came or went
+                self._root_stamp = _stamp(self.root)
+                with os.scandir(self.root) as it:
+                    found = {e.name[:-5]: Path(e.path) for e in it if e.name.endswith(".json") and e.is_file()
+                             and not e.name.startswith(".")}
+                self._jsons = {n: p for n, p in found.items() if n in self._index}
+        else:
+            names = [self._names[self._check(i)]]
+            path = self._jsons.get(names[0], self.root / f"{names[0]}.json")
+            if path.is_file():
+                self._jsons[names[0]] = path
+            else:
+                self._jsons.pop(names[0], None)
+        for name in names:
+            path = self._jsons.get(name)
+            if name in self._json_cache and (path is None or _stamp(path) != self._json_stamp.get(name)):
+                del self._json_cache[name]     # another program wrote it: read it again
 
     @property
     def label_set(self) -> LabelSet | None:
@@ -207,6 +241,7 @@ class LabelmeDataset(Dataset):
         path = self._jsons[name]
         self._keep(path)
         write_text(path, dumps(data, self._layouts[name]), keep_backup=False)
+        self._json_stamp[name] = _stamp(path)
 
     def _write_classes(self, label_set: LabelSet) -> None:
         write_class_list(self.classes_file, label_set, labelme_style=True)

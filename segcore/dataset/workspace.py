@@ -2,9 +2,15 @@
 
 ``Workspace(ds)`` holds the current item (an :class:`~segcore.edit.EditSession`) and saves
 corrections back to the dataset in its own format. Every change is saved by a background
-writer shortly after it is made (the latest version wins; an edit is never waited on), and
-moving to another item, marking it reviewed or closing waits for the writer, so what is on
-disk is always the last thing the user saw.
+writer shortly after it is made (:mod:`.autosave`; an edit is never waited on), and moving
+to another item, marking it reviewed or closing waits for the writer, so what is on disk is
+always the last thing the user saw.
+
+Several workspaces (browser sessions, servers) may work on one item: each save is merged with
+what others saved since (:mod:`.sync`); their changes come into this session at its next
+action (:meth:`Workspace.sync`, one undo history rebased under them, so undo never takes
+another's work back), and where both changed the same pixels differently the user settles it
+(:meth:`Workspace.resolve`). Who saves is ``user``; only a ``reviewer`` marks items reviewed.
 """
 
 from __future__ import annotations
@@ -17,12 +23,15 @@ import numpy as np
 from ..edit.apply import ApplyRule, background_index
 from ..edit.session import EditSession
 from ..models.prompters import Prompter
-from ..errors import FormatError, SegcoreError
+from ..errors import AccessError, ConflictError, FormatError, SegcoreError
 from ..labels import LabelSet
 from ..segmentation import Segmentation
+from .autosave import Saver
 from .base import Dataset
 from .colors import set_class_color
 from .prelabel import class_mapping
+from .shared import SharedItem
+from .sync import read_item, save_item
 
 __all__ = ["Workspace", "BACKGROUND_ONLY"]
 
@@ -30,71 +39,42 @@ __all__ = ["Workspace", "BACKGROUND_ONLY"]
 BACKGROUND_ONLY = LabelSet(("background",))
 
 
-class _Saver:
-    """One background writer: ``submit`` replaces what is waiting, ``flush`` waits for it."""
-
-    def __init__(self, write: Callable[[int, np.ndarray, str], None]):
-        self._write = write
-        self._cv = threading.Condition()
-        self._pending: tuple | None = None
-        self._busy = False
-        self._error: Exception | None = None
-        self._thread: threading.Thread | None = None
-
-    def submit(self, index: int, labels: np.ndarray, status: str) -> None:
-        with self._cv:
-            self._pending = (index, labels, status)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._loop, daemon=True, name="segcore-autosave")
-                self._thread.start()
-            self._cv.notify_all()
-
-    def _loop(self) -> None:
-        while True:
-            with self._cv:
-                if self._pending is None:
-                    return
-                job, self._pending, self._busy = self._pending, None, True
-            try:
-                self._write(*job)
-            except Exception as e:  # kept for flush(), which reports it to the user
-                with self._cv:
-                    self._error = e
-            finally:
-                with self._cv:
-                    self._busy = False
-                    self._cv.notify_all()
-
-    def flush(self) -> None:
-        """Wait until everything submitted is written; raise the writer's error, if any."""
-        with self._cv:
-            while self._pending is not None or self._busy:
-                self._cv.wait()
-            err, self._error = self._error, None
-        if err is not None:
-            raise err
-
-
-class Workspace:
+class Workspace(SharedItem):
     """A dataset being corrected. ``lock`` guards the dataset when several workspaces
-    (browser sessions) share one ``Dataset`` object."""
+    (browser sessions) share one ``Dataset`` object. ``user``: who saves (an account's name,
+    or ``local``); ``reviewer``: whether they may set or clear "reviewed"."""
 
     def __init__(self, ds: Dataset, lock: threading.RLock | None = None,
                  prompter: Callable[[str], Prompter] | Prompter | None = None,
-                 rule: ApplyRule | None = None):
-        self.ds = ds
+                 rule: ApplyRule | None = None, user: str = "local", reviewer: bool = True):
         self.lock = lock or threading.RLock()
+        self._saver = Saver(ds, lambda: self.user, self.lock)
+        self._saver.status_rule = self._status_rule
+        self.ds = ds
+        self.user = user
+        self.reviewer = reviewer
         self.prompter = prompter       # for clicks and boxes: one, or one per class name
         self.rule = rule or ApplyRule()
         self.index: int | None = None
         self.session: EditSession | None = None
         self.prediction: Segmentation | None = None   # the model's last mask of this item
         self._saved_version = 0
-        self._saver = _Saver(self._write)
+        self._stamp = None                 # the open item's files when last looked at
+        self._told: ConflictError | None = None
         self.skipped: list[tuple[int, str, str]] = []   # items the last move could not read
+        self.notes: list[str] = []         # what the user should hear (others' changes came in)
         #: Called as ``on_open(i, rgb)`` once item ``i`` is open (the app starts encoding it for
         #: clicks there, and the next item too).
         self.on_open: Callable[[int, np.ndarray], None] | None = None
+
+    @property
+    def ds(self) -> Dataset:
+        return self._ds
+
+    @ds.setter
+    def ds(self, ds: Dataset) -> None:
+        """Another dataset (the app's uploads move folders): saved to from now on."""
+        self._ds = self._saver.ds = ds
 
     # -- classes -----------------------------------------------------------------------
     @property
@@ -151,7 +131,8 @@ class Workspace:
         self.save()
         rgb = self.ds.read_image(i)
         with self.lock:
-            labels = self.ds.read_labels(i)
+            labels, digest = read_item(self.ds, i)
+            self._stamp = self.ds.item_stamp(i)
         if labels is None:   # nothing labelled yet: void, or the class named background
             bg = background_index(self.label_set)
             labels = np.full(rgb.shape[:2], self.label_set.void_index if bg is None else bg, np.uint8)
@@ -161,6 +142,8 @@ class Workspace:
         self.session = EditSession(rgb, Segmentation(labels, self.label_set), prompter=self.prompter,
                                    rule=self.rule)
         self.index, self.prediction, self._saved_version = i, None, 0
+        self._saver.start(i, labels, digest)
+        self._told = None
         if self.on_open is not None:
             self.on_open(i, rgb)
         return self.session
@@ -208,24 +191,25 @@ class Workspace:
         raise FormatError(f"no item can be read, e.g. {self.skipped[0][2]}")
 
     # -- saving --------------------------------------------------------------------------
-    def _write(self, i: int, labels: np.ndarray, status: str = "edited") -> None:
-        with self.lock:
-            if self.ds.label_set is None:
-                self.ds.set_label_set(self.label_set)
-            if status == "edited" and self.ds.status(i) == "reviewed":
-                status = "reviewed"   # correcting a reviewed item keeps it reviewed
-            elif status == "replaced":
-                status = "edited"     # a model replaced its labels: to be reviewed again
-            self.ds.write_labels(i, labels, status=status)
+    def _status_rule(self, current: str, status: str) -> str:
+        """The status a save writes, from the one on disk: correcting a reviewed item keeps it
+        reviewed when a reviewer does it, and sends it back to review otherwise."""
+        if status == "edited" and current == "reviewed":
+            return "reviewed" if self.reviewer else "edited"
+        if status == "replaced":
+            return "edited"     # a model replaced its labels: to be reviewed again
+        return status
 
-    def changed(self, status: str = "edited") -> None:
-        """Call after each edit of the current item: it is saved in the background."""
-        if self.dirty:
+    def changed(self, status: str = "edited", tool: str = "") -> None:
+        """Call after each edit of the current item: it is saved in the background. ``tool``:
+        what made the edit (kept in the item's history). Held while a conflict is open."""
+        if self.dirty and self.conflict is None:
             self._saved_version = self.session.version
-            self._saver.submit(self.index, self.session.labels, status)
+            self._saver.submit(self.session.labels, status, tool)
 
     def save(self) -> None:
-        """Write the current item now if it changed, and wait for the background writer."""
+        """Write the current item now if it changed, and wait for the background writer.
+        Raises :class:`ConflictError` while a conflict is open (nothing is lost: settle it)."""
         self.changed()
         self._saver.flush()
 
@@ -233,10 +217,15 @@ class Workspace:
         """Save and set the current item's status to reviewed (or back to edited)."""
         if self.session is None:
             raise FormatError("open an item first")
+        if not self.reviewer:
+            raise AccessError(f"only a reviewer can {'mark' if reviewed else 'unmark'} items reviewed; "
+                              f"{self.user} is an annotator")
         self.save()
         with self.lock:
             if self.ds.status(self.index) == "unlabelled":
-                self.ds.write_labels(self.index, self.session.labels, status="edited")
+                saved = save_item(self.ds, self.index, self._saver.base, self.session.labels, user=self.user,
+                                  tool="marked reviewed", status="edited")
+                self._saver.rebase(self.session.labels, saved.digest)
             self.ds.set_status(self.index, "reviewed" if reviewed else "edited")
             return self.ds.status(self.index)
 
@@ -264,10 +253,11 @@ class Workspace:
             self.session.last_changed = 0
             return seg
         self.session.replace(seg)
+        tool = f"model {getattr(getattr(model, 'spec', None), 'name', '') or type(model).__name__}"
         if status in ("unlabelled", "predicted"):
-            self.changed("predicted")
+            self.changed("predicted", tool)
         else:
-            self.changed("replaced" if replace else "edited")
+            self.changed("replaced" if replace else "edited", tool)
         return seg
 
     def set_prompter(self, prompter: Callable[[str], Prompter] | Prompter | None) -> None:
