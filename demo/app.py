@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import gradio as gr
 
+from segcore.dataset.revisions import set_budget_mb
+
 from . import export as hx
 from . import helpers as hh
 from . import models as hm
@@ -15,6 +17,7 @@ from . import prompters as hpr
 from . import train as ht
 from . import uploads as hu
 from . import workspace as hw
+from .auth import protect
 from .canvas import TOOLS, make_canvas
 from .session import Seed, cleanup, serve, serve_pictures
 from .views import md_escape
@@ -53,10 +56,14 @@ CSS = """
 """
 
 
-def build_demo(data=None) -> gr.Blocks:
+def build_demo(data=None, users=None, history_mb: float | None = None) -> gr.Blocks:
     """The app; ``data``: a dataset to serve (VOC root, COCO file, labelme or image folder),
-    else every session works on the images it uploads."""
+    else every session works on the images it uploads; ``users``: accounts
+    (:class:`segcore.accounts.Users`: a login page, every route refused without one);
+    ``history_mb``: the served dataset's history budget (kept with the dataset)."""
     served = serve(data)
+    if history_mb is not None and served.dataset is not None:
+        set_budget_mb(served.dataset.root, history_mb)
     uploads = served.dataset is None
     with gr.Blocks(title="segcore: correct segmentation masks") as demo:
         state = gr.State(Seed(served), delete_callback=cleanup)
@@ -269,7 +276,8 @@ def build_demo(data=None) -> gr.Blocks:
         uncertain_cb.change(ht.show_uncertain, [state, uncertain_cb, below, canvas], ws_out, api_name="show_uncertain")
         below.release(ht.show_uncertain, [state, uncertain_cb, below, canvas], ws_out, api_visibility="private")
     demo.css = CSS
-    return serve_pictures(demo)
+    demo = serve_pictures(demo)
+    return protect(demo, users) if users is not None else demo
 
 
 if __name__ == "__main__":
