@@ -318,3 +318,65 @@ def test_presence_across_sessions(tmp_path):
     data["time"] -= 3600                           # a server killed an hour ago
     rec.write_text(json.dumps(data))
     assert a.others(max_age=0) == {}
+
+
+def test_coco_objects_merge_per_object_and_clash_per_object(coco):
+    """Object by object: different objects merge; one object's pixels changed in different
+    places by both merge; its class changed differently by both is a conflict naming it."""
+    a = Workspace(open_dataset(coco), user="alice")
+    b = Workspace(open_dataset(coco), user="bob")
+    a.open(3), b.open(3)
+    objs = sorted(a.session.objects, key=lambda o: -o.area)
+    big, other = objs[0], objs[1]
+    x0, y0, x1, y1 = big.box
+    a.session.set_class(other.id, 5)
+    a.changed(tool="class")
+    a.save()
+    # bob takes two pixel-rows off the top of the big object, alice (after) two off its bottom
+    top = np.zeros(b.session.shape, bool)
+    top[y0:y0 + 2, x0:x1] = True
+    bottom = np.zeros(b.session.shape, bool)
+    bottom[y1 - 2:y1, x0:x1] = True
+    b.session.region(top & big.mask.full(b.session.shape), obj=big.id, erase=True)
+    b.changed(tool="eraser")
+    b.save()
+    a.session.region(bottom & big.mask.full(a.session.shape), obj=big.id, erase=True)
+    a.changed(tool="eraser")
+    a.save()
+    disk = open_dataset(coco).read_objects(3)
+    got = disk.find(big.id)
+    full = got.mask.full(disk.shape)
+    assert not (full & top).any() and not (full & bottom).any()
+    assert got.area == big.area - int((big.mask.full(disk.shape) & (top | bottom)).sum())
+    assert disk.find(other.id).cls == 5 and len(disk) == len(objs)
+    # both change the same object's class differently: a conflict that names the object
+    b.sync()
+    a.session.set_class(big.id, 7)
+    a.changed(tool="class")
+    a.save()
+    b.session.set_class(big.id, 9)
+    b.changed(tool="class")
+    with pytest.raises(ConflictError) as e:
+        b.save()
+    assert big.id in e.value.objects and f"object {big.id}" in str(e.value) and "alice" in str(e.value)
+    b.resolve("theirs")
+    assert open_dataset(coco).read_objects(3).find(big.id).cls == 7
+    assert b.session.objects.find(big.id).cls == 7
+
+
+def test_coco_same_pixels_two_new_objects_clash(coco):
+    """Two sessions paint one region with different classes: two new overlapping objects would
+    hide one another; the class maps clash, so it is a conflict, settled exactly."""
+    a = Workspace(open_dataset(coco), user="alice")
+    b = Workspace(open_dataset(coco), user="bob")
+    a.open(7), b.open(7)
+    theirs = paint(a, (20, 20, 80, 60), 4)
+    a.save()
+    mine = paint(b, (20, 20, 80, 60), 6)
+    with pytest.raises(ConflictError, match="same pixels"):
+        b.save()
+    b.resolve("mine")
+    np.testing.assert_array_equal(on_disk(coco, 7), mine)
+    a.sync()
+    np.testing.assert_array_equal(a.session.labels, mine)
+    assert (theirs[20:60, 20:80] == 4).all()

@@ -25,10 +25,11 @@ __all__ = ["Saver", "Incoming", "SaverState"]
 @dataclass
 class Incoming:
     """A save that merged another session's changes in: ``mine`` (what was saved) and
-    ``disk`` (what is on disk after it); ``by``: who made the other changes."""
+    ``disk`` (what is on disk after it; class maps or Objects); ``by``: who made the other
+    changes; ``pixels``: how many pixels (objects) of theirs came in."""
 
-    mine: np.ndarray
-    disk: np.ndarray
+    mine: object
+    disk: object
     by: str
     pixels: int
 
@@ -64,6 +65,8 @@ class Saver:
         self.digest = ""                        # the item on disk after our last read or save
         self.conflict: ConflictError | None = None
         self.incoming: Incoming | None = None
+        self._renumbered: dict = {}             # {session id: id on disk} of the open item's new objects
+        self._to_session: dict = {}             # ... not yet taken by the session
         self.status_rule: Callable[[str, str], str] = lambda current, status: status
 
     # -- the open item ---------------------------------------------------------------------
@@ -72,6 +75,19 @@ class Saver:
         with self._cv:
             self.index, self.base, self.digest = index, base, digest
             self.conflict = self.incoming = None
+            self._renumbered, self._to_session = {}, {}
+
+    def take_renumber(self) -> dict:
+        """``{id: id on disk}`` of new objects a save wrote under another id, for the session
+        to take (once)."""
+        with self._cv:
+            out, self._to_session = self._to_session, {}
+            return out
+
+    def _renumber(self, mapping: dict | None) -> None:
+        if mapping:
+            self._renumbered.update(mapping)
+            self._to_session.update(mapping)
 
     def rebase(self, base: np.ndarray, digest: str | None = None) -> None:
         """The session took in what is on disk: its labels are relative to ``base`` now."""
@@ -106,11 +122,16 @@ class Saver:
                 base = self.base
             index, labels, status, tool = job
             try:
+                if not isinstance(labels, np.ndarray):      # objects: ids the session has not taken yet
+                    labels = labels.renumbered(self._renumbered)
                 with self._lock:
                     saved = save_item(self.ds, index, base, labels, user=self._user(), tool=tool,
                                       status=lambda current: self.status_rule(current, status))
                 with self._cv:
                     if index == self.index:
+                        if saved.renumber:
+                            self._renumber(saved.renumber)
+                            labels = labels.renumbered(saved.renumber)
                         self.base, self.digest = labels, saved.digest
                         if saved.theirs:
                             self.incoming = Incoming(labels, saved.labels, saved.by, saved.theirs)
@@ -139,8 +160,13 @@ class Saver:
         if conflict is not None:
             raise conflict
 
-    def settled(self, base: np.ndarray, digest: str) -> None:
+    def settled(self, base, digest: str) -> None:
         """The conflict was settled by a save of ``base`` (now on disk, with ``digest``)."""
         with self._cv:
             self.conflict, self._pending, self.incoming = None, None, None
             self.base, self.digest = base, digest
+
+    def hold(self, conflict: ConflictError) -> None:
+        """A conflict found outside a save (an edit not yet saved, over others' changes)."""
+        with self._cv:
+            self.conflict, self._pending = conflict, None

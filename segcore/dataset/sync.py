@@ -23,7 +23,8 @@ from typing import Callable
 import numpy as np
 
 from ..errors import ConflictError
-from .merge import box_of, merge_labels
+from ..objects import Objects
+from .merge import box_of, merge_labels, merge_objects, same_obj
 from .revisions import ItemLog, Version
 
 __all__ = ["Saved", "read_item", "save_item", "changed_since", "who_made", "conflict", "before_write",
@@ -32,23 +33,27 @@ __all__ = ["Saved", "read_item", "save_item", "changed_since", "who_made", "conf
 
 @dataclass
 class Saved:
-    """What a save left on disk: ``labels`` ``(H, W)`` uint8 (mine merged with theirs),
-    ``digest`` (of the item on disk now), ``theirs`` (pixels another save had changed, now in
-    ``labels``), ``by`` (who made those), ``version`` (the version recorded; None: nothing
-    changed)."""
+    """What a save left on disk: ``labels`` (mine merged with theirs: an ``(H, W)`` uint8
+    class map, or the item's :class:`~segcore.objects.Objects`), ``digest`` (of the item on
+    disk now), ``theirs`` (pixels, or objects, another save had changed, now in ``labels``),
+    ``by`` (who made those), ``version`` (the version recorded; None: nothing changed),
+    ``renumber`` (``{id: id on disk}`` of new objects of mine written under another id)."""
 
-    labels: np.ndarray
+    labels: np.ndarray | Objects
     digest: str
     theirs: int = 0
     by: str = ""
     version: Version | None = None
+    renumber: dict | None = None
 
 
-def read_item(ds, i: int) -> tuple[np.ndarray | None, str]:
-    """Item ``i``'s labels as on disk now (None: it has none) and their digest."""
+def read_item(ds, i: int) -> tuple[np.ndarray | Objects | None, str]:
+    """Item ``i`` as on disk now: its objects (instance datasets), else its class map (None: it
+    has no labels), and their digest."""
     with ds.lock:
         ds.refresh(i)
-        return ds.read_labels(i), ds.item_digest(i)
+        state = ds.read_objects(i) if ds.has_objects else ds.read_labels(i)
+        return state, ds.item_digest(i)
 
 
 def changed_since(ds, i: int, digest: str, stamp=None) -> tuple[bool, object]:
@@ -72,17 +77,20 @@ def who_made(ds, i: int, digest: str) -> str:
     return "another program"
 
 
-def save_item(ds, i: int, base: np.ndarray, mine: np.ndarray, *, user: str = "local", tool: str = "",
+def save_item(ds, i: int, base, mine, *, user: str = "local", tool: str = "",
               status: str | Callable[[str], str] = "edited", prefer: str | None = None) -> Saved:
-    """Save ``mine`` (``(H, W)`` uint8), made from ``base``, as item ``i``'s labels.
+    """Save ``mine``, made from ``base``, as item ``i``'s labels: both ``(H, W)`` uint8 class
+    maps (merged per pixel), or both :class:`~segcore.objects.Objects` (merged per object).
 
     ``status``: the item's new status, or a function of its status on disk that gives it (read
-    under the lock); ``prefer``: settle clashing pixels with ``"mine"`` or ``"theirs"`` (None:
-    raise :class:`ConflictError` on a clash). Changes of another save that do not clash are
-    kept, and come back in ``Saved.labels``."""
+    under the lock); ``prefer``: settle clashing pixels (objects) with ``"mine"`` or ``"theirs"``
+    (None: raise :class:`ConflictError` on a clash). Changes of another save that do not clash
+    are kept, and come back in ``Saved.labels``."""
     with ds.lock:
         ds.refresh(i)
         digest = ds.item_digest(i)
+        if isinstance(mine, Objects):
+            return _save_objects(ds, i, base, mine, digest, user, tool, status, prefer)
         disk = ds.read_labels(i)
         theirs = base if disk is None else disk
         merged = merge_labels(base, mine, theirs, prefer)
@@ -100,20 +108,72 @@ def save_item(ds, i: int, base: np.ndarray, mine: np.ndarray, *, user: str = "lo
         return Saved(merged.labels, ds.item_digest(i), merged.theirs, by, v)
 
 
-def conflict(ds, i: int, clash: np.ndarray, mine: np.ndarray, theirs: np.ndarray, disk, digest: str, *,
-             user: str, tool: str, by: str) -> ConflictError:
-    """Keep ``mine`` as a ``conflict`` version of item ``i`` (what is on disk is kept too, if no
-    version has it yet) and say what clashes (``clash``: ``(H, W)`` bool). Under the lock."""
+def _save_objects(ds, i, base: Objects, mine: Objects, digest: str, user, tool, status, prefer) -> Saved:
+    """:func:`save_item` of objects (under the lock)."""
+    theirs = ds.read_objects(i)
+    merged = merge_objects(base, mine, theirs, prefer)
+    by = who_made(ds, i, digest) if merged.theirs else ""
+    disk = theirs.class_map() if digest else None
+    if merged.clashing and prefer is None:
+        raise conflict(ds, i, merged.pixels, mine.class_map(), theirs.class_map(), disk, digest, user=user,
+                       tool=tool, by=by, objects=[(oid, mine.find(oid), theirs.find(oid)) for oid in merged.clash])
+    current = ds.status(i)
+    new_status = status(current) if callable(status) else status
+    out = merged.objects
+    if digest and _same_objects(out, theirs):
+        if new_status != current:
+            ds.set_status(i, new_status)
+        return Saved(theirs, digest, len(merged.theirs), by, None, merged.renumber)
+    before_write(ds, i, disk, digest)
+    mapping = ds.write_objects(i, out, status=new_status)
+    written = out.renumbered(mapping)
+    v = after_write(ds, i, written.class_map(), disk, user, tool, objects=len(merged.mine))
+    given = set(merged.renumber.values())
+    renumber = {a: b for a, b in mapping.items() if a not in given}
+    for old, new in merged.renumber.items():            # the merge's new id, moved again by the write
+        renumber[old] = mapping.get(new, new)
+    return Saved(written, ds.item_digest(i), len(merged.theirs), by, v, renumber)
+
+
+def _same_objects(a: Objects, b: Objects) -> bool:
+    return a.ids_list() == b.ids_list() and all(same_obj(x, b.find(x.id)) for x in a) and \
+        (a.base is b.base or (a.base is not None and b.base is not None and np.array_equal(a.base, b.base)))
+
+
+def conflict(ds, i: int, clash: np.ndarray | None, mine: np.ndarray, theirs: np.ndarray, disk, digest: str, *,
+             user: str, tool: str, by: str, objects=()) -> ConflictError:
+    """Keep ``mine`` (a class map) as a ``conflict`` version of item ``i`` (what is on disk is
+    kept too, if no version has it yet) and say what clashes: pixels (``clash``: ``(H, W)``
+    bool) or objects (``objects``: ``(id, mine, theirs)``). Under the lock."""
     name = ds.names[i]
     before_write(ds, i, disk, digest)
     v = ItemLog(ds.root, name).record(mine, kind="conflict", user=user, tool=tool,
-                                      pixels=int(np.count_nonzero(mine != theirs)), note="not written")
+                                      pixels=int(np.count_nonzero(mine != theirs)), objects=len(objects) or None,
+                                      note="not written")
+    who = by or "another session"
+    if objects and clash is None:
+        ls = ds.label_set
+        said = [f"{oid} ({ls.names[o.cls] if o.cls < len(ls) else 'void'})"
+                for oid, m, t in objects for o in [t or m]]
+        box = None
+        for _, m, t in objects:
+            for o in (m, t):
+                if o is not None:
+                    x0, y0, x1, y1 = o.box
+                    box = (x0, y0, x1, y1) if box is None else (min(box[0], x0), min(box[1], y0),
+                                                                 max(box[2], x1), max(box[3], y1))
+        return ConflictError(
+            f"{name}: {who} changed object{'s' if len(said) > 1 else ''} {', '.join(said[:5])}"
+            f"{' and more' if len(said) > 5 else ''} differently since you opened it; both versions are kept: "
+            "choose Keep mine or Take theirs", item=name, by=by, objects=[o[0] for o in objects], box=box,
+            version=v.number)
     n = int(np.count_nonzero(clash))
     x0, y0, x1, y1 = box_of(clash)
     return ConflictError(
-        f"{name}: {by or 'another session'} saved {n:,} of the same pixels differently "
+        f"{name}: {who} saved {n:,} of the same pixels differently "
         f"(x {x0}-{x1 - 1}, y {y0}-{y1 - 1}) since you opened it; both versions are kept: "
-        "choose Keep mine or Take theirs", item=name, by=by, pixels=n, box=(x0, y0, x1, y1), version=v.number)
+        "choose Keep mine or Take theirs", item=name, by=by, pixels=n, box=(x0, y0, x1, y1),
+        objects=[o[0] for o in objects], version=v.number)
 
 
 # -- recording every write -----------------------------------------------------------------
@@ -136,8 +196,10 @@ def before_write(ds, i: int, disk: np.ndarray | None, digest: str) -> None:
     log.record(disk, kind="original" if last is None else "external", user="", pixels=pixels, digest=digest)
 
 
-def after_write(ds, i: int, labels: np.ndarray, disk: np.ndarray | None, user: str, tool: str) -> Version:
-    """After item ``i`` was written with ``labels``: record the version."""
+def after_write(ds, i: int, labels: np.ndarray, disk: np.ndarray | None, user: str, tool: str,
+                objects: int | None = None) -> Version:
+    """After item ``i`` was written with ``labels`` (``(H, W)`` uint8): record the version
+    (``objects``: how many objects it changed, where counted)."""
     if disk is not None and disk.shape == labels.shape:
         pixels = int(np.count_nonzero(labels != disk))
     else:                           # a first labelling: the pixels given a class
@@ -146,4 +208,4 @@ def after_write(ds, i: int, labels: np.ndarray, disk: np.ndarray | None, user: s
         empty = [ds.label_set.void_index, background_index(ds.label_set)]
         pixels = int(np.count_nonzero(~np.isin(labels, [k for k in empty if k is not None])))
     return ItemLog(ds.root, ds.names[i]).record(labels, kind="saved", user=user, tool=tool, pixels=pixels,
-                                               digest=ds.item_digest(i))
+                                               digest=ds.item_digest(i), objects=objects)

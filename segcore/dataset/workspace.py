@@ -1,16 +1,19 @@
 """Walking a dataset item by item and correcting it: what the app's workspace does, in Python.
 
-``Workspace(ds)`` holds the current item (an :class:`~segcore.edit.EditSession`) and saves
-corrections back to the dataset in its own format. Every change is saved by a background
-writer shortly after it is made (:mod:`.autosave`; an edit is never waited on), and moving
-to another item, marking it reviewed or closing waits for the writer, so what is on disk is
-always the last thing the user saw.
+``Workspace(ds)`` holds the current item (an :class:`~segcore.edit.EditSession`; for an item of
+an instance dataset, COCO, labelme, VOC with ``SegmentationObject``, an
+:class:`~segcore.edit.ObjectSession` that edits its objects) and saves corrections back to the
+dataset in its own format (objects through ``write_objects``, class maps ``write_labels``).
+Every change is saved by a background writer shortly after it is made (:mod:`.autosave`; an
+edit is never waited on), and moving to another item, marking it reviewed or closing waits for
+the writer, so what is on disk is always the last thing the user saw.
 
 Several workspaces (browser sessions, servers) may work on one item: each save is merged with
-what others saved since (:mod:`.sync`); their changes come into this session at its next
-action (:meth:`Workspace.sync`, one undo history rebased under them, so undo never takes
-another's work back), and where both changed the same pixels differently the user settles it
-(:meth:`Workspace.resolve`). Who saves is ``user``; only a ``reviewer`` marks items reviewed.
+what others saved since (:mod:`.sync`: per pixel, or per object on instance datasets); their
+changes come into this session at its next action (:meth:`Workspace.sync`, under its whole undo
+history, so undo never takes another's work back), and where both changed the same pixels or
+object differently the user settles it (:meth:`Workspace.resolve`). Who saves is ``user``; only
+a ``reviewer`` marks items reviewed.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..edit.apply import ApplyRule, background_index
+from ..edit.apply import ApplyRule
+from ..edit.object_session import ObjectSession
 from ..edit.session import EditSession
 from ..models.prompters import Prompter
 from ..errors import AccessError, ConflictError, FormatError, SegcoreError
@@ -131,18 +135,23 @@ class Workspace(SharedItem):
         self.save()
         rgb = self.ds.read_image(i)
         with self.lock:
-            labels, digest = read_item(self.ds, i)
+            state, digest = read_item(self.ds, i)
             self._stamp = self.ds.item_stamp(i)
-        if labels is None:   # nothing labelled yet: void, or the class named background
-            bg = background_index(self.label_set)
-            labels = np.full(rgb.shape[:2], self.label_set.void_index if bg is None else bg, np.uint8)
-        elif labels.shape != rgb.shape[:2]:
-            raise FormatError(f"{self.ds.names[i]}: its labels are {labels.shape[1]}x{labels.shape[0]} but the "
-                              f"image is {rgb.shape[1]}x{rgb.shape[0]}")
-        self.session = EditSession(rgb, Segmentation(labels, self.label_set), prompter=self.prompter,
-                                   rule=self.rule)
+        if self.ds.has_objects:
+            if state.shape != rgb.shape[:2]:
+                raise FormatError(f"{self.ds.names[i]}: its labels are {state.shape[1]}x{state.shape[0]} but "
+                                  f"the image is {rgb.shape[1]}x{rgb.shape[0]}")
+            self.session = ObjectSession(rgb, state, prompter=self.prompter, rule=self.rule)
+        else:
+            if state is None:   # nothing labelled yet: void, or the class named background
+                state = np.full(rgb.shape[:2], self.label_set.unlabelled, np.uint8)
+            elif state.shape != rgb.shape[:2]:
+                raise FormatError(f"{self.ds.names[i]}: its labels are {state.shape[1]}x{state.shape[0]} but "
+                                  f"the image is {rgb.shape[1]}x{rgb.shape[0]}")
+            self.session = EditSession(rgb, Segmentation(state, self.label_set), prompter=self.prompter,
+                                       rule=self.rule)
         self.index, self.prediction, self._saved_version = i, None, 0
-        self._saver.start(i, labels, digest)
+        self._saver.start(i, state, digest)
         self._told = None
         if self.on_open is not None:
             self.on_open(i, rgb)
@@ -200,18 +209,34 @@ class Workspace(SharedItem):
             return "edited"     # a model replaced its labels: to be reviewed again
         return status
 
+    def _current(self):
+        """What the current item's session holds: its objects, or its class map."""
+        s = self.session
+        return s.objects if s.has_objects else s.labels
+
+    def _apply_renumber(self) -> None:
+        """New objects the writer gave other ids take them in the session (main thread)."""
+        mapping = self._saver.take_renumber()
+        if mapping and self.session is not None and self.session.has_objects:
+            self.session.renumber(mapping)
+
     def changed(self, status: str = "edited", tool: str = "") -> None:
         """Call after each edit of the current item: it is saved in the background. ``tool``:
         what made the edit (kept in the item's history). Held while a conflict is open."""
+        self._apply_renumber()
         if self.dirty and self.conflict is None:
+            if self.ds.label_set is None:
+                with self.lock:
+                    self.ds.set_label_set(self.label_set)
             self._saved_version = self.session.version
-            self._saver.submit(self.session.labels, status, tool)
+            self._saver.submit(self._current(), status, tool)
 
     def save(self) -> None:
         """Write the current item now if it changed, and wait for the background writer.
         Raises :class:`ConflictError` while a conflict is open (nothing is lost: settle it)."""
         self.changed()
         self._saver.flush()
+        self._apply_renumber()
 
     def mark_reviewed(self, reviewed: bool = True) -> str:
         """Save and set the current item's status to reviewed (or back to edited)."""
@@ -223,9 +248,11 @@ class Workspace(SharedItem):
         self.save()
         with self.lock:
             if self.ds.status(self.index) == "unlabelled":
-                saved = save_item(self.ds, self.index, self._saver.base, self.session.labels, user=self.user,
+                saved = save_item(self.ds, self.index, self._saver.base, self._current(), user=self.user,
                                   tool="marked reviewed", status="edited")
-                self._saver.rebase(self.session.labels, saved.digest)
+                if saved.renumber and self.session.has_objects:
+                    self.session.renumber(saved.renumber)
+                self._saver.rebase(saved.labels, saved.digest)
             self.ds.set_status(self.index, "reviewed" if reviewed else "edited")
             return self.ds.status(self.index)
 
@@ -246,7 +273,7 @@ class Workspace(SharedItem):
             status = self.ds.status(self.index)
         if not replace:
             current = self.session.labels
-            bg = background_index(self.label_set)
+            bg = self.label_set.background
             open_ = (current == self.label_set.void_index) | (current == bg if bg is not None else False)
             seg = Segmentation(np.where(open_, seg.labels, current).astype(np.uint8), self.label_set)
         if np.array_equal(seg.labels, self.session.labels):

@@ -8,18 +8,17 @@ foreground, which would overwrite a labelled photo.
 
 from __future__ import annotations
 
-from ..labels import LabelSet
+from ..labels import LabelSet, is_background_name
 from .registry import get_model_spec, list_models
 
 __all__ = ["best_model", "PROMPT_ONLY"]
 
 #: Models that need a prompt to be useful: never a Segment default.
 PROMPT_ONLY = ("grabcut",)
-_BACKGROUND = {"background", "_background_", "__background__"}
 
 
 def _shared(a: LabelSet, b: LabelSet) -> int:
-    return len(({n.lower() for n in a.names} & {n.lower() for n in b.names}) - _BACKGROUND)
+    return len({n.lower() for n in a.names if not is_background_name(n)} & {n.lower() for n in b.names})
 
 
 def best_model(label_set: LabelSet | None, trained=()) -> str | None:
