@@ -70,7 +70,7 @@ def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     from segcore.errors import SegcoreError
 
-    from .app import CSS, build_demo
+    from .app import build_demo
 
     try:
         users = load_users(args.users) if args.users else None
@@ -78,7 +78,7 @@ def main() -> None:
     except SegcoreError as e:
         parser.exit(1, f"error: {e}\n")
     demo.queue(max_size=32, default_concurrency_limit=4).launch(
-        server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size, css=CSS)
+        server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size, css=demo.css)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from . import portrait as hp
 from . import prompters as hpr
 from . import protocol
 from . import tools as htl
+from . import team
 from . import train as ht
 from . import uploads as hu
 from . import workspace as hw
@@ -44,6 +45,7 @@ FILES_CSS = """
 .sc-file:hover { background: rgba(37, 99, 235, .12); }
 .sc-cur { background: rgba(37, 99, 235, .25); font-weight: 600; }
 .sc-more { font-size: 11px; opacity: .7; padding: 2px 6px; }
+.sc-here { color: #b45309; font-size: 11px; font-weight: 400; }
 """
 CSS = """
 .gradio-container { padding-top: 4px !important; }
@@ -66,7 +68,7 @@ def build_demo(data=None, users=None, history_mb: float | None = None) -> gr.Blo
     else every session works on the images it uploads; ``users``: accounts
     (:class:`segcore.accounts.Users`: a login page, every route refused without one);
     ``history_mb``: the served dataset's history budget (kept with the dataset)."""
-    served = serve(data)
+    served = serve(data, users)
     if history_mb is not None and served.dataset is not None:
         set_budget_mb(served.dataset.root, history_mb)
     uploads = served.dataset is None
@@ -113,6 +115,7 @@ def build_demo(data=None, users=None, history_mb: float | None = None) -> gr.Blo
                         first_classes = gr.Textbox(show_label=False, placeholder="e.g. road, car, person, tree",
                                                    elem_id="first-classes", scale=4, container=False)
                         first_btn = gr.Button("Start labelling", variant="primary", elem_id="first-btn", scale=1)
+                conflict = team.conflict_bar()       # shown while the open item has a conflict
                 canvas = make_canvas()
                 with gr.Row(elem_id="actions"):
                     prev_btn = gr.Button("◀ Previous (A)", elem_id="prev-btn", size="sm", min_width=60)
@@ -133,6 +136,7 @@ def build_demo(data=None, users=None, history_mb: float | None = None) -> gr.Blo
                     min_size = gr.Number(100, label="pixels", precision=0, scale=1)
                     target = gr.Textbox(label="other class (name or number)", scale=2)
                     helper_btn = gr.Button("Run", elem_id="helper-btn", scale=1)
+            history = team.history_tab()           # the open item's versions (demo/team.py)
             with gr.Tab("Export", id="export"):
                 fmt = gr.Radio(hx.EXPORT_FORMATS, value="coco_json", label="Format", elem_id="export-format")
                 export_btn = gr.Button("Export", variant="primary", elem_id="export-btn")
@@ -208,11 +212,13 @@ def build_demo(data=None, users=None, history_mb: float | None = None) -> gr.Blo
             api_points = gr.JSON(label="points")
             api_image = gr.Image(type="filepath", label="image")
             api_scope = gr.Radio(list(hm.SCOPES), value="all unlabelled", label="scope")
+            api_choice = gr.Textbox("mine", label="choice")
             api_buttons = {n: gr.Button(n) for n in ("open_item", "click_point", "box", "wand", "prelabel_current",
                                                      "lock_class", "set_overwrite", "set_erase_to", "polygon")}
 
         ws_out = [state, canvas, files, status]
         both = [state, canvas]
+        team.wire(state, canvas, files, status, conflict, history, api_choice)   # conflicts, history, presence
         demo.load(hu.load, [state, key], [*ws_out, key], api_visibility="private").then(
             hw.first_screen, state, first_screen, api_visibility="private").then(
             hpr.recall, prompter_mem, prompter_dd, api_visibility="private")   # after the session exists
@@ -287,7 +293,7 @@ def build_demo(data=None, users=None, history_mb: float | None = None) -> gr.Blo
         uncertain_btn.click(ht.uncertain, [state, below, canvas], [state, uncertain_img], api_name="uncertain")
         uncertain_cb.change(ht.show_uncertain, [state, uncertain_cb, below, canvas], ws_out, api_name="show_uncertain")
         below.release(ht.show_uncertain, [state, uncertain_cb, below, canvas], ws_out, api_visibility="private")
-    demo.css = CSS
+    demo.css = CSS + team.CSS
     demo = serve_pictures(demo)
     return protect(demo, users) if users is not None else demo
 

@@ -13,25 +13,19 @@ sync`, :mod:`.shared`, :mod:`.revisions`, :mod:`.presence`).
 
 from __future__ import annotations
 
-import contextvars
-
 import gradio as gr
 
 from segcore.dataset.presence import Presence
-from segcore.errors import ConflictError
+from segcore.errors import SegcoreError
 
 from .actions import More, current_session, out, pending_of
 from .auth import user_of
-from .session import AppSession, UserError, from_api, user_message
+from .session import REQUEST, AppSession, UserError, from_api, user_message
 
 #: How often (seconds) an open page looks for others' changes and presence.
 POLL = 5.0
 #: The History tab's columns.
 HISTORY_HEADERS = ["version", "when", "who", "what", "pixels changed", "kind"]
-
-#: The request of the event being handled (set by session.user_errors), for who and from where.
-REQUEST: contextvars.ContextVar = contextvars.ContextVar("segcore_request", default=None)
-
 
 def user_now(served):
     """The user of the event being handled (``local`` without accounts)."""
@@ -80,10 +74,10 @@ def settle(app: AppSession) -> None:
         if api:
             ws.save()
         ws.sync()
-    except ConflictError as e:
+    except SegcoreError as e:
         if api:
             raise
-        gr.Warning(user_message(e))      # the page shows Keep mine / Take theirs (conflict_view)
+        gr.Warning(user_message(e))      # a conflict: the page shows Keep mine / Take theirs
     for note in ws.notes:
         gr.Info(note)
     ws.notes.clear()
@@ -104,6 +98,14 @@ def conflict_view(state):
     if not isinstance(state, AppSession) or state.workspace.conflict is None:
         return gr.update(visible=False), gr.update()
     return gr.update(visible=True), f"**Conflict.** {user_message(state.workspace.conflict)}"
+
+
+def keep_mine(app, value=None):
+    resolve_conflict(app, "mine", value)
+
+
+def take_theirs(app, value=None):
+    resolve_conflict(app, "theirs", value)
 
 
 def resolve_conflict(app, choice, value=None):
@@ -201,3 +203,62 @@ def poll(state, value):
         return out(app, keep_pending=pending_of(value))
     finally:
         app.lock.release()
+
+
+# -- the layout and its wiring (called by app.py) -------------------------------------------------
+CSS = """
+#conflict-bar { border: 2px solid #d97706 !important; background: rgba(217, 119, 6, .08) !important; padding: 4px 8px !important; }
+#conflict-text p { margin: 0 !important; font-size: 13px; }
+#conflict-bar button { min-width: 0 !important; }
+.sc-here { color: #b45309; font-size: 11px; font-weight: 400; }
+"""
+
+
+def conflict_bar() -> dict:
+    """The bar above the canvas, shown while the open item has a conflict."""
+    with gr.Group(visible=False, elem_id="conflict-bar") as bar:
+        with gr.Row(equal_height=True):
+            text = gr.Markdown("", elem_id="conflict-text")
+            keep = gr.Button("Keep mine", variant="primary", size="sm", scale=0, min_width=110, elem_id="keep-mine-btn")
+            take = gr.Button("Take theirs", size="sm", scale=0, min_width=110, elem_id="take-theirs-btn")
+    return {"bar": bar, "text": text, "keep": keep, "take": take}
+
+
+def history_tab() -> dict:
+    """The History tab: the open item's versions, and Restore."""
+    with gr.Tab("History", id="history") as tab:
+        title = gr.Markdown("Open this tab to see the open item's versions.", elem_id="history-title")
+        table = gr.Dataframe(headers=HISTORY_HEADERS, value=[], interactive=False, elem_id="history-table",
+                             max_height=260, wrap=True)
+        with gr.Row():
+            version = gr.Number(label="Version to restore", precision=0, minimum=1, elem_id="history-version",
+                                scale=1)
+            restore = gr.Button("Restore", variant="primary", elem_id="restore-btn", scale=1)
+    return {"tab": tab, "title": title, "table": table, "version": version, "restore": restore}
+
+
+def wire(state, canvas, files, status, bar: dict, hist: dict, api_choice) -> None:
+    """The events of the conflict bar, the History tab, the presence timer and their API."""
+    from .actions import N_OUT, action
+
+    ws_out = [state, canvas, files, status]
+    both = [state, canvas]
+    bar["keep"].click(action()(keep_mine), both, ws_out, api_visibility="private")
+    bar["take"].click(action()(take_theirs), both, ws_out, api_visibility="private")
+    api_choice.submit(action()(resolve_conflict), [state, api_choice, canvas], ws_out, api_name="resolve_conflict")
+    status.change(conflict_view, state, [bar["bar"], bar["text"]], api_visibility="private", show_progress="hidden")
+    views = [hist["title"], hist["table"]]
+    hist["tab"].select(show_history, state, views, api_visibility="private")
+    status.change(show_history, state, views, api_visibility="private", show_progress="hidden")
+    hist["restore"].click(action(outputs=N_OUT + 2)(restore_version), [state, hist["version"], canvas],
+                          [*ws_out, *views], api_name="restore_version")
+    hist["table"].select(_pick_version, None, hist["version"], api_visibility="private")
+    gr.Button("item_history", visible=False).click(action(outputs=N_OUT + 2)(item_history), both,
+                                                     [*ws_out, *views], api_name="item_history")
+    gr.Timer(POLL).tick(poll, both, ws_out, api_visibility="private", show_progress="hidden")
+
+
+def _pick_version(evt: gr.SelectData):
+    """A click on a row of the History table puts its version in the box."""
+    row = evt.row_value if isinstance(getattr(evt, "row_value", None), list) else None
+    return row[0] if row else gr.skip()

@@ -72,13 +72,13 @@ def undo(app, value=None):
     if pending:
         return Kept(pending[:-1])
     current_session(app).undo()
-    app.workspace.changed()
+    app.workspace.changed(tool="undo")
 
 
 def redo(app, value=None):
     """Redo a step; strokes not yet applied stay pending. Made with ``apply_pending=False``."""
     current_session(app).redo()
-    app.workspace.changed()
+    app.workspace.changed(tool="redo")
     return Kept(pending_of(value))
 
 

@@ -182,7 +182,7 @@ def test_a_script_rewrites_the_labels_while_open(served, kind):
     assert (now[14:21, 100:141] == 4).all() and (now[0:12] == 2).all()
     _, _, status = a.predict(api_name="/apply_edit")
     # The script changes rows the session then paints before it has seen them: a conflict.
-    theirs = rewrite(data, item, (30, 40), 1)
+    theirs = rewrite(data, item, (30, 40), 7)
     with pytest.raises(Exception, match="Keep mine") as e:
         paint(a, (100, 30, 140, 39), 4)
     assert item in str(e.value) and ("another program" in str(e.value) or "script" in str(e.value))

@@ -115,7 +115,7 @@ def test_api_under_accounts_and_roles(team_app):
     rita, anna = client(url, "rita"), client(url, "anna")
     anna.predict("scene1", api_name="/open_item")
     anna.predict({"pending": [{"points": [[10, 10], [60, 10]], "radius": 4, "cls": 1}]}, api_name="/apply_edit")
-    with pytest.raises(Exception, match="only a reviewer"):
+    with pytest.raises(Exception, match="Only a reviewer"):
         anna.predict(api_name="/mark_reviewed")
     ds = open_dataset(folder)
     assert ds.status(ds.index_of("scene1")) == "edited"
