@@ -133,6 +133,7 @@ class AppSession:
     presence: object = None           # segcore.dataset.presence.Presence on the served dataset
     told_open: str | None = None      # the item whose "open elsewhere too" the user was told
     seen_presence: tuple = ()         # who-has-what-open as the file list last showed it
+    shown_conflict: object = None     # the conflict the page was last shown (None: none)
 
     def set_photo(self, jpeg: bytes) -> str:
         """Serve ``jpeg`` as this session's photo; returns its URL (new with each picture)."""

@@ -18,7 +18,7 @@ import gradio as gr
 from segcore.dataset.presence import Presence
 from segcore.errors import SegcoreError
 
-from .actions import More, current_session, out, pending_of
+from .actions import More, current_session, out, pending_of, take
 from .auth import user_of
 from .session import REQUEST, AppSession, UserError, from_api, user_message
 
@@ -65,15 +65,15 @@ def open_note(app: AppSession) -> None:
                 "merged as you save; where you both change the same pixels you will be asked which to keep.")
 
 
-def settle(app: AppSession) -> None:
-    """Others' changes to the open item come in (a line each); a conflict is said once (an API
-    call raises it). An API call first waits for its own save."""
+def settle(app: AppSession, adopt: bool = True) -> None:
+    """Others' changes to the open item come in (a line each; not with ``adopt=False``); a
+    conflict is said once (an API call raises it). An API call first waits for its own save."""
     ws = app.workspace
     api = from_api(REQUEST.get())
     try:
         if api:
             ws.save()
-        ws.sync()
+        ws.sync(adopt)
     except SegcoreError as e:
         if api:
             raise
@@ -90,6 +90,7 @@ def after(app: AppSession) -> None:
     if app.presence is not None:
         app.presence.here(app.workspace.name)
     open_note(app)
+    app.shown_conflict = app.workspace.conflict      # the views made next show it
 
 
 # -- the conflict -----------------------------------------------------------------------------
@@ -179,28 +180,34 @@ def restore_version(app, version, value=None):
 # -- the timer --------------------------------------------------------------------------------
 def poll(state, value):
     """Every :data:`POLL` seconds while a page is open: others' changes to its item, a conflict,
-    and the file list's marks of who has which item open. Outputs nothing when nothing changed
-    (a page left open costs a ``stat`` or two)."""
-    skip = (gr.skip(),) * 4
+    and the file list's marks of who has which item open. Each view is sent only when it
+    changed (a page left open costs a ``stat`` or two, and its class and tool stay as chosen)."""
+    skip = gr.skip()
     if not isinstance(state, AppSession) or not state.lock.acquire(blocking=False):
-        return skip
+        return (skip,) * 6
     app = state
     try:
         ws = app.workspace
         before_version = None if ws.session is None else ws.session.version
-        conflict = ws.conflict
         if app.presence is not None:
             app.presence.here(ws.name)
         try:
-            settle(app)
+            # strokes the page holds were drawn on what it shows: others' changes wait for the
+            # next action, which applies the strokes first (a clash is then a conflict)
+            settle(app, adopt=not pending_of(value))
         except Exception:  # noqa: BLE001 - a failed look is tried again at the next tick
-            return skip
+            return (skip,) * 6
         marks = tuple(sorted((k, tuple(v)) for k, v in others_here(app).items()))
         changed = ws.session is not None and ws.session.version != before_version
-        if not changed and conflict is ws.conflict and marks == app.seen_presence:
-            return skip
-        app.seen_presence = marks
-        return out(app, keep_pending=pending_of(value))
+        conflict = ws.conflict is not app.shown_conflict
+        if not (changed or conflict or marks != app.seen_presence):
+            return (skip,) * 6
+        app.seen_presence, app.shown_conflict = marks, ws.conflict
+        if changed:
+            take(app, value, strokes=False)     # the page's class, rule and view, as it has them now
+        _, canvas, files, status = out(app, keep_pending=pending_of(value))
+        bar = conflict_view(app) if conflict else (skip, skip)
+        return (skip, canvas if changed else skip, files, status if changed or conflict else skip, *bar)
     finally:
         app.lock.release()
 
@@ -209,7 +216,6 @@ def poll(state, value):
 CSS = """
 #conflict-bar { border: 2px solid #d97706 !important; background: rgba(217, 119, 6, .08) !important; padding: 4px 8px !important; }
 #conflict-text p { margin: 0 !important; font-size: 13px; }
-#conflict-bar button { min-width: 0 !important; }
 .sc-here { color: #b45309; font-size: 11px; font-weight: 400; }
 """
 
@@ -243,10 +249,12 @@ def wire(state, canvas, files, status, bar: dict, hist: dict, api_choice) -> Non
 
     ws_out = [state, canvas, files, status]
     both = [state, canvas]
-    bar["keep"].click(action()(keep_mine), both, ws_out, api_visibility="private")
-    bar["take"].click(action()(take_theirs), both, ws_out, api_visibility="private")
+    shown = [bar["bar"], bar["text"]]
+    for button, fn in ((bar["keep"], keep_mine), (bar["take"], take_theirs)):
+        button.click(action()(fn), both, ws_out, api_visibility="private").then(
+            conflict_view, state, shown, api_visibility="private", show_progress="hidden")
     api_choice.submit(action()(resolve_conflict), [state, api_choice, canvas], ws_out, api_name="resolve_conflict")
-    status.change(conflict_view, state, [bar["bar"], bar["text"]], api_visibility="private", show_progress="hidden")
+    status.change(conflict_view, state, shown, api_visibility="private", show_progress="hidden")
     views = [hist["title"], hist["table"]]
     hist["tab"].select(show_history, state, views, api_visibility="private")
     status.change(show_history, state, views, api_visibility="private", show_progress="hidden")
@@ -255,7 +263,7 @@ def wire(state, canvas, files, status, bar: dict, hist: dict, api_choice) -> Non
     hist["table"].select(_pick_version, None, hist["version"], api_visibility="private")
     gr.Button("item_history", visible=False).click(action(outputs=N_OUT + 2)(item_history), both,
                                                      [*ws_out, *views], api_name="item_history")
-    gr.Timer(POLL).tick(poll, both, ws_out, api_visibility="private", show_progress="hidden")
+    gr.Timer(POLL).tick(poll, both, [*ws_out, *shown], api_visibility="private", show_progress="hidden")
 
 
 def _pick_version(evt: gr.SelectData):

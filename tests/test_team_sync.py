@@ -134,7 +134,11 @@ def test_same_pixels_conflict_keeps_both_and_either_is_exact(camvid, prefer):
     assert b.conflict is None
     a.sync()                                 # the other session learns of it
     np.testing.assert_array_equal(a.session.labels, want)
-    last = open_dataset(camvid).item_versions(2)[-1]
+    paint(a, (0, 0, 5, 5), 3)                 # a save after the conflict: no version of another program
+    a.save()
+    kinds = [v.kind for v in open_dataset(camvid).item_versions(2)]
+    assert "external" not in kinds and kinds.count("conflict") == 1
+    last = [v for v in open_dataset(camvid).item_versions(2) if v.user == "bob"][-1]
     if prefer == "mine":
         assert (last.user, last.tool, last.kind) == ("bob", "keep mine", "saved")
     else:                                    # theirs is on disk already: nothing to write

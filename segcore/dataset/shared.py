@@ -29,11 +29,12 @@ class SharedItem:
         """The open conflict of the current item (settle with :meth:`resolve`), or None."""
         return self._saver.conflict
 
-    def sync(self) -> None:
+    def sync(self, adopt: bool = True) -> None:
         """Take in what happened to the current item since the last action: a failed save
         raises; a new conflict raises (once: it stays open in :attr:`conflict`); others'
-        saves and other programs' writes come in (a line in :attr:`notes`). Cheap when
-        nothing changed (one ``stat`` of the item's files)."""
+        saves and other programs' writes come in (a line in :attr:`notes`; not with
+        ``adopt=False``: the user has strokes pending over what they saw). Cheap when nothing
+        changed (one ``stat`` of the item's files)."""
         if self.session is None:
             return
         self._apply_renumber()
@@ -45,7 +46,7 @@ class SharedItem:
                 self._told = st.conflict
                 raise st.conflict
             return
-        if not st.idle:
+        if not st.idle or not adopt:
             return
         if st.incoming is not None:
             inc = st.incoming

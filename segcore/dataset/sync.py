@@ -183,7 +183,8 @@ def before_write(ds, i: int, disk: np.ndarray | None, digest: str) -> None:
     if disk is None:
         return
     log = ItemLog(ds.root, ds.names[i])
-    last = log.last()
+    written = [v for v in log.versions() if v.kind != "conflict"]      # what was on disk at some time
+    last = written[-1] if written else None
     if last is not None and last.digest == digest:
         return
     pixels = 0
@@ -193,7 +194,7 @@ def before_write(ds, i: int, disk: np.ndarray | None, digest: str) -> None:
             pixels = int(np.count_nonzero(before != disk)) if before.shape == disk.shape else int(disk.size)
         except Exception:   # noqa: BLE001 - a lost version file costs the count, not the record
             pixels = 0
-    log.record(disk, kind="original" if last is None else "external", user="", pixels=pixels, digest=digest)
+    log.record(disk, kind="original" if not log.versions() else "external", user="", pixels=pixels, digest=digest)
 
 
 def after_write(ds, i: int, labels: np.ndarray, disk: np.ndarray | None, user: str, tool: str,
