@@ -45,7 +45,7 @@ FILES_CSS = """
 .sc-file:hover { background: rgba(37, 99, 235, .12); }
 .sc-cur { background: rgba(37, 99, 235, .25); font-weight: 600; }
 .sc-more { font-size: 11px; opacity: .7; padding: 2px 6px; }
-.sc-here { color: #b45309; font-size: 11px; font-weight: 400; }
+.sc-file[data-here]::after { content: " • " attr(data-here); color: #b45309; font-size: 11px; font-weight: 400; }
 """
 CSS = """
 .gradio-container { padding-top: 4px !important; }

@@ -216,7 +216,6 @@ def poll(state, value):
 CSS = """
 #conflict-bar { border: 2px solid #d97706 !important; background: rgba(217, 119, 6, .08) !important; padding: 4px 8px !important; }
 #conflict-text p { margin: 0 !important; font-size: 13px; }
-.sc-here { color: #b45309; font-size: 11px; font-weight: 400; }
 """
 
 

@@ -237,11 +237,12 @@ def files_html(app: AppSession, only_open: bool = False) -> str:
         on = ' class="sc-file sc-cur"' if i == ws.index else ' class="sc-file"'
         note = html.escape(status_note(ds, i, statuses[i]))
         who = here.get(ds.names[i])
-        if who:
-            names = html.escape(", ".join(who) if who != ["local"] else "another session")
-            who = f' <span class="sc-here" title="open in another session">• {names}</span>'
-        out.append(f'<div{on} data-i="{i}" title="{note}"><span style="color:{col}">{mark}</span> '
-                   f'{html.escape(ds.names[i])}{who or ""}</div>')
+        if who:       # shown after the name by the stylesheet (the row's text stays the name)
+            names = ", ".join(who) if who != ["local"] else "another session"
+            note += html.escape(f" · open in another session ({names})")
+            who = f' data-here="{html.escape(names)}"'
+        out.append(f'<div{on} data-i="{i}"{who or ""} title="{note}"><span style="color:{col}">{mark}</span> '
+                   f'{html.escape(ds.names[i])}</div>')
     more = len(rows) - len(shown)
     tail = f'<div class="sc-more">… {more} more (move with A / D)</div>' if more > 0 else ""
     done = statuses.count("reviewed")

@@ -108,8 +108,9 @@ def test_two_people_conflict_presence_roles_history(team_browser_app):
             assert "you: rita (reviewer)" in rita.locator("#status").inner_text()
             cv_r, cv_a = open_row(rita, item), open_row(anna, item)
             # rita sees that anna has the item open (the page looks every few seconds)
-            rita.wait_for_function("n => [...document.querySelectorAll('#files .sc-here')].some("
-                                   "e => e.textContent.includes(n))", arg="anna", timeout=20_000)
+            rita.wait_for_function("n => [...document.querySelectorAll('#files .sc-file[data-here]')].some("
+                                   "e => e.dataset.here === n)", arg="anna", timeout=20_000)
+            assert rita.locator(f"#files .sc-file[data-i='{item}']").inner_text().strip().endswith(name)
             # anna paints a band car (8), rita the same band sign (6) and applies it first; then
             # anna applies hers, painted on what she saw before
             stroke = [[60, 300], [300, 300]]
