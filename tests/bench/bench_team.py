@@ -17,6 +17,7 @@ Run: python -m pytest -s tests/bench/bench_team.py   (CLIENTS=8 ROUNDS=5 to chan
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import sys
 import threading
@@ -134,6 +135,20 @@ def run_team(url: str, names: list[str], clients: int, rounds: int, first_round:
     return lat, failures, conflicts, painted
 
 
+def solo(url: str, item: str, rounds: int) -> list[float]:
+    """Seconds per /polygon of one client alone on an item nobody else edits."""
+    from gradio_client import Client
+
+    c = Client(url, auth=("u0", PASSWORD), verbose=False)
+    c.predict(item, api_name="/open_item")
+    out = []
+    for r in range(rounds):
+        t = time.perf_counter()
+        c.predict(polygon(own_rect(r % 8, r % 5)), "3", "any", api_name="/polygon")
+        out.append(time.perf_counter() - t)
+    return out
+
+
 @pytest.mark.skipif(not (SHARED_DATA / "camvid-20").is_dir(), reason="../shared/data/camvid-20 is absent")
 def test_team(tmp_path):
     from segcore.accounts import Users
@@ -154,6 +169,7 @@ def test_team(tmp_path):
     try:
         _, fail0, _, _ = run_team(url, names, clients, rounds=1, first_round=0)        # warm-up
         assert not fail0, fail0
+        alone = solo(url, ds.names[2], rounds=8)        # the baseline: one client, an item of its own
         warm = rss_mb(proc.pid)
         before = {n: len([v for v in open_dataset(root).item_versions(i) if v.kind == "conflict"])
                   for i, n in enumerate(names)}
@@ -180,6 +196,9 @@ def test_team(tmp_path):
               f"{len(painted)} rectangles painted, {len(lost)} lost; conflicts told {told}, recorded {recorded}; "
               f"server RSS after warm-up {warm:.0f} MB, after the run {after:.0f} MB ({after - warm:+.0f} MB)")
         print(summary(lat))
+        p50 = statistics.median(lat["polygon"])
+        print(f"polygon alone (one client, its own item): p50 {statistics.median(alone):.2f} s; "
+              f"in the team {p50:.2f} s ({p50 / statistics.median(alone):.1f}x)")
         assert not failures, failures[:5]
         assert len(painted) == clients * rounds and not lost, lost[:5]
         assert told == recorded and sum(told.values()) > 0
