@@ -67,13 +67,13 @@ def start(dataset, port: int) -> subprocess.Popen:
 
 
 @pytest.fixture(scope="module")
-def served(shared_data, tmp_path_factory):
-    """``{kind: (url, url, dataset path, item)}``: camvid (one server, two clients' url the
-    same), coco (one server) and camvid behind two server processes."""
+def in_process(shared_data, tmp_path_factory):
+    """``{kind: (url, url, dataset path, item)}``: camvid and coco, each served by one app in
+    this process (the two clients' url the same)."""
     from demo.app import build_demo
 
     base = tmp_path_factory.mktemp("teamapp")
-    out, demos, procs = {}, [], []
+    out, demos = {}, []
     root = camvid_root(shared_data, base / "camvid")
     shutil.copytree(shared_data / "coco-24", base / "coco")
     coco = base / "coco" / "annotations.json"
@@ -84,17 +84,31 @@ def served(shared_data, tmp_path_factory):
         demos.append(demo)
         url = f"http://127.0.0.1:{port}/"
         out[kind] = (url, url, data, open_dataset(data).names[1])
-    two = camvid_root(shared_data, base / "camvid2")
-    ports = [free_port(), free_port()]
-    procs = [start(two, p) for p in ports]
-    out["two servers"] = (f"http://127.0.0.1:{ports[0]}/", f"http://127.0.0.1:{ports[1]}/", two,
-                          open_dataset(two).names[1])
     yield out
     for d in demos:
         d.close()
+
+
+@pytest.fixture(scope="module")
+def two_servers(shared_data, tmp_path_factory):
+    """``(url, url, dataset path, item)``: camvid behind two ``segcore-app`` processes."""
+    two = camvid_root(shared_data, tmp_path_factory.mktemp("teamapp2") / "camvid")
+    ports = [free_port(), free_port()]
+    procs = [start(two, p) for p in ports]
+    yield (f"http://127.0.0.1:{ports[0]}/", f"http://127.0.0.1:{ports[1]}/", two, open_dataset(two).names[1])
     for p in procs:
         p.terminate()
         p.wait(timeout=60)
+
+
+@pytest.fixture
+def served(request):
+    """The setups by kind; the server processes start only for a test that asks for them."""
+    class Kinds(dict):
+        def __missing__(self, kind):
+            return request.getfixturevalue("two_servers")
+
+    return Kinds(request.getfixturevalue("in_process"))
 
 
 KINDS = ["camvid", "coco", pytest.param("two servers", marks=pytest.mark.slow)]
