@@ -25,7 +25,7 @@ from .session import REQUEST, AppSession, UserError, from_api, user_message
 #: How often (seconds) an open page looks for others' changes and presence.
 POLL = 5.0
 #: The History tab's columns.
-HISTORY_HEADERS = ["version", "when", "who", "what", "pixels changed", "kind"]
+HISTORY_HEADERS = ["version", "when", "who", "what", "changed", "kind"]
 
 def user_now(served):
     """The user of the event being handled (``local`` without accounts)."""
@@ -131,7 +131,9 @@ def history_rows(app: AppSession) -> list[list]:
         return []
     with ws.lock:
         versions = ws.ds.item_versions(ws.index)
-    return [[v.number, v.when, v.who, v.tool or "-", v.pixels, v.kind] for v in reversed(versions)]
+    return [[v.number, v.when, v.who, v.tool or "-",
+             f"{v.pixels:,}" + (f" ({v.objects} object{'s' if v.objects != 1 else ''})" if v.objects else ""),
+             v.kind] for v in reversed(versions)]
 
 
 def history_title(app: AppSession, rows) -> str:

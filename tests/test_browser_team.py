@@ -99,7 +99,7 @@ def test_two_people_conflict_presence_roles_history(team_browser_app):
     shots = Path(tempfile.mkdtemp(prefix="segcore-team-"))
     print(f"\nscreenshots: {shots}")
     item = 1
-    name = open_dataset(root).names[item]
+    name = open_dataset(root).names[item]   # rita and anna both open it
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
@@ -107,6 +107,7 @@ def test_two_people_conflict_presence_roles_history(team_browser_app):
             anna = login(browser, url, "anna", shots)
             assert "you: rita (reviewer)" in rita.locator("#status").inner_text()
             cv_r, cv_a = open_row(rita, item), open_row(anna, item)
+            anna.wait_for_selector(f"text=rita has {name} open too", timeout=10_000)   # opening one says so
             # rita sees that anna has the item open (the page looks every few seconds)
             rita.wait_for_function("n => [...document.querySelectorAll('#files .sc-file[data-here]')].some("
                                    "e => e.dataset.here === n)", arg="anna", timeout=20_000)
@@ -137,9 +138,17 @@ def test_two_people_conflict_presence_roles_history(team_browser_app):
             anna.keyboard.press("r")
             anna.wait_for_selector("text=Only a reviewer", timeout=20_000)
             assert open_dataset(root).status(item) == before_status
-            # rita saves twice more, then restores the version from two saves ago
-            brush(rita, cv_r, 9, [[60, 200], [300, 200]])
-            wait_disk(root, item, lambda lab: (lab[196:205, 70:290] == 9).all())
+            # different regions, each on what it saw: both land (anna's first), and rita's page shows anna's
+            brush(anna, cv_a, 8, [[60, 250], [300, 250]], apply=False)
+            brush(rita, cv_r, 9, [[60, 200], [300, 200]], apply=False)
+            cv_a.key("Enter")
+            cv_r.key("Enter")
+            wait_disk(root, item, lambda lab: (lab[196:205, 70:290] == 9).all() and (lab[246:255, 70:290] == 8).all())
+            deadline = time.time() + 20      # the one that saved first hears of the other's band
+            while not any(p.locator("text=pixels came in").count() for p in (rita, anna)):
+                assert time.time() < deadline, "neither page was told of the other's edit"
+                time.sleep(0.3)
+            # rita saves once more, then restores the version from two saves ago
             brush(rita, cv_r, 7, [[60, 100], [300, 100]])
             wait_disk(root, item, lambda lab: (lab[96:105, 70:290] == 7).all())
             versions = [v for v in open_dataset(root).item_versions(item) if v.kind == "saved"]
