@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import ipaddress
 import json
+import re
 
 from segcore.accounts import User, Users
 from segcore.errors import FormatError
@@ -21,7 +22,8 @@ __all__ = ["PUBLIC", "RefuseAnonymous", "protect", "user_of", "needs_accounts", 
 
 #: Paths open to a request without a logged-in user, and why (see README, "Working as a team").
 PUBLIC = {
-    "/": "the login page (Gradio sends it with no components, no data and no dataset name)",
+    "/": "the login page (Gradio sends it with no components, no data and no dataset name; its "
+         "description of the API is taken out)",
     "/login": "where the login page sends the name and password",
     "/logout": "forgets the browser's login",
     "/gradio_api/login_check": "answers 401 to anyone not logged in (the login page asks it)",
@@ -101,6 +103,8 @@ class RefuseAnonymous:
         if root and path.startswith(root):
             path = path[len(root):] or "/"
         if is_public(path):
+            if path == "/" and scope["type"] == "http":
+                return await self.app(scope, receive, _without_api_info(send))
             return await self.app(scope, receive, send)
         if scope["type"] == "websocket":
             await send({"type": "websocket.close", "code": 4401})
@@ -109,6 +113,31 @@ class RefuseAnonymous:
         await send({"type": "http.response.start", "status": 401,
                     "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
+
+
+_API_INFO = re.compile(rb"window\.gradio_api_info = .*?;</script>", re.S)
+_NO_API_INFO = b'window.gradio_api_info = {"named_endpoints": {}, "unnamed_endpoints": {}};</script>'
+
+
+def _without_api_info(send):
+    """``send`` for the login page: Gradio writes its description of every API endpoint (names,
+    parameters) into the page it sends anyone; the login form needs none of it."""
+    head, body = {}, []
+
+    async def wrapped(message):
+        if message["type"] == "http.response.start":
+            head.update(message)
+            return
+        if message["type"] != "http.response.body":
+            return await send(message)
+        body.append(message.get("body", b""))
+        if message.get("more_body"):
+            return
+        data = _API_INFO.sub(lambda m: _NO_API_INFO, b"".join(body), count=1)
+        headers = [(k, v) for k, v in head.get("headers", []) if k.lower() != b"content-length"]
+        await send({**head, "headers": [*headers, (b"content-length", str(len(data)).encode())]})
+        await send({"type": "http.response.body", "body": data})
+    return wrapped
 
 
 def protect(demo, users: Users):

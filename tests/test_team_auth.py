@@ -96,6 +96,7 @@ def test_every_route_refuses_an_anonymous_request(team_app):
         # The few open paths give nothing of the dataset: the page is the login form.
         page = anon.get("/").text
         assert '"auth_required":true' in page.replace(" ", "") and "scenes" not in page
+        assert not any(n in page for n in api_names)          # nor the API's description
         assert anon.post("/login", data={"username": "rita", "password": "wrong"}).status_code == 400
         # Spelled out, what the issue names: the page's API, each endpoint, photo, file, upload.
         for method, path in [("POST", "/gradio_api/queue/join"), ("GET", photo), ("GET", f"/gradio_api/file={cached}"),
