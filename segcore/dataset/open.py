@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import FormatError
 from ..labels import LabelSet
-from . import coco, labelme, png  # noqa: F401  (each registers its formats)
+from . import coco, labelme, png, voc  # noqa: F401  (each registers its formats)
 from .base import Dataset
 from .colors import apply_saved_colors
 from .registry import FORMATS, get_format

@@ -44,14 +44,16 @@ class ObjectActions:
         return self.objects.get(obj_id).mask.contours()
 
     # -- selection -------------------------------------------------------------------------
-    def select(self, obj_id) -> int | None:
-        """Select an object (None: nothing; the next tool starts a new object)."""
+    def select(self, obj_id, new: bool = False) -> int | None:
+        """Select an object (None: nothing; a click then acts on the object of its class it
+        lands on, other tools start a new object)."""
         if obj_id is not None:
             obj_id = self.objects.get(obj_id).id
-        if obj_id == self.selected:
+        new = bool(new) and obj_id is None
+        if obj_id == self.selected and new == self.history.new:
             return obj_id
         fold = self.history.note is _SELECT
-        self._commit(self.objects, obj_id, _SELECT, changed=0, fold=fold)
+        self._commit(self.objects, obj_id, _SELECT, changed=0, fold=fold, new=new)
         return obj_id
 
     def select_at(self, x, y) -> int | None:
@@ -63,8 +65,14 @@ class ObjectActions:
         return self.select(None if o is None else o.id)
 
     def new_object(self) -> None:
-        """The next tool starts a new object (of the class it is given)."""
-        self.select(None)
+        """The next tool starts a new object of the class it is given, even where it is used
+        on an object of that class (the "new object" button and key)."""
+        self.select(None, new=True)
+
+    @property
+    def new_pending(self) -> bool:
+        """Whether the next tool starts a new object whatever it lands on."""
+        return self.history.new
 
     def select_next(self, step: int = 1) -> int | None:
         """Select the next object down the list (``step=-1``: up), top first, wrapping; the
@@ -181,5 +189,5 @@ class ObjectActions:
                 from dataclasses import replace
 
                 note = replace(note, obj=mapping[note.obj])
-            return type(step)(memo[key], mapping.get(step.selected, step.selected), note)
+            return type(step)(memo[key], mapping.get(step.selected, step.selected), note, step.new)
         self.history.map_steps(fix)

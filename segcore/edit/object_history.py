@@ -19,9 +19,13 @@ __all__ = ["ObjectHistory", "Step"]
 
 @dataclass(frozen=True)
 class Step:
+    """``selected``: the selected object's id; ``new``: nothing is selected and the next tool
+    starts a new object whatever it is used on (the "new object" action)."""
+
     objects: Objects
     selected: int | None = None
     note: object = None
+    new: bool = False
 
 
 class ObjectHistory:
@@ -31,6 +35,7 @@ class ObjectHistory:
         self._current = Step(objects)
         self._past: list[Step] = []
         self._future: list[Step] = []
+        self._deferred: Objects | None = None
         self.limit = limit
 
     @property
@@ -46,18 +51,31 @@ class ObjectHistory:
         return self._current.selected
 
     @property
+    def new(self) -> bool:
+        return self._current.new
+
+    @property
     def note(self):
         """What the tool that made the current step left with it (e.g. the clicks so far)."""
         return self._current.note
 
     def _settle(self, leaving: Step) -> None:
-        """``leaving`` is no longer current: pack the masks the current objects do not share."""
-        keep = {id(o.mask) for o in self._current.objects}
+        """``leaving`` is no longer current: pack the masks the current objects do not share,
+        and forget its class maps (kept one step longer where the current objects redraw
+        theirs from them: only the changed box is drawn again)."""
+        current = self._current.objects
+        keep = {id(o.mask) for o in current}
         for o in leaving.objects:
             if id(o.mask) not in keep:
                 o.mask.pack()
-        if leaving.objects is not self._current.objects:
-            leaving.objects.drop_pictures()
+        deferred, self._deferred = getattr(self, "_deferred", None), None
+        if deferred is not None and deferred is not current:
+            deferred.drop_pictures()
+        if leaving.objects is not current:
+            if current.derived_from(leaving.objects):
+                self._deferred = leaving.objects
+            else:
+                leaving.objects.drop_pictures()
 
     def push(self, step: Step) -> Step:
         old, self._current = self._current, step
@@ -102,7 +120,7 @@ class ObjectHistory:
             key = id(s.objects)
             if key not in memo:
                 memo[key] = s.objects.with_label_set(label_set)
-            return Step(memo[key], s.selected, s.note)
+            return Step(memo[key], s.selected, s.note, s.new)
         self.map_steps(grow)
 
     @property

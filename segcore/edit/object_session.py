@@ -5,8 +5,12 @@ An :class:`ObjectSession` is an :class:`~segcore.edit.EditSession` whose state i
 
 * ``obj=`` if given (a one-line PromptError if there is no such object, or it is locked);
 * else the selected object, if the tool's class is its class (or the tool has no class);
+* else, for a click (Add, or the wand) with nothing selected, the top visible object of the
+  tool's class under the click (the click refines it, as a click on a region of a class always
+  did), unless ``new_object()`` asked for a new one;
 * else a NEW object of the tool's class, on top, which then becomes selected (so the next
-  click refines it). ``select(None)`` / ``new_object()`` makes the next tool start one.
+  click refines it). ``new_object()`` (the "new object" button and key) makes the next tool
+  start one whatever it lands on; ``select(None)`` only clears the selection.
 
 Adding (brush, a positive click, a box, the wand, a polygon) adds pixels to that object only;
 the other objects keep theirs: where they overlap, the higher one shows. Removing (eraser, a
@@ -31,7 +35,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import cv2
 import numpy as np
 
 from ..errors import PromptError
@@ -41,23 +44,15 @@ from ..segmentation import Segmentation
 from .apply import ApplyRule
 from .object_actions import ObjectActions
 from .object_history import ObjectHistory, Step
+from .object_rules import ObjectRules, components_at, pixels_between
 from .session import ClickRun, EditSession
-from .strokes import _footprint, check_strokes
+from .strokes import check_strokes, stroke_footprint
 from .wand import check_tolerance, magic_wand
 
 __all__ = ["ObjectSession"]
 
 
-def _components_at(mask: np.ndarray, points) -> np.ndarray:
-    """The connected parts of ``mask`` that hold one of ``points``."""
-    hits = [(x, y) for x, y, *_ in points if mask[y, x]]
-    if not hits:
-        return np.zeros_like(mask)
-    _, comp = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
-    return np.isin(comp, sorted({int(comp[y, x]) for x, y in hits}))
-
-
-class ObjectSession(ObjectActions, EditSession):
+class ObjectSession(ObjectRules, ObjectActions, EditSession):
     """Corrections of one image's objects (module doc). ``prompter`` and ``rule`` as for
     :class:`EditSession`."""
 
@@ -122,7 +117,8 @@ class ObjectSession(ObjectActions, EditSession):
         note = self.history.note
         return note if isinstance(note, ClickRun) else None
 
-    def _commit(self, objects: Objects, selected, note=None, changed: int | None = None, fold: bool = False):
+    def _commit(self, objects: Objects, selected, note=None, changed: int | None = None, fold: bool = False,
+                new: bool = False):
         """A new step (or, ``fold``, the current one changed)."""
         self.corner = None
         self.version += 1
@@ -131,7 +127,7 @@ class ObjectSession(ObjectActions, EditSession):
         if changed is None:
             changed = int((objects.class_map() != self.objects.class_map()).sum())
         self.last_changed = changed
-        step = Step(objects, selected, note)
+        step = Step(objects, selected, note, new and selected is None)
         if fold:
             self.history.replace_current(step)
         else:
@@ -162,90 +158,6 @@ class ObjectSession(ObjectActions, EditSession):
             self.history.redo()
         return self.seg
 
-    # -- which object, and where it may grow ------------------------------------------------
-    def _locked(self, o: Obj, rule: ApplyRule) -> bool:
-        return rule.overwrite != "any" and (o.locked or o.cls in rule.locked)
-
-    def _check_object(self, o: Obj, rule: ApplyRule) -> Obj:
-        if self._locked(o, rule):
-            what = "it" if o.locked else "its class"
-            raise PromptError(f"object {o.id} ({self.objects.name_of(o)}) is locked; unlock {what} in the "
-                              f"{'object' if o.locked else 'class'} list to edit it")
-        return o
-
-    def _target(self, cls: int | None, obj, rule: ApplyRule) -> Obj | None:
-        """The object a tool acts on (module doc); None: a new object of ``cls``."""
-        if obj is None and self._unlabels(cls):
-            raise PromptError(f"{'unlabelled' if cls == self.label_set.void_index else 'background'} is no "
-                              "object in this dataset; to take pixels away use the eraser or Remove")
-        if obj is not None:
-            return self._check_object(self.objects.get(obj), rule)
-        sel = self.objects.find(self.selected) if self.selected is not None else None
-        if sel is not None and (cls is None or sel.cls == cls):
-            return self._check_object(sel, rule)
-        if cls is not None:
-            rule.check_target(cls, self.label_set)
-        return None
-
-    def writable(self, target: int | None, rule: ApplyRule, objects: Objects | None = None) -> np.ndarray:
-        """``(H, W)`` bool: where a tool may add pixels to ``target`` (None: a new object)."""
-        objects = objects or self.objects
-        ok = np.ones(objects.shape, bool)
-        if rule.overwrite == "any":
-            return ok
-        bg = objects.label_set.background
-        for o in objects:
-            if o.id == target:
-                continue
-            if o.locked or o.cls in rule.locked or (rule.overwrite == "unlabelled" and o.cls != bg):
-                ok[o.mask.slices] &= ~o.mask.crop
-        if rule.overwrite == "unlabelled" and objects.base is not None:
-            ls = objects.label_set
-            ok &= np.isin(objects.base, [ls.void_index] + ([] if bg is None else [bg]))
-        return ok
-
-    def _grow(self, objects: Objects, target: Obj | None, cls: int, region: np.ndarray,
-              rule: ApplyRule) -> tuple[Objects, int | None, int]:
-        """``region`` (``(H, W)`` bool) added to ``target`` (or a new object of ``cls``) where
-        the rule allows: ``(objects, the object's id, pixels added)``."""
-        region = np.asarray(region, bool) & self.writable(None if target is None else target.id, rule, objects)
-        if target is None:
-            mask = ObjMask.from_full(region)
-            if mask is None:
-                return objects, None, 0
-            new = Obj(objects.new_id(), int(cls), mask)
-            return objects.add(new), new.id, mask.area
-        mask = target.mask.union(region)
-        if mask is target.mask:
-            return objects, target.id, 0
-        return objects.replace_obj(target.replace(mask=mask)), target.id, mask.area - target.area
-
-    @staticmethod
-    def _shrink(objects: Objects, target: Obj, region) -> tuple[Objects, int]:
-        """``region`` taken from ``target`` alone (the object goes when nothing is left)."""
-        mask = target.mask.minus(region)
-        if mask is target.mask:
-            return objects, 0
-        if mask is None:
-            return objects.remove(target.id), target.area
-        return objects.replace_obj(target.replace(mask=mask)), target.area - mask.area
-
-    def _erase_top(self, objects: Objects, region: np.ndarray, rule: ApplyRule) -> tuple[Objects, int]:
-        """Nothing selected: the eraser takes each pixel from the top visible object there."""
-        top = objects.top_map(visible_only=True)
-        first, changed = objects, 0
-        for k in np.unique(top[region & (top >= 0)]).tolist():
-            o = first.items[k]
-            if not self._locked(o, rule):
-                objects, n = self._shrink(objects, objects.get(o.id), region & (top == k))
-                changed += n
-        return objects, changed
-
-    def _unlabels(self, cls: int | None) -> bool:
-        """Whether painting class ``cls`` means erasing here (module doc)."""
-        ls = self.label_set
-        return cls is not None and not self.objects.keeps_void and cls in (ls.void_index, ls.background)
-
     # -- tools ----------------------------------------------------------------------------
     def paint(self, strokes, erase_to: int | None = None, overwrite: str | None = None, obj=None) -> bool:
         """Brush and eraser strokes, in order, as one step; True if any pixel changed. A brush
@@ -256,7 +168,7 @@ class ObjectSession(ObjectActions, EditSession):
         rule = self._rule(overwrite)
         objects, selected, changed = self.objects, self.selected, 0
         for s in strokes:
-            footprint, (x0, y0) = _footprint(s["points"], s["radius"], self.shape)
+            footprint, (x0, y0) = stroke_footprint(s["points"], s["radius"], self.shape)
             if footprint is None:
                 continue
             region = np.zeros(self.shape, bool)
@@ -294,7 +206,7 @@ class ObjectSession(ObjectActions, EditSession):
         rule = self._rule(overwrite)
         (click,) = check_points([(x, y, positive)], *self.shape)
         cls = None if cls is None or cls == "" else self.class_index(cls)
-        target = self._target(cls, obj, rule)
+        target = self._target(cls, obj, rule, at=click[:2])
         if target is None and not positive:
             target = self.objects.top_at(click[0], click[1])
             if target is None:
@@ -319,7 +231,7 @@ class ObjectSession(ObjectActions, EditSession):
         new = before | (result.mask & self.writable(tid, rule))
         negatives = [c for c in clicks if not c[2]]
         if negatives and base is not None:
-            new &= ~_components_at(before & ~result.mask, negatives)
+            new &= ~components_at(before & ~result.mask, negatives)
         mask = ObjMask.from_full(new)
         objects = self.objects
         if target is not None:
@@ -328,7 +240,7 @@ class ObjectSession(ObjectActions, EditSession):
         elif mask is not None:
             o = Obj(objects.new_id(), int(cls), mask)
             objects, tid = objects.add(o), o.id
-        changed = _pixels_between(target, objects.find(tid) if tid is not None else None)
+        changed = pixels_between(target, objects.find(tid) if tid is not None else None)
         logits = None if result.logits is None else result.logits.astype(np.float16)
         return self._commit(objects, tid if tid is not None else self.selected,
                             replace(run, clicks=clicks, logits=logits, obj=tid), changed)
@@ -377,7 +289,7 @@ class ObjectSession(ObjectActions, EditSession):
         tol = self.default_tolerance() if tolerance is None or tolerance == "" else check_tolerance(tolerance)
         cls = None if cls is None or cls == "" else self.class_index(cls)
         ((x, y, _),) = check_points([(x, y, True)], *self.shape)
-        target = self._target(cls, obj, rule)
+        target = self._target(cls, obj, rule, at=(x, y))
         if target is None and cls is None:
             raise PromptError("choose a class for the new object")
         cls = target.cls if target is not None else cls
@@ -420,17 +332,3 @@ class ObjectSession(ObjectActions, EditSession):
             self.last_changed = 0
             return None
         return self._commit(objects, tid, changed=n)
-
-
-def _pixels_between(a: Obj | None, b: Obj | None) -> int:
-    """How many pixels differ between two versions of an object (None: no object)."""
-    if a is None and b is None:
-        return 0
-    if a is None or b is None:
-        return (a or b).area
-    if a.mask is b.mask:
-        return 0
-    from ..objects.mask import union_box
-
-    box = union_box(a.box, b.box)
-    return int((a.mask.within(box) != b.mask.within(box)).sum())

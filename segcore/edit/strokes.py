@@ -13,7 +13,7 @@ import numpy as np
 
 from ..errors import PromptError
 
-__all__ = ["check_strokes", "paint_strokes"]
+__all__ = ["check_strokes", "paint_strokes", "stroke_footprint"]
 
 MAX_POINTS = 100_000
 
@@ -55,7 +55,7 @@ def paint_strokes(labels: np.ndarray, strokes, num_classes: int, void_index: int
         value = erase_to if s["erase"] else s["cls"]
         if value != void_index and not 0 <= value < num_classes:
             raise PromptError(f"class {value} is not one of the {num_classes} classes")
-        footprint, (x0, y0) = _footprint(s["points"], s["radius"], out.shape)
+        footprint, (x0, y0) = stroke_footprint(s["points"], s["radius"], out.shape)
         if footprint is not None:
             sl = (slice(y0, y0 + footprint.shape[0]), slice(x0, x0 + footprint.shape[1]))
             allowed = erasable if s["erase"] else writable
@@ -65,7 +65,7 @@ def paint_strokes(labels: np.ndarray, strokes, num_classes: int, void_index: int
     return out
 
 
-def _footprint(points: np.ndarray, radius: float, shape) -> tuple[np.ndarray | None, tuple[int, int]]:
+def stroke_footprint(points: np.ndarray, radius: float, shape) -> tuple[np.ndarray | None, tuple[int, int]]:
     """Pixels whose centre lies within ``radius`` of the polyline (Euclidean, exact), on the
     stroke's bounding box: the 1-pixel line is drawn, then a distance transform widens it."""
     H, W = shape

@@ -29,8 +29,7 @@ from ..errors import FormatError
 from ..fileio import read_json, write_text
 from ..image import load
 from ..labels import LabelSet, check_class_name, is_background_name
-from .labelme_draw import (LINE_WIDTH, POINT_SIZE, image_size_of_labelme, labelme_to_labels, shape_crops,
-                           shape_masks, shape_to_mask)
+from .labelme_draw import labelme_to_labels, shape_crops, shape_masks, shape_to_mask
 from .regions import centre_polygon, regions
 
 __all__ = ["read_labelme", "is_labelme", "label_set_used", "labelme_to_labels", "shape_masks", "shape_label",

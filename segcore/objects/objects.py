@@ -177,6 +177,10 @@ class Objects:
             sl[o.mask.crop] = np.minimum(sl[o.mask.crop], 1) + 1
         return n >= 2
 
+    def derived_from(self, other: "Objects") -> bool:
+        """Whether these objects will redraw their maps from ``other``'s (a change of it)."""
+        return self._hint is not None and self._hint[0] is other
+
     def drop_pictures(self) -> None:
         """Forget the cached maps (a snapshot going into the undo history)."""
         self._cache = {}
