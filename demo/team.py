@@ -27,6 +27,7 @@ POLL = 5.0
 #: The History tab's columns.
 HISTORY_HEADERS = ["version", "when", "who", "what", "changed", "kind"]
 
+
 def user_now(served):
     """The user of the event being handled (``local`` without accounts)."""
     return user_of(REQUEST.get(), getattr(served, "users", None))
@@ -38,13 +39,8 @@ def join(app: AppSession) -> None:
     ws = app.workspace
     ws.user, ws.reviewer = user.name, user.reviewer
     if not app.uploads:
-        app.presence = Presence(ws.ds.root, user.name, session=app.key[:16])
+        app.presence = Presence(ws.ds.root, user.name)     # a name of its own, not the photo key
         app.presence.here(ws.name)
-
-
-def leave(app: AppSession) -> None:
-    if app.presence is not None:
-        app.presence.leave()
 
 
 def others_here(app: AppSession) -> dict[str, list[str]]:
