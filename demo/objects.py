@@ -42,8 +42,9 @@ def follow(app: AppSession, s) -> None:
         app.cls = s.objects.get(s.selected).cls
 
 
-def _done(app: AppSession) -> None:
-    app.workspace.changed()
+def _done(app: AppSession, what: str) -> None:
+    """Saved like every edit; ``what`` made it (the item's history says so)."""
+    app.workspace.changed(tool=what)
 
 
 def list_objects(app, value=None):
@@ -57,7 +58,7 @@ def select_object(app, obj_id, value=None):
     s = object_session(app)
     s.select(object_id(obj_id))
     follow(app, s)
-    _done(app)
+    _done(app, "select")
 
 
 def select_at(app, x, y, value=None):
@@ -66,7 +67,7 @@ def select_at(app, x, y, value=None):
     if s.select_at(x, y) is None:
         gr.Info("No object here: nothing is selected.")
     follow(app, s)
-    _done(app)
+    _done(app, "select")
 
 
 def select_next(app, step=1, value=None):
@@ -76,13 +77,13 @@ def select_next(app, step=1, value=None):
         raise UserError("This image has no objects yet.")
     s.select_next(-1 if float(step or 1) < 0 else 1)
     follow(app, s)
-    _done(app)
+    _done(app, "select")
 
 
 def new_object(app, value=None):
     """The next tool starts a new object of the selected class, whatever it lands on."""
     object_session(app).new_object()
-    _done(app)
+    _done(app, "new object")
 
 
 def set_object_class(app, obj_id, class_name, value=None):
@@ -93,13 +94,13 @@ def set_object_class(app, obj_id, class_name, value=None):
     s.set_class(k, cls)
     if s.selected == k:
         app.cls = cls
-    _done(app)
+    _done(app, "object class")
 
 
 def delete_object(app, obj_id=None, value=None):
     """Delete an object: its pixels show what lies beneath."""
     object_session(app).delete(target(app, obj_id))
-    _done(app)
+    _done(app, "delete object")
 
 
 def reorder_object(app, obj_id, where, value=None):
@@ -111,7 +112,7 @@ def reorder_object(app, obj_id, where, value=None):
     k = target(app, obj_id)
     if not object_session(app).reorder(k, where):
         gr.Info(f"Object {k} stays where it is: no object it overlaps lies {'above' if where in ('forward', 'front') else 'beneath'} it.")
-    _done(app)
+    _done(app, "reorder")
 
 
 def _flag(value) -> bool:
@@ -121,10 +122,10 @@ def _flag(value) -> bool:
 def hide_object(app, obj_id, hidden=True, value=None):
     """Hide (or show) an object on the canvas; it stays in the file."""
     object_session(app).set_hidden(target(app, obj_id), _flag(hidden))
-    _done(app)
+    _done(app, "hide object")
 
 
 def lock_object(app, obj_id, locked=True, value=None):
     """Lock (or unlock) an object: under the rule "unlocked" no tool changes it or paints over it."""
     object_session(app).set_locked(target(app, obj_id), _flag(locked))
-    _done(app)
+    _done(app, "lock object")

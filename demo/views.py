@@ -238,12 +238,18 @@ def files_html(app: AppSession, only_open: bool = False) -> str:
     pos = rows.index(cur) if cur in rows else next((k for k, i in enumerate(rows) if i >= cur), 0)
     lo = max(0, pos - FILE_WINDOW // 2)
     shown = rows[lo:lo + FILE_WINDOW]
+    here = app.presence.others() if app.presence is not None else {}    # open in other sessions
     out = []
     for i in shown:
         mark, col = STATUS_MARK[statuses[i]]
         on = ' class="sc-file sc-cur"' if i == ws.index else ' class="sc-file"'
         note = html.escape(status_note(ds, i, statuses[i]))
-        out.append(f'<div{on} data-i="{i}" title="{note}"><span style="color:{col}">{mark}</span> '
+        who = here.get(ds.names[i])
+        if who:       # shown after the name by the stylesheet (the row's text stays the name)
+            names = ", ".join(who) if who != ["local"] else "another session"
+            note += html.escape(f" · open in another session ({names})")
+            who = f' data-here="{html.escape(names)}"'
+        out.append(f'<div{on} data-i="{i}"{who or ""} title="{note}"><span style="color:{col}">{mark}</span> '
                    f'{html.escape(ds.names[i])}</div>')
     more = len(rows) - len(shown)
     tail = f'<div class="sc-more">… {more} more (move with A / D)</div>' if more > 0 else ""
@@ -269,5 +275,8 @@ def status_md(app: AppSession) -> str:
         status = status_note(ws.ds, ws.index)
     steps = "undo available" if s.history.can_undo else "no edits yet"
     saved = "saving…" if ws.dirty else "saved"
+    conflict = " · ⚠ **conflict**: Keep mine or Take theirs, above the image" if ws.conflict is not None else ""
+    you = f" · you: {md_escape(ws.user)} ({'reviewer' if ws.reviewer else 'annotator'})" \
+        if app.served.users is not None else ""
     return (f"**{md_escape(ws.name)}** · item {ws.index + 1} of {len(ws)} · {status} · "
-            f"{s.shape[1]}×{s.shape[0]} · {steps} · {saved}{prompters.status_note(app)}")
+            f"{s.shape[1]}×{s.shape[0]} · {steps} · {saved}{conflict}{you}{prompters.status_note(app)}")

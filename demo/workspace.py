@@ -76,7 +76,7 @@ def undo(app, value=None):
     s = current_session(app)
     s.undo()
     follow(app, s)              # the object selected again: its class is the tools' again
-    app.workspace.changed()
+    app.workspace.changed(tool="undo")
 
 
 def redo(app, value=None):
@@ -84,7 +84,7 @@ def redo(app, value=None):
     s = current_session(app)
     s.redo()
     follow(app, s)
-    app.workspace.changed()
+    app.workspace.changed(tool="redo")
     return Kept(pending_of(value))
 
 
