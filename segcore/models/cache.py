@@ -11,6 +11,7 @@ import threading
 from collections import OrderedDict
 
 from .registry import SEGMENT
+from .resolve import load
 
 __all__ = ["cached_model", "clear", "MAX_MODELS"]
 
@@ -50,8 +51,6 @@ def cached_model(name: str, *, weights=None, offline: bool | None = None, device
         with _guard:
             if key in _models:
                 return _models[key]
-        from .resolve import load
-
         if str(name).startswith("trained:"):
             model = load(name, task, dataset=dataset, offline=offline, device=device, progress=progress)
         else:
