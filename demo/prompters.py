@@ -144,7 +144,7 @@ def _encodes(spec) -> bool:
 
 def _info(app) -> dict:
     """What this session worked out for its menu choice: ``{"failed": {name: note}, "download": ...}``."""
-    choice = getattr(app, "prompter_choice", DEFAULT)
+    choice = app.prompter_choice
     got = app.prompter_state
     if got is None or got[0] != choice:
         got = app.prompter_state = (choice, {"failed": {}, "download": None})
@@ -157,7 +157,7 @@ def _fallback(class_name: str | None) -> Choice:
 
 
 def _tell(app, note: str, warn: bool) -> None:
-    choice = getattr(app, "prompter_choice", DEFAULT)
+    choice = app.prompter_choice
     if choice in app.prompter_told:
         return
     app.prompter_told.add(choice)
@@ -169,7 +169,7 @@ def answer(app, class_name: str | None = None, tell: bool = True) -> tuple[Choic
     """``(the Choice that answers now, a note or None)`` for the session's menu choice and a
     class: a download is started where needed (GrabCut meanwhile); a choice that cannot be had
     falls back to the best prompter here, and the session is told once."""
-    choice = getattr(app, "prompter_choice", DEFAULT)
+    choice = app.prompter_choice
     info = _info(app)
     title = "auto" if choice == DEFAULT else get(choice).title
     if choice in info["failed"]:
@@ -285,7 +285,7 @@ def install(app) -> None:
 
 
 def _downloading(app):
-    got = getattr(app, "prompter_state", None)
+    got = app.prompter_state
     d = got[1].get("download") if got is not None else None
     return d if d is not None and not d.done.is_set() else None
 
@@ -293,7 +293,7 @@ def _downloading(app):
 def encoding(app) -> bool:
     """Whether the current item's embedding is still being made (a click now would wait)."""
     ws = app.workspace
-    if ws.session is None or getattr(app, "prompter_state", None) is None:
+    if ws.session is None or app.prompter_state is None:
         return False
     try:
         c, _ = answer(app, None, tell=False)

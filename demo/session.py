@@ -30,8 +30,6 @@ import gradio as gr
 from segcore.dataset import Workspace, open_dataset
 from segcore.dataset.png import open_folder
 from segcore.errors import SegcoreError
-from segcore.models.prompters.selfie import SelfiePrompter
-from segcore.portrait import choose_person_model
 
 from . import folders
 
@@ -71,49 +69,47 @@ class Seed:
         return self
 
 
-@functools.lru_cache(maxsize=1)
-def _person_model():
-    """The selfie model for clicks on a "person" class, where its file can be had (looked for
-    once per process); None: clicks use GrabCut."""
-    return choose_person_model("auto")[0]
-
-
-def default_prompter(class_name: str):
-    """The prompter of a session's clicks and boxes for a class: the selfie model for a class
-    named "person" where its file is here, else None (the weight-free GrabCut prompter)."""
-    if class_name == "person":
-        model = _person_model()
-        if model is not None:
-            return SelfiePrompter(model)
-    return None
-
-
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class AppSession:
+    """What one browser session (or API client) works on, every field declared here: a module
+    that needs a session's state adds its field to this class (slots: no attribute can be
+    added from outside)."""
+
     served: Served
     workspace: Workspace
     folder: Path                      # this session's pictures, exports, uploads
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # -- the canvas (demo/views.py, demo/actions.py) -------------------------------------------
     counter: int = 0
-    photo_url: str | None = None
-    photo_key: tuple | None = None
-    recent: list = field(default_factory=list)
     cls: int = 1                      # the class selected in the list
     only_open: bool = False           # the file list shows only items not reviewed
     n_classes: int = 0                # how many classes the browser was last shown
-    key: str = field(default_factory=lambda: secrets.token_urlsafe(24))   # the pictures' key
-    photo: bytes | None = None        # the canvas photo (JPEG) served under the key
-    photo_name: str = ""
-    overlap: tuple = (None, 0)        # (item key, pixels two instances cover) for the legend
     hidden: frozenset = frozenset()   # classes the canvas does not draw (the eyes in the list)
     outline: bool = False             # the canvas draws the mask's outlines only
+    overlap: tuple = (None, 0)        # (item key, pixels two instances cover) for the legend
+    # -- the photo served to the canvas (demo/views.py, photo_response) -------------------------
+    key: str = field(default_factory=lambda: secrets.token_urlsafe(24))   # the pictures' key
+    photo_url: str | None = None
+    photo_key: tuple | None = None
+    photo: bytes | None = None        # the canvas photo (JPEG) served under the key
+    photo_name: str = ""
     photo_full: object = None         # the photo at full resolution (RGB) where the canvas got a smaller one
     photo_full_jpeg: bytes | None = None   # ... as JPEG, made when the user first zooms past the smaller one
     full_mask: bool = False           # the canvas is sent the whole mask of a big photo (zoomed in)
     photo_scale: float = 1.0          # the canvas photo's size relative to the photo's
-    prompter_choice: str = "auto"     # the menu "Clicks and boxes with" (demo/prompters.py)
-    prompter_state: tuple | None = None   # (choice, its prefetcher or None, note): worked out once
+    recent: list = field(default_factory=list)   # picture files made for this session, newest last
+    # -- the prompter menu (demo/prompters.py) --------------------------------------------------
+    prompter_choice: str = "auto"     # the menu "Clicks and boxes with"
+    prompter_state: tuple | None = None   # (choice, {"failed": {name: note}, "download": Download})
     prompter_told: set = field(default_factory=set)   # choices whose fallback the session was told
+    # -- weights files given in Model details or Portrait (demo/weights.py) ----------------------
+    given_weights: dict = field(default_factory=dict)  # registry entry -> this session's own file
+    # -- the Train panel (demo/train.py) --------------------------------------------------------
+    least_sure_first: bool = False    # the review order: the file list and Next not reviewed
+    uncertain_below: float | None = None   # uncertain pixels drawn on the canvas below this (None: off)
+    uncertain_cache: tuple = (None, None)  # ((dataset, item, threshold), PNG data URL) of that layer
+    train_plot_key: tuple | None = None    # (training, epochs) of the curve last drawn
+    train_seen: tuple | None = None        # (training, state) the model menus were last updated for
 
     def set_photo(self, jpeg: bytes) -> str:
         """Serve ``jpeg`` as this session's photo; returns its URL (new with each picture)."""
@@ -141,10 +137,10 @@ def new_session(served: Served) -> AppSession:
     served.root.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="session-", dir=served.root))
     if served.dataset is not None:
-        ws = Workspace(served.dataset, served.lock, prompter=default_prompter)
+        ws = Workspace(served.dataset, served.lock)
     else:
         (folder / "dataset").mkdir()
-        ws = Workspace(open_folder(folder / "dataset"), prompter=default_prompter)
+        ws = Workspace(open_folder(folder / "dataset"))
     app = AppSession(served, ws, folder)
     from . import prompters   # (it imports this module)
 
@@ -209,7 +205,7 @@ def photo_response(key: str, name: str):
             app.photo_full_jpeg = jpeg.tobytes() if ok else None
         if app.photo_full_jpeg is not None:
             return Response(app.photo_full_jpeg, media_type="image/jpeg", headers=cache)
-    if app is None or app.photo is None or getattr(app, "photo_name", None) != name:
+    if app is None or app.photo is None or app.photo_name != name:
         return Response(status_code=404)
     return Response(app.photo, media_type="image/jpeg", headers=cache)
 
@@ -243,6 +239,12 @@ class UserError(Exception):
     """A mistake of the browser user, said in the app's words."""
 
 
+def user_message(e: Exception) -> str:
+    """A user's mistake as the app says it: one line, no server folders, capitalised."""
+    message = _without_upload_dirs(str(e))
+    return message[:1].upper() + message[1:]
+
+
 def from_api(request) -> bool:
     """Whether an event came from a script (gradio_client marks its calls "x-gradio-user: api")."""
     headers = getattr(request, "headers", None)
@@ -272,9 +274,8 @@ def user_errors(n_outputs: int):
             try:
                 return fn(*bound.args, **bound.kwargs)
             except (SegcoreError, UserError) as e:
-                message = _without_upload_dirs(str(e))
+                message = user_message(e)
             LOG.info("user error in %s: %s", fn.__name__, message)
-            message = message[:1].upper() + message[1:]
             if from_api(request):
                 raise gr.Error(message, print_exception=False)
             gr.Warning(message)
