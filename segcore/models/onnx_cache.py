@@ -121,4 +121,5 @@ def session(path: Path, n_threads: int | None = None):
     # Spinning worker threads steal the cores from the numpy / torch work around each run: off,
     # LR-ASPP at VOC size went from 127 to 82 ms per image here.
     opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    opts.log_severity_level = 3   # errors only: SAM 2's encoder loads with a harmless shape-merge warning
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
