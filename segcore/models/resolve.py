@@ -277,6 +277,8 @@ def obtain(name: str | Choice | None = AUTO, task: str = SEGMENT, *, weights=Non
     """``(built model, the Choice used)``: the Choice of :func:`resolve` (or the one given),
     built, downloading its weights first where needed (``progress(received, total)``). An
     ``auto`` download that fails falls back to the ``meanwhile`` entry, with a note saying why."""
+    if backend is not None and backend not in ("onnxruntime", "torch"):
+        raise ModelError(f"unknown backend {backend!r}; choose onnxruntime or torch")
     choice = name if isinstance(name, Choice) else resolve(
         name, task, weights=weights, dataset=dataset, label_set=label_set, class_name=class_name,
         offline=offline, fallback=fallback)
@@ -299,8 +301,6 @@ def obtain(name: str | Choice | None = AUTO, task: str = SEGMENT, *, weights=Non
 
 
 def _build(choice: Choice, device, backend, options):
-    if backend is not None and backend not in ("onnxruntime", "torch"):
-        raise ModelError(f"unknown backend {backend!r}; choose onnxruntime or torch")
     spec = choice.spec
     return spec.builder(spec, choice.task, choice.path, device=device, backend=backend, weights=choice.weights,
                         **options)
