@@ -1,8 +1,8 @@
 """Layout and wiring of the app: one workspace screen (file list, canvas with tools and
 classes, the buttons to move and correct), then panels acting on the current image.
 Handlers are plain functions of the session (demo/actions.py makes them events) in
-workspace.py, tools.py, uploads.py, helpers.py, models.py, prompters.py, export.py, portrait.py
-and train.py; the canvas's requests reach the same ones through protocol.py; algorithms live
+workspace.py, tools.py, uploads.py, helpers.py, models.py, prompters.py, weights.py, export.py,
+portrait.py and train.py; the canvas's requests reach the same ones through protocol.py; algorithms live
 in segcore."""
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from . import protocol
 from . import team
 from . import train as ht
 from . import uploads as hu
+from . import weights as hwt
 from . import workspace as hw
 from .actions import N_OUT, action
 from .api import api_endpoints
@@ -103,7 +104,7 @@ def build_demo(data=None, users=None, history_mb: float | None = None) -> gr.Blo
                 replace_cb = gr.Checkbox(False, label="Segment replaces all labels", elem_id="replace", container=False)
                 with gr.Accordion("Model details and weights", open=False):
                     card = gr.Markdown(hm.model_card(first_model))
-                    gr.Markdown(hpr.card(), elem_id="prompter-card")
+                    prompter_card = gr.Markdown(hpr.card(), elem_id="prompter-card")
                     weights = gr.File(label="Weights file (.pth, .tflite), optional",
                                       file_types=[".pth", ".pt", ".tflite"], elem_id="weights")
             with gr.Column(scale=5):
@@ -144,7 +145,7 @@ def build_demo(data=None, users=None, history_mb: float | None = None) -> gr.Blo
             with gr.Tab("Portrait", id="portrait"):
                 with gr.Row():
                     with gr.Column():
-                        source = gr.Dropdown(hp.person_sources(), value=hp.CURRENT, label="Person from",
+                        source = gr.Dropdown(hp.person_sources(), value=hp.AUTO, label="Person from",
                                              elem_id="person-source")
                         person_weights = gr.File(label="Weights file (.pth, .tflite), optional",
                                                  file_types=[".pth", ".pt", ".tflite"], elem_id="person-weights")
@@ -214,6 +215,7 @@ def build_demo(data=None, users=None, history_mb: float | None = None) -> gr.Blo
             hpr.recall, prompter_mem, prompter_dd, api_visibility="private")   # after the session exists
         model_dd.change(hm.model_card, [model_dd, state], card, api_name="model_card")
         model_dd.input(lambda m: m, model_dd, model_mem, api_visibility="private")
+        weights.upload(hwt.upload, [state, weights, model_dd], [card, prompter_card], api_visibility="private")
         demo.load(lambda m: hm.recall_model(m, served.dataset), model_mem, model_dd, api_visibility="private")
         prompter_dd.change(action()(hpr.set_prompter), [state, prompter_dd, canvas], ws_out, api_name="set_prompter")
         prompter_dd.input(lambda p: p, prompter_dd, prompter_mem, api_visibility="private")
