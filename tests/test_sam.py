@@ -92,9 +92,9 @@ def agreement(ours, prompter_result_multimask, theirs) -> np.ndarray:
 
 # -- fixtures -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def mobile(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("mobile_sam")
-    path = make_sam_checkpoint("mobile_sam", folder)
+def mobile(mobile_sam_weights):
+    """The session's random-weight MobileSAM (conftest): ``(path, ours, the official predictor)``."""
+    path = mobile_sam_weights
     return path, load_sam("mobile_sam", weights=path), official_predictor("mobile_sam", path)
 
 
