@@ -10,7 +10,8 @@ from PIL import Image
 from conftest import run_cli, textured_image
 from segcore.models.registry import load_model
 
-CHECKED = ["lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large", "fcn_resnet50"]
+CHECKED = ["lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large",
+           pytest.param("fcn_resnet50", marks=pytest.mark.slow)]     # 35 M parameters: its export alone ~20 s
 
 
 def reference(name: str, ckpt, rgb: np.ndarray) -> np.ndarray:
