@@ -186,6 +186,7 @@ def test_sam_through_the_prefetcher_gives_set_images_masks(mobile):
 
 
 # -- the ONNX cache -----------------------------------------------------------------------
+@pytest.mark.slow       # two exports more (the cache and its rebuild: test_onnx for the nets)
 def test_onnx_files_cached_by_the_checkpoint_and_rebuilt_when_damaged(mobile):
     path, prompter, _ = mobile
     from segcore.models.prompters import sam as sam_module
