@@ -55,10 +55,9 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     # pytest.ini leaves the slow tests out (-m "not slow"); --all, or a test named by its id
-    # (tests/test_x.py::test_y) without a -m of its own, runs them.
+    # (tests/test_x.py::test_y), runs them. A -m on the command line replaces pytest.ini's and wins.
     args = [str(a) for a in config.invocation_params.args]
-    named = any("::" in a for a in args) and not any(a.startswith("-m") for a in args)
-    if config.getoption("run_all") or named:
+    if not any(a.startswith("-m") for a in args) and (config.getoption("run_all") or any("::" in a for a in args)):
         config.option.markexpr = ""
 
 
@@ -245,12 +244,16 @@ def browser():
 @pytest.fixture(scope="session")
 def mobile_sam_weights(tmp_path_factory) -> Path:
     """A random-weight MobileSAM checkpoint built by the official package, under its official
-    file name (its ONNX export, made at the first ``load_sam``, is cached beside it)."""
+    file name; exported to ONNX here, once (the files are cached beside it, the engine in
+    this process)."""
     pytest.importorskip("segment_anything")
     pytest.importorskip("mobile_sam")
+    from segcore.models.prompters.sam import load_sam
     from test_sam import make_sam_checkpoint
 
-    return make_sam_checkpoint("mobile_sam", tmp_path_factory.mktemp("mobile_sam"))
+    path = make_sam_checkpoint("mobile_sam", tmp_path_factory.mktemp("mobile_sam"))
+    load_sam("mobile_sam", weights=path)
+    return path
 
 
 @pytest.fixture(scope="session")
