@@ -168,9 +168,11 @@ def test_the_prompter_menu_survives_a_reload(dataset_app, browser):
         page.wait_for_function(ready, timeout=60_000)
         menu = page.locator("#prompter input")
         assert menu.input_value().startswith("auto")          # the default, before any choice
+        kept = page.evaluate("() => localStorage.getItem('segcore-prompter')")
         menu.click()
         page.get_by_role("option", name="GrabCut · no weights needed").click()
         page.get_by_text(told).first.wait_for(timeout=15_000)
+        page.wait_for_function("k => localStorage.getItem('segcore-prompter') !== k", arg=kept, timeout=15_000)
         page.reload()
         page.wait_for_function(ready, timeout=60_000)
         page.get_by_text(told).first.wait_for(timeout=15_000)   # the session of the new page was given it

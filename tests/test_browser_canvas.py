@@ -348,9 +348,11 @@ def test_choices_survive_a_reload_and_a_stops_at_the_first_item(dataset_app, bro
             page.keyboard.press("]")
         size = page.locator("#canvas .sc-size").input_value()
         page.locator("#canvas .sc-overwrite").select_option("unlabelled")
+        kept = page.evaluate("() => localStorage.getItem('segcore-model')")
         page.locator("#model input").click()
         page.locator("li.item").filter(has_text=re.compile(r"^\W*unet$")).click()
-        page.wait_for_timeout(500)
+        # the choice is in the browser's storage (the app's BrowserState) before the reload
+        page.wait_for_function("k => localStorage.getItem('segcore-model') !== k", arg=kept, timeout=15_000)
         page.reload()
         page.wait_for_function("() => document.querySelector('#canvas .sc-ws')?.dataset.shown", timeout=60_000)
         page.wait_for_function("() => document.querySelector('#model input').value === 'unet'", timeout=10_000)
