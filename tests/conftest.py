@@ -46,6 +46,11 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 #: Session fixtures that tie their tests to one xdist worker, and the marker they give.
 SHARED = {"browser": "browser", "ray_local": "ray", "mobile_sam_weights": None}
 
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Two workers on two cores: one torch thread each (before torch is imported), not two each
+    # spinning for a core the other worker holds.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 
 # -- the two runs -------------------------------------------------------------------------------
 def pytest_addoption(parser):
