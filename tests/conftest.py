@@ -64,6 +64,13 @@ def pytest_configure(config):
     args = [str(a) for a in config.invocation_params.args]
     if not any(a.startswith("-m") for a in args) and (config.getoption("run_all") or any("::" in a for a in args)):
         config.option.markexpr = ""
+    # At its end pytest runs gc.collect() five times (to report exceptions raised in finalizers):
+    # over torch's and Gradio's objects that took ~30 s of the default run's wall time. Once.
+    try:
+        from _pytest.unraisableexception import gc_collect_iterations_key
+    except ImportError:       # a pytest without it: its own default
+        return
+    config.stash[gc_collect_iterations_key] = 1
 
 
 @pytest.hookimpl(tryfirst=True)
