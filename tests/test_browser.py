@@ -8,8 +8,6 @@ Chromium is the session's one (conftest ``browser``: Debian's ``chromium``, inst
 import tempfile
 from pathlib import Path
 
-import pytest
-
 from conftest import ARGS, CHROMIUM  # noqa: F401 (the benchmarks import them from here)
 from segcore.dataset import open_dataset
 

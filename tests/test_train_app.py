@@ -18,7 +18,7 @@ from gradio_client.exceptions import AppError
 from conftest import serve_app
 from segcore import open_dataset
 from segcore.dataset.prelabel import least_sure_first
-from segcore.train.job import TrainingBusy, start_training, stop_training, trained_models, wait_for
+from segcore.train.job import TrainingBusy, start_training, trained_models, wait_for
 from test_train import colour_dataset
 
 
