@@ -9,7 +9,7 @@ from gradio_client.exceptions import AppError
 from gradio_client import Client
 from PIL import Image
 
-from conftest import free_port, grown_box
+from conftest import grown_box, serve_app
 from segcore.labels import LabelSet
 
 CAMVID = ("sky building pole road pavement tree sign fence car pedestrian bicyclist").split()
@@ -18,8 +18,6 @@ CAMVID = ("sky building pole road pavement tree sign fence car pedestrian bicycl
 @pytest.fixture(scope="module")
 def street_app(tmp_path_factory, shared_data):
     """``(url, root, truth)``: the app serving a VOC root made from two camvid-20 scenes."""
-    from demo.app import build_demo
-
     src = shared_data / "camvid-20"
     root = tmp_path_factory.mktemp("voc") / "streets"
     (root / "JPEGImages").mkdir(parents=True)
@@ -35,11 +33,8 @@ def street_app(tmp_path_factory, shared_data):
         out.save(root / "SegmentationClass" / png.name)
         truth[png.stem] = labels
     (root / "labels.txt").write_text("\n".join(CAMVID) + "\n")
-    demo = build_demo(root).queue(default_concurrency_limit=4)
-    port = free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
-    yield f"http://127.0.0.1:{port}/", root, truth
-    demo.close()
+    with serve_app(root) as url:
+        yield url, root, truth
 
 
 def mask_of(value) -> np.ndarray:

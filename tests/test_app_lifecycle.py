@@ -45,6 +45,7 @@ def _files_like(folder, data: bytes) -> list:
             and hashlib.sha256(p.read_bytes()).digest() == digest]
 
 
+@pytest.mark.slow       # a server process of its own (python -m demo)
 def test_sigterm_leaves_no_session_folder_and_no_gradio_copy(tmp_path):
     tmp = tmp_path / "tmp"
     tmp.mkdir()

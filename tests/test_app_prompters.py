@@ -37,11 +37,10 @@ def submit(client, *args, api_name):
     return result, messages
 
 
-@pytest.fixture(scope="module")
-def random_mobile_sam(tmp_path_factory):
-    from test_sam import make_sam_checkpoint
-
-    return make_sam_checkpoint("mobile_sam", tmp_path_factory.mktemp("mobile_sam"))
+@pytest.fixture
+def random_mobile_sam(mobile_sam_weights):
+    """The session's random-weight MobileSAM (conftest), as the user's file named in SEGCORE_SAM_WEIGHTS."""
+    return mobile_sam_weights
 
 
 def test_without_weights_offline_clicks_use_grabcut_and_say_so_once(dataset_app, monkeypatch):

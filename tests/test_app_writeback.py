@@ -14,18 +14,9 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 from pycocotools.coco import COCO
 
-from conftest import free_port
+from conftest import serve_app
 from segcore import open_dataset
 from segcore.formats.labelme import shape_masks
-
-
-def _serve(path):
-    from demo.app import build_demo
-
-    demo = build_demo(path).queue(default_concurrency_limit=2)
-    port = free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
-    return demo, f"http://127.0.0.1:{port}/"
 
 
 @pytest.fixture
@@ -33,9 +24,8 @@ def coco_app(shared_data, tmp_path):
     src = shared_data / "coco-24"
     shutil.copy(src / "annotations.json", tmp_path / "annotations.json")
     (tmp_path / "images").symlink_to(src / "images")
-    demo, url = _serve(tmp_path / "annotations.json")
-    yield url, tmp_path / "annotations.json"
-    demo.close()
+    with serve_app(tmp_path / "annotations.json", concurrency=2) as url:
+        yield url, tmp_path / "annotations.json"
 
 
 def _coverage(coco, img_id):
@@ -84,9 +74,8 @@ def labelme_app(shared_data, tmp_path):
     root = tmp_path / "lm"
     shutil.copytree(shared_data / "labelme-voc" / "data_annotated", root)
     shutil.copy(shared_data / "labelme-voc" / "labels.txt", root / "labels.txt")
-    demo, url = _serve(root)
-    yield url, root
-    demo.close()
+    with serve_app(root, concurrency=2) as url:
+        yield url, root
 
 
 def test_a_stroke_then_next_on_labelme_keeps_untouched_shapes(labelme_app):

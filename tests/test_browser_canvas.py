@@ -1,8 +1,8 @@
 """Real-browser runs of the canvas's view and tools at 1366x768: zoom at a point, pan, a
 1-pixel brush stroke at a boundary found on disk at the right pixels, and more.
 
-Helpers (Chromium, its arguments) come from test_browser; screenshots are kept in a temporary
-folder (printed).
+Chromium is the session's one (conftest ``browser``), helpers come from test_browser;
+screenshots are kept in a temporary folder (printed).
 """
 
 import math
@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import free_port, scene_dataset
+from conftest import scene_dataset, serve_app
 from segcore.dataset import open_dataset
 
-from test_browser import ARGS, CHROMIUM, Canvas, status
+from test_browser import Canvas, status
 
 ROOT = "#canvas .sc-ws"
 
@@ -52,16 +52,6 @@ class View(Canvas):
         box = self.stage()
         sx, sy = self.at(x, y)
         return box["x"] <= sx < box["x"] + box["width"] and box["y"] <= sy < box["y"] + box["height"]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")
@@ -268,16 +258,11 @@ COCO_NAMES = (
 @pytest.fixture(scope="module")
 def many_classes_app(tmp_path_factory):
     """The app on a dataset with COCO's 80 classes (after background)."""
-    from demo.app import build_demo
-
     folder = scene_dataset(tmp_path_factory.mktemp("many") / "scenes", n=2)
     (folder / "labels.txt").write_text("\n".join(["background", *COCO_NAMES]) + "\n")
     shutil.copy(folder / "scene1.png", folder / "**bold**.png")     # a name with Markdown in it
-    demo = build_demo(folder).queue(default_concurrency_limit=4)
-    port = free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
-    yield f"http://127.0.0.1:{port}/", folder
-    demo.close()
+    with serve_app(folder) as url:
+        yield url, folder
 
 
 def test_eighty_classes_filtered_by_typing(many_classes_app, browser, shots):
@@ -363,9 +348,11 @@ def test_choices_survive_a_reload_and_a_stops_at_the_first_item(dataset_app, bro
             page.keyboard.press("]")
         size = page.locator("#canvas .sc-size").input_value()
         page.locator("#canvas .sc-overwrite").select_option("unlabelled")
+        kept = page.evaluate("() => localStorage.getItem('segcore-model')")
         page.locator("#model input").click()
         page.locator("li.item").filter(has_text=re.compile(r"^\W*unet$")).click()
-        page.wait_for_timeout(500)
+        # the choice is in the browser's storage (the app's BrowserState) before the reload
+        page.wait_for_function("k => localStorage.getItem('segcore-model') !== k", arg=kept, timeout=15_000)
         page.reload()
         page.wait_for_function("() => document.querySelector('#canvas .sc-ws')?.dataset.shown", timeout=60_000)
         page.wait_for_function("() => document.querySelector('#model input').value === 'unet'", timeout=10_000)

@@ -280,9 +280,11 @@ def test_items_sort_naturally_and_open_without_decoding(tmp_path):
 
 
 def test_killing_a_writer_never_leaves_a_half_written_file(shared_data, tmp_path):
-    """A process writes labels into a COCO file and a VOC root in a loop and is killed at
-    random moments: every file it leaves reads back whole."""
+    """A process writes labels into a COCO file and a VOC root in a loop; at 100 random moments
+    of its writing it is stopped (SIGSTOP: the files are as a kill there would leave them), then
+    killed: every file it leaves reads back whole."""
     import os
+    import select
     import signal
     import subprocess
     import sys
@@ -302,25 +304,45 @@ rng = np.random.default_rng()
 while True:
     for ds in (a, b):
         i = int(rng.integers(0, 3))
-        ds.write_labels(i, rng.integers(0, 5, (360, 480)).astype(np.uint8))
+        labels = np.zeros((360, 480), np.uint8)       # a few objects: a write takes milliseconds
+        for _ in range(6):
+            y, x, h, w = (int(v) for v in rng.integers((0, 0, 10, 10), (300, 420, 60, 60)))
+            labels[y:y + h, x:x + w] = rng.integers(1, 5)
+        ds.write_labels(i, labels)
+    print("wrote", flush=True)
 """
     rng = np.random.default_rng(1)
-    for _ in range(5):
-        p = subprocess.Popen([sys.executable, "-c", code], env=dict(os.environ))
-        time.sleep(2.0 + float(rng.random()) * 1.5)
+    p = subprocess.Popen([sys.executable, "-c", code], env=dict(os.environ), stdout=subprocess.PIPE)
+    try:
+        assert select.select([p.stdout], [], [], 120)[0] and p.stdout.readline() == b"wrote\n"
+        for _ in range(MOMENTS):
+            time.sleep(float(rng.random()) * 0.05)      # a random moment of its writing
+            p.send_signal(signal.SIGSTOP)
+            json.loads(path.read_text())                # whole: the COCO file parses
+            for png in (voc / "SegmentationClass").glob("*.png"):
+                with Image.open(png) as im:
+                    im.load()                           # and every label PNG decodes
+            p.send_signal(signal.SIGCONT)
+        time.sleep(float(rng.random()) * 0.05)
         p.send_signal(signal.SIGKILL)
         p.wait()
-        coco = open_dataset(path)
-        from pycocotools.coco import COCO
+    finally:
+        p.kill()
+        p.wait()
+    coco = open_dataset(path)
+    from pycocotools.coco import COCO
 
-        with contextlib.redirect_stdout(io.StringIO()):
-            COCO(str(path))
-        for i in range(3):
-            assert coco.read_labels(i).shape == (360, 480)
-        png = open_dataset(voc)
-        for i in range(3):
-            labels = png.read_labels(i)
-            assert labels is None or labels.shape == (360, 480)
+    with contextlib.redirect_stdout(io.StringIO()):
+        COCO(str(path))
+    for i in range(3):
+        assert coco.read_labels(i).shape == (360, 480)
+    png = open_dataset(voc)
+    for i in range(3):
+        labels = png.read_labels(i)
+        assert labels is None or labels.shape == (360, 480)
+
+
+MOMENTS = 100
 
 
 def test_a_broken_or_unrelated_json_does_not_stop_a_folder_opening(labelme_folder, tmp_path):

@@ -171,11 +171,8 @@ def broken(tmp_path_factory):
         files.append(p)
     files += png_variants(folder)
     Image.fromarray(np.zeros((H, W, 3), np.uint8)).save(folder / "a.png.jpg")
+    assert len(files) >= 200        # what the tests below promise
     return folder, files
-
-
-def test_there_are_over_200_broken_files(broken):
-    assert len(broken[1]) >= 200
 
 
 def test_convert_gives_a_result_or_one_line_and_no_partial_file(broken, tmp_path):

@@ -19,7 +19,8 @@ def photos(shared_data, n=3):
         [load_image(p) for p in sorted((shared_data / "people-40" / "images").glob("*.jpg"))[:n]]
 
 
-@pytest.mark.parametrize("name", ["lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large"])
+@pytest.mark.parametrize("name", ["lraspp_mobilenet_v3_large",
+                                  pytest.param("deeplabv3_mobilenet_v3_large", marks=pytest.mark.slow)])
 def test_onnxruntime_agrees_with_torch_on_real_photos(name, checkpoints, shared_data):
     ckpt = checkpoints(name)
     ort = load_model(name, weights=ckpt)                 # the default on a CPU

@@ -10,7 +10,10 @@ from PIL import Image
 from conftest import run_cli, textured_image
 from segcore.models.registry import load_model
 
-CHECKED = ["lraspp_mobilenet_v3_large", "deeplabv3_mobilenet_v3_large", "fcn_resnet50"]
+# The default run checks one net; the others (a checkpoint and an ONNX export each, fcn_resnet50's
+# alone ~20 s) are slow.
+CHECKED = ["lraspp_mobilenet_v3_large", pytest.param("deeplabv3_mobilenet_v3_large", marks=pytest.mark.slow),
+           pytest.param("fcn_resnet50", marks=pytest.mark.slow)]
 
 
 def reference(name: str, ckpt, rgb: np.ndarray) -> np.ndarray:

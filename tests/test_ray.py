@@ -9,11 +9,10 @@ from PIL import Image
 from conftest import run_cli
 
 pytest.importorskip("ray")
+pytestmark = pytest.mark.slow
 
 
-def test_ray_output_equals_the_local_output(shared_data, tmp_path, checkpoints):
-    import ray
-
+def test_ray_output_equals_the_local_output(shared_data, tmp_path, checkpoints, ray_local):
     from segcore import load_model
     from segcore.models.batch import predict_files
     from segcore.models.ray_predict import predict_with_ray
@@ -24,11 +23,8 @@ def test_ray_output_equals_the_local_output(shared_data, tmp_path, checkpoints):
     local = tmp_path / "local"
     model = load_model("lraspp_mobilenet_v3_large", weights=ckpt)
     assert all(r.error is None for r in predict_files(model, files, local))
-    try:
-        n, failed = predict_with_ray(files, tmp_path / "ray", model="lraspp_mobilenet_v3_large", weights=ckpt,
-                                     num_cpus=2)
-    finally:
-        ray.shutdown()
+    n, failed = predict_with_ray(files, tmp_path / "ray", model="lraspp_mobilenet_v3_large", weights=ckpt,
+                                 num_cpus=2)
     assert n == len(files) and not failed
     for f in files:
         a = np.asarray(Image.open(local / f"{f.stem}.png"))
@@ -36,7 +32,7 @@ def test_ray_output_equals_the_local_output(shared_data, tmp_path, checkpoints):
         assert a.shape == b.shape and (a == b).all(), f.name
 
 
-def test_ray_cli_reports_broken_files(tmp_path):
+def test_ray_cli_reports_broken_files(tmp_path, ray_local):
     (tmp_path / "in").mkdir()
     Image.new("RGB", (40, 30), (200, 10, 10)).save(tmp_path / "in" / "good.png")
     (tmp_path / "in" / "bad.png").write_text("not an image")
@@ -45,7 +41,7 @@ def test_ray_cli_reports_broken_files(tmp_path):
     assert "bad.png" in r.stderr and (tmp_path / "o" / "good.png").is_file()
 
 
-def test_prelabel_with_ray_writes_back_like_the_local_run(tmp_path):
+def test_prelabel_with_ray_writes_back_like_the_local_run(tmp_path, ray_local):
     import shutil
 
     from segcore import open_dataset

@@ -94,9 +94,9 @@ def agreement(ours, prompter_result_multimask, theirs) -> np.ndarray:
 
 # -- fixtures -----------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def mobile(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("mobile_sam")
-    path = make_sam_checkpoint("mobile_sam", folder)
+def mobile(mobile_sam_weights):
+    """The session's random-weight MobileSAM (conftest): ``(path, ours, the official predictor)``."""
+    path = mobile_sam_weights
     return path, load_sam("mobile_sam", weights=path), official_predictor("mobile_sam", path)
 
 
@@ -188,6 +188,7 @@ def test_sam_through_the_prefetcher_gives_set_images_masks(mobile):
 
 
 # -- the ONNX cache -----------------------------------------------------------------------
+@pytest.mark.slow       # two exports more (the cache and its rebuild: test_onnx for the nets)
 def test_onnx_files_cached_by_the_checkpoint_and_rebuilt_when_damaged(mobile):
     path, prompter, _ = mobile
     from segcore.models.prompters import sam as sam_module

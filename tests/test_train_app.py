@@ -1,6 +1,9 @@
 """The correction loop in the app, through gradio_client: train the dataset's own model in a
 child process (one at a time), follow it, stop it, pre-label with it (edited and reviewed
-items untouched), and walk the least sure items first. Tiny images: seconds of training."""
+items untouched), and walk the least sure items first. Tiny images: seconds of training.
+
+Each child costs a Python and torch start: the default run starts two (train, busy and stop in
+one; a child that fails), the full run (--all) also trains one to its end and pre-labels with it."""
 
 from __future__ import annotations
 
@@ -12,10 +15,10 @@ import pytest
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
-from conftest import free_port
+from conftest import serve_app
 from segcore import open_dataset
 from segcore.dataset.prelabel import least_sure_first
-from segcore.train.job import TrainingBusy, start_training, stop_training, trained_models, wait_for
+from segcore.train.job import TrainingBusy, start_training, trained_models, wait_for
 from test_train import colour_dataset
 
 
@@ -35,8 +38,6 @@ def wait_done(c, timeout=240) -> dict:
 @pytest.fixture(scope="module")
 def loop_app(tmp_path_factory):
     """The app on 8 colour scenes: 3 reviewed, 1 edited, 1 predicted, 3 unlabelled."""
-    from demo.app import build_demo
-
     folder = tmp_path_factory.mktemp("loop") / "colours"
     ds = colour_dataset(folder, n=8, h=64, w=96)
     for i in (0, 1, 2):
@@ -44,17 +45,15 @@ def loop_app(tmp_path_factory):
     ds.write_labels(4, ds.read_labels(4), status="predicted")
     for i in (5, 6, 7):
         (folder / "SegmentationClass" / f"{ds.names[i]}.png").unlink()
-    demo = build_demo(folder).queue(default_concurrency_limit=4)
-    port = free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
-    yield f"http://127.0.0.1:{port}/", folder
-    demo.close()
+    with serve_app(folder) as url:
+        yield url, folder
 
 
 def label_bytes(folder, name):
     return (folder / "SegmentationClass" / f"{name}.png").read_bytes()
 
 
+@pytest.mark.slow
 def test_train_then_prelabel_with_the_new_model(loop_app):
     url, folder = loop_app
     c = Client(url, verbose=False)
@@ -117,11 +116,17 @@ def test_train_then_prelabel_with_the_new_model(loop_app):
 
 
 def test_stop_keeps_the_best_checkpoint(loop_app):
+    """One child for train, busy and stop: while it runs, a second training is refused by the
+    library as by the app; stopped, it keeps its best checkpoint."""
     url, folder = loop_app
     c = Client(url, verbose=False)
     raw, _ = c.predict(model_name="pspnet_resnet18", minutes=5, include=["reviewed"], epochs=0, held_out=0.34,
                        api_name="/train")
     name = json.loads(raw)["model"]
+    with pytest.raises(TrainingBusy, match=r"a training runs on this dataset already: trained:pspnet_resnet18-1"):
+        start_training(open_dataset(folder), model="fpn_resnet18", minutes=1, statuses=["reviewed"])
+    with pytest.raises(AppError, match="runs on this dataset already"):
+        c.predict(model_name="fpn_resnet18", minutes=1, include=["reviewed"], api_name="/train")
     deadline = time.monotonic() + 180
     while status_of(c)["epoch"] < 2 and time.monotonic() < deadline:
         time.sleep(0.3)
@@ -134,14 +139,10 @@ def test_stop_keeps_the_best_checkpoint(loop_app):
 
 
 def test_one_training_at_a_time_and_clear_refusals(tmp_path):
+    """Requests refused before any child starts. (A second training while one runs is refused:
+    test_stop_keeps_the_best_checkpoint, whose child the app starts and stops with the library's
+    start_training and stop_training.)"""
     ds = colour_dataset(tmp_path / "d", n=4)
-    rec = start_training(ds, model="pspnet_resnet18", minutes=1, statuses=["edited"], size=64)
-    try:
-        with pytest.raises(TrainingBusy, match=r"a training runs on this dataset already: trained:pspnet_resnet18-1"):
-            start_training(ds, model="fpn_resnet18", minutes=1, statuses=["edited"])
-    finally:
-        final = stop_training(ds, wait=60)
-    assert rec["name"] == final["name"] and final["state"] in ("stopped", "done")
     with pytest.raises(Exception, match="0 items are reviewed: label at least 2"):
         start_training(ds, model="fpn_resnet18", minutes=1, statuses=["reviewed"])
     with pytest.raises(Exception, match="no network to train"):

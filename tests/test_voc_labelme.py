@@ -114,7 +114,9 @@ def test_convert_cli_round_trips(shared_data, tmp_path):
                 "--labels", labels)
     assert r.returncode == 0, r.stderr
     ls = LabelSet.from_file(labels)
-    for js in sorted((tmp_path / "lm").glob("*.json")):
+    written = sorted((tmp_path / "lm").glob("*.json"))
+    assert len(written) == 3                    # labelme's 3 examples: the loop below checks each
+    for js in written:
         got = labelme_to_labels(read_labelme(js), ls)
         ref = np.asarray(Image.open(root / "data_dataset_voc" / "SegmentationClass" / f"{js.stem}.png"))
         labelled = ref != 255  # COCO has no void category: __ignore__ comes back as background
@@ -123,7 +125,9 @@ def test_convert_cli_round_trips(shared_data, tmp_path):
     r = run_cli("convert", str(root / "data_annotated"), "--to", "voc", "--out", str(tmp_path / "direct"),
                 "--labels", labels)
     assert r.returncode == 0, r.stderr
-    for png in sorted((tmp_path / "direct" / "SegmentationClass").glob("*.png")):
+    written = sorted((tmp_path / "direct" / "SegmentationClass").glob("*.png"))
+    assert len(written) == 3
+    for png in written:
         ref = np.asarray(Image.open(root / "data_dataset_voc" / "SegmentationClass" / png.name))
         assert (np.asarray(Image.open(png)) == ref).mean() >= 0.995
     # the COCO export put its images in images/ beside it: every file_name resolves
