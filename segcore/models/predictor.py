@@ -7,8 +7,6 @@ resized to that shorter side and run in overlapping windows of the model's train
 
 from __future__ import annotations
 
-from typing import Sequence
-
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -39,7 +37,7 @@ class TorchSegmenter(Segmenter):
         self.binary = binary
         self.size_divisor = size_divisor
         self.report = report
-        self.window = int(spec.weights.transforms().resize_size[0])
+        self.window = int(spec.published.preprocessing().resize_size[0])
         self.backend = backend
         self._ort = None
         if backend == "onnxruntime":
@@ -52,8 +50,8 @@ class TorchSegmenter(Segmenter):
     # -- the tensor level ---------------------------------------------------------------
     def preprocess(self, rgb: np.ndarray, scale: int | None = None) -> torch.Tensor:
         """RGB uint8 ``(H, W, 3)`` -> normalised ``(1, 3, h, w)`` by the weights' own preset."""
-        preset = self.spec.weights.transforms() if scale is None else \
-            self.spec.weights.transforms(resize_size=int(scale))
+        preset = self.spec.published.preprocessing() if scale is None else \
+            self.spec.published.preprocessing(resize_size=int(scale))
         return preset(Image.fromarray(rgb))[None]
 
     @torch.inference_mode()
@@ -87,23 +85,3 @@ class TorchSegmenter(Segmenter):
         rgb = load(image)
         labels, conf = upsample_argmax(self.logits(rgb, scale), rgb.shape[:2])
         return Segmentation(labels, self.spec.label_set, conf)
-
-    def predict_batch(self, images: Sequence[ImageInput], *, scale: int | None = None,
-                      batch_size: int = 4) -> list[Segmentation]:
-        """Images whose preprocessed sizes match run through the net together."""
-        if scale is not None:
-            return [self.predict(im, scale=scale) for im in images]
-        rgbs = [load(im) for im in images]
-        xs = [self.preprocess(rgb) for rgb in rgbs]
-        results: list[Segmentation | None] = [None] * len(rgbs)
-        groups: dict[tuple, list[int]] = {}
-        for i, x in enumerate(xs):
-            groups.setdefault(tuple(x.shape), []).append(i)
-        for idx in groups.values():
-            for k in range(0, len(idx), batch_size):
-                chunk = idx[k:k + batch_size]
-                out = self.forward(torch.cat([xs[i] for i in chunk]))
-                for j, i in enumerate(chunk):
-                    labels, conf = upsample_argmax(out[j], rgbs[i].shape[:2])
-                    results[i] = Segmentation(labels, self.spec.label_set, conf)
-        return results  # type: ignore[return-value]

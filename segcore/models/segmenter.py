@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Sequence
-
 from ..image import ImageInput
 from ..segmentation import Segmentation
 
@@ -11,12 +9,9 @@ __all__ = ["Segmenter"]
 
 
 class Segmenter:
-    """``predict(image) -> Segmentation``; ``predict_batch`` for many images."""
+    """``predict(image) -> Segmentation`` (many files at once: :mod:`segcore.models.batch`)."""
 
     spec = None  # the ModelSpec it was built from
 
     def predict(self, image: ImageInput, **kwargs) -> Segmentation:
         raise NotImplementedError
-
-    def predict_batch(self, images: Sequence[ImageInput], **kwargs) -> list[Segmentation]:
-        return [self.predict(im, **kwargs) for im in images]

@@ -1,8 +1,9 @@
-"""Finding and loading checkpoints.
+"""Weights on this machine: the cache folder, checksums, files the user names, reading checkpoints.
 
-Order: a file the user names; the torch hub cache (``$TORCH_HOME/hub/checkpoints``, where
-torchvision keeps its downloads, same file names); a download where the network allows and
-the user has not forbidden it (``offline=True`` or ``SEGCORE_OFFLINE=1``). When none works, a
+Order (worked out by :mod:`segcore.models.resolve`): a file the user names; the torch hub
+cache (``$TORCH_HOME/hub/checkpoints``, where torchvision keeps its downloads, same file
+names); a download (:mod:`segcore.models.fetch`) where the network allows and the user has not
+forbidden it (``offline=True`` or ``SEGCORE_OFFLINE=1``). When none works, a
 :class:`WeightsError` names the missing file and the folder to put it in, within seconds.
 """
 
@@ -10,11 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import socket
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlparse
 
 from ..errors import WeightsError
 
@@ -22,8 +22,9 @@ if TYPE_CHECKING:  # torch loads only when a checkpoint is read
     import torch
     from torch import nn
 
-__all__ = ["checkpoint_dir", "is_offline", "find_weights", "read_state_dict", "read_checkpoint",
-           "load_state", "LoadReport", "sha256_of"]
+__all__ = ["checkpoint_dir", "is_offline", "read_state_dict", "read_checkpoint", "load_state", "LoadReport",
+           "sha256_of", "digests", "git_blob_sha1", "download_url", "expected_check", "verify", "mismatch", "named_weights",
+           "missing_message", "URL_ENV", "CHECK_ENV", "NAMED_ENV"]
 
 #: Keys used only in training (torchvision's auxiliary heads): not needed to predict.
 TRAINING_ONLY_PREFIXES = ("aux_classifier.",)
@@ -47,69 +48,119 @@ def is_offline(offline: bool | None = None) -> bool:
 
 
 def sha256_of(path: str | os.PathLike) -> str:
-    h = hashlib.sha256()
+    return digests(path)[0]
+
+
+_digests: dict = {}
+_digests_lock = threading.Lock()
+
+
+def digests(path: str | os.PathLike) -> tuple[str, str]:
+    """``(sha256, git blob sha1)`` of a file, in one read; remembered per (path, size, mtime),
+    so a 40 MB checkpoint checked at every load is read once per process."""
+    path = Path(path)
+    st = path.stat()
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    with _digests_lock:
+        if key in _digests:
+            return _digests[key]
+    sha256 = hashlib.sha256()
+    blob = hashlib.sha1(b"blob %d\0" % st.st_size)
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
+            sha256.update(block)
+            blob.update(block)
+    out = sha256.hexdigest(), blob.hexdigest()
+    with _digests_lock:
+        _digests[key] = out
+    return out
 
 
-def _check_sha256(path: Path, sha256: str | None, what: str) -> None:
-    if sha256 is None:
-        return
-    got = sha256_of(path)
-    if got != sha256:
-        raise WeightsError(f"{what} {path} has the wrong checksum (sha256 {got[:12]}..., expected "
-                           f"{sha256[:12]}...): it is damaged or another file; delete it and put the "
-                           "published file there")
+def git_blob_sha1(path: str | os.PathLike) -> str:
+    """Git's blob id of a file: ``sha1(b"blob <size>\\0" + data)`` (``git hash-object``)."""
+    return digests(path)[1]
 
 
-def find_weights(model: str, file_name: str | None, url: str | None = None,
-                 explicit: str | os.PathLike | None = None, offline: bool | None = None,
-                 progress: bool = False, connect_timeout: float = 3.0, sha256: str | None = None) -> Path:
-    """Path of the checkpoint for ``model``, downloading it only as a last resort.
+#: Environment variables: a mirror of the download site (``<base>/<file name>``), and checksums
+#: that replace the registry's (``FILE=SHA256`` separated by ``os.pathsep``) for a mirror that
+#: serves other files (tests serve random-weight checkpoints this way).
+URL_ENV, CHECK_ENV = "SEGCORE_WEIGHTS_URL", "SEGCORE_WEIGHTS_SHA256"
+#: Files of one's own for registry entries: ``NAME=FILE`` (or a published file name alone),
+#: separated by ``os.pathsep``; ``SEGCORE_SAM_WEIGHTS`` is its older name, still read.
+NAMED_ENV, NAMED_ENV_OLD = "SEGCORE_WEIGHTS", "SEGCORE_SAM_WEIGHTS"
 
-    ``sha256``: the published checksum; a cached or downloaded file that does not match is
-    refused, never used. A file the user names is theirs (fine-tuned, say) and not checked.
-    """
-    if explicit is not None:
-        path = Path(explicit).expanduser()
-        if not path.is_file():
-            raise WeightsError(f"weights file {path} does not exist; check its path")
-        return path
+
+def download_url(w, file: str | None = None) -> str | None:
+    """Where ``w`` (a :class:`~segcore.models.registry.Weights`) is downloaded from: its
+    published url, or ``$SEGCORE_WEIGHTS_URL/<file name>`` where that is set. ``file``: one
+    file of a folder entry."""
+    base = os.environ.get(URL_ENV, "").strip()
+    if base:
+        rel = w.file_name if file is None else f"{w.file_name}/{file}"
+        return base.rstrip("/") + "/" + rel
+    if w.url is None:
+        return None
+    return w.url if file is None else w.url.rstrip("/") + "/" + file
+
+
+def expected_check(w, file: str | None = None) -> tuple[str, str] | None:
+    """The checksum a file of ``w`` must have: ``$SEGCORE_WEIGHTS_SHA256``'s entry for its file
+    name where there is one, else the registry's (a folder's files: not checked)."""
+    name = w.file_name if file is None else f"{w.file_name}/{file}"
+    for part in filter(None, os.environ.get(CHECK_ENV, "").split(os.pathsep)):
+        fname, _, hexdigest = part.rpartition("=")
+        if fname == name and hexdigest:
+            return ("sha256", hexdigest.strip().lower())
+    return w.check if file is None else None
+
+
+def mismatch(path: Path, check: tuple[str, str] | None) -> tuple[str, str, str] | None:
+    """``(what, got, expected)`` where ``path`` lacks the checksum ``check``, else None."""
+    if check is None:
+        return None
+    kind, want = check
+    sha, blob = digests(path)
+    got = {"git-blob-sha1": blob, "sha256": sha, "sha256-prefix": sha[:len(want)]}[kind]
+    return None if got == want else ("git blob id" if kind == "git-blob-sha1" else "sha256", got, want)
+
+
+def verify(path: Path, check: tuple[str, str] | None, what: str, file_name: str) -> None:
+    """Refuse ``path`` (one line) unless it has the checksum ``check``."""
+    bad = mismatch(path, check)
+    if bad is not None:
+        label, got, want = bad
+        raise WeightsError(f"{what} {path} is not the published {file_name} ({label} {got[:12]}..., expected "
+                           f"{want[:12]}...): it is damaged or another file; delete it and put the published "
+                           "file there, or name your own file as the weights")
+
+
+def named_weights(names=None) -> tuple[dict[str, Path], list[str]]:
+    """``({entry name: file}, [parts that name no existing file or no entry])`` from
+    ``SEGCORE_WEIGHTS`` and ``SEGCORE_SAM_WEIGHTS`` (both empty where unset). ``names``: the
+    registry's ``{published file name: entry name}``, to read a part that is a file alone."""
+    if names is None:
+        from .registry import specs
+
+        names = {s.published.file_name: s.name for s in specs() if s.published is not None}
+    entries = set(names.values())
+    found, bad = {}, []
+    for env in (NAMED_ENV_OLD, NAMED_ENV):
+        for part in filter(None, os.environ.get(env, "").split(os.pathsep)):
+            name, _, path = part.rpartition("=")
+            path = Path(path).expanduser()
+            name = name or names.get(path.name, "")
+            if name in entries and path.exists():
+                found[name] = path
+            else:
+                bad.append(part)
+    return found, bad
+
+
+def missing_message(model: str, file_name: str | None, why: str) -> str:
+    """The one line said when weights are not here: the file, the folder, and why."""
     if file_name is None:
-        raise WeightsError(f"model {model} has no weights file; give one")
-    cached = checkpoint_dir() / file_name
-    if cached.is_file():
-        _check_sha256(cached, sha256, "the cached weights file")
-        return cached
-    where = (f"weights for {model} not found: put {file_name} in {checkpoint_dir()} "
-             f"or give the file")
-    if url is None:
-        raise WeightsError(f"{where} (this model has no public download)")
-    if is_offline(offline):
-        raise WeightsError(f"{where} (offline: download not attempted)")
-    host = urlparse(url).hostname or ""
-    try:
-        # urllib has no connect timeout of its own in torch.hub: probe first so we never hang.
-        socket.create_connection((host, 443), timeout=connect_timeout).close()
-    except OSError:
-        raise WeightsError(f"{where} (download failed: {host} cannot be reached)") from None
-    cached.parent.mkdir(parents=True, exist_ok=True)
-    part = cached.with_name(cached.name + ".part")
-    import torch
-
-    try:
-        torch.hub.download_url_to_file(url, str(part), progress=progress)
-        _check_sha256(part, sha256, "the downloaded file")
-    except WeightsError:
-        part.unlink(missing_ok=True)
-        raise
-    except Exception as e:  # any network failure becomes one actionable line
-        part.unlink(missing_ok=True)
-        raise WeightsError(f"{where} (download failed: {e.__class__.__name__})") from None
-    os.replace(part, cached)
-    return cached
+        return f"model {model} has no weights file; give one"
+    return f"weights for {model} not found: put {file_name} in {checkpoint_dir()} or give the file ({why})"
 
 
 def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:

@@ -11,14 +11,12 @@ one also holds ``"optimizer"``.
 
 from __future__ import annotations
 
-import dataclasses
 import os
-from functools import partial
 from pathlib import Path
 
-from ..errors import WeightsError
 from ..fileio import write_with
 from ..labels import LabelSet
+from ..models.trained import label_set_of, spec_for_checkpoint
 
 __all__ = ["save_checkpoint", "spec_for_checkpoint", "label_set_of"]
 
@@ -43,27 +41,3 @@ def save_checkpoint(path: str | os.PathLike, *, model: str, state_dict, label_se
     if optimizer is not None:
         obj["optimizer"] = optimizer
     return write_with(path, lambda p: torch.save(obj, p))
-
-
-def label_set_of(meta: dict, source: str = "checkpoint") -> LabelSet:
-    try:
-        ls = meta["label_set"]
-        return LabelSet(tuple(ls["names"]), tuple(tuple(c) for c in ls["colors"]), int(ls["void_index"]),
-                        tuple(ls["void_color"]))
-    except (KeyError, TypeError, ValueError) as e:
-        raise WeightsError(f"{source}: its class list is damaged ({e.__class__.__name__})") from None
-
-
-def spec_for_checkpoint(spec, meta: dict, source: str):
-    """The registry entry as this checkpoint runs it: its classes, its input size."""
-    if meta.get("model") != spec.name:
-        raise WeightsError(f"{source} was trained for model {meta.get('model')}, not {spec.name}; "
-                           f"use that model name")
-    label_set = label_set_of(meta, source)
-    weights = spec.weights
-    size = meta.get("input_size")
-    if isinstance(size, int) and size > 0 and weights.transforms is not None:
-        weights = dataclasses.replace(weights, transforms=partial(weights.transforms, resize_size=size))
-    return dataclasses.replace(spec, label_set=label_set, weights=weights,
-                               description=f"{spec.description}; trained by segcore on "
-                                           f"{len(label_set)} classes ({', '.join(label_set.names[:4])}...)")

@@ -27,18 +27,18 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from ..dataset import Dataset
 from ..errors import FormatError, ModelError, SegcoreError
 from ..fileio import write_text
+from ..models.trained import PREFIX, TrainedModel, models_dir, resolve_trained, trained_models
+from ..models.trained import _read, records as _records  # noqa: F401 (kept names)
 
 __all__ = ["start_training", "stop_training", "training_status", "running_training", "trained_models",
            "resolve_trained", "models_dir", "TrainingBusy", "TrainedModel", "PREFIX", "STATES",
            "DEFAULT_MODEL"]
 
-PREFIX = "trained:"
 STATES = ("running", "done", "failed", "stopped")
 #: What the app's panel trains by default: on 10 CamVid scenes from random weights, 1 core,
 #: PSPNet-ResNet18 reached the highest mIoU in a short budget (README, Training).
@@ -51,27 +51,6 @@ _guard = threading.Lock()
 
 class TrainingBusy(SegcoreError):
     """A training runs on this dataset already."""
-
-
-@dataclass(frozen=True)
-class TrainedModel:
-    name: str            # "trained:<stem>", the name to pick it by
-    model: str           # the registry architecture
-    path: Path           # the best checkpoint
-    info: dict           # the progress record
-
-
-def models_dir(ds: Dataset) -> Path:
-    """The dataset's ``.segcore/models/`` folder."""
-    return ds._status.path.parent / "models"
-
-
-def _read(path: Path) -> dict | None:
-    try:
-        rec = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return rec if isinstance(rec, dict) and rec.get("name", "").startswith(PREFIX) else None
 
 
 def _write(path: Path, rec: dict) -> None:
@@ -92,19 +71,6 @@ def _alive(path: Path, rec: dict) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def _records(ds: Dataset) -> list[tuple[Path, dict]]:
-    folder = models_dir(ds)
-    if not folder.is_dir():
-        return []
-    out = []
-    for p in folder.glob("*.json"):
-        rec = _read(p)
-        if rec is not None:
-            out.append((p, rec))
-    out.sort(key=lambda pr: (pr[1].get("started", 0), pr[0].name))
-    return out
 
 
 def _settled(path: Path, rec: dict) -> dict:
@@ -142,25 +108,6 @@ def training_status(ds: Dataset) -> dict:
             path, rec = p, r
             break
     return _settled(path, rec)
-
-
-def trained_models(ds: Dataset) -> list[TrainedModel]:
-    """The dataset's models with a checkpoint, newest first."""
-    out = []
-    for path, rec in reversed(_records(ds)):
-        ckpt = path.with_suffix(".pth")
-        if ckpt.is_file():
-            out.append(TrainedModel(rec["name"], str(rec.get("model", "")), ckpt, rec))
-    return out
-
-
-def resolve_trained(ds: Dataset, name: str) -> TrainedModel:
-    """A model of the dataset by its name (``trained:<stem>``)."""
-    for m in trained_models(ds):
-        if m.name == name:
-            return m
-    known = ", ".join(m.name for m in trained_models(ds)) or "none yet"
-    raise ModelError(f"this dataset has no trained model {name!r} (its models: {known})")
 
 
 def _busy_message(rec: dict) -> str:

@@ -27,7 +27,8 @@ import numpy as np
 from ..dataset import Dataset
 from ..errors import FormatError, ModelError, WeightsError
 from ..labels import LabelSet
-from .checkpoint import label_set_of, save_checkpoint
+from ..models.trained import label_set_of
+from .checkpoint import save_checkpoint
 from .data import TrainCrops, labelled_items, split
 
 __all__ = ["train", "TrainResult", "last_path"]
@@ -57,50 +58,21 @@ def _start_weights(spec, net, weights, num_classes: int) -> str:
     if weights is not None:
         report = load_state(net, read_state_dict(weights), source=str(weights))
         return report.summary()
-    if spec.weights is not None and spec.weights.url is not None:
-        cached = checkpoint_dir() / spec.weights.file_name
+    published = spec.tagged("published")
+    if published is not None:
+        cached = checkpoint_dir() / published.file_name
         if cached.is_file():
             report = load_state(net, read_state_dict(cached), source=str(cached))
             return f"published weights, head for {num_classes} classes: {report.summary()}"
-    backbone = _imagenet_backbone(spec.name)
+    backbone = spec.tagged("backbone")
     if backbone is not None:
-        file, remap = backbone
+        file, remap = backbone.file_name, backbone.remap
         cached = checkpoint_dir() / file
         if cached.is_file():
             state = {remap(k): v for k, v in read_state_dict(cached).items() if remap(k)}
             report = load_state(net, state, source=str(cached))
             return f"ImageNet backbone: {report.loaded} tensors from {cached.name}"
     return "random initialisation (no published or ImageNet weights in the cache)"
-
-
-def _imagenet_backbone(name: str):
-    """``(file name, key remap)`` of the ImageNet classifier whose layers the net's backbone is."""
-    def resnet18_keys(k: str):
-        head = k.split(".", 1)[0]
-        if head == "fc":
-            return None
-        idx = {"conv1": 0, "bn1": 1, "layer1": 4, "layer2": 5, "layer3": 6, "layer4": 7}.get(head)
-        return None if idx is None else f"backbone.{idx}.{k.split('.', 1)[1]}"
-
-    def torchvision_keys(k: str):
-        return None if k.startswith(("fc.", "classifier.")) else f"backbone.{k}"
-
-    def smp_keys(k: str):   # smp's ResNet encoders are torchvision's ResNet without fc
-        return None if k.startswith("fc.") else f"model.encoder.{k}"
-
-    table = {
-        "fcn_resnet18": ("resnet18-f37072fd.pth", resnet18_keys),
-        "fcn_resnet50": ("resnet50-0676ba61.pth", torchvision_keys),
-        "deeplabv3_resnet50": ("resnet50-0676ba61.pth", torchvision_keys),
-        "fcn_resnet101": ("resnet101-63fe2227.pth", torchvision_keys),
-        "deeplabv3_resnet101": ("resnet101-63fe2227.pth", torchvision_keys),
-    }
-    resnets = {"resnet18": "resnet18-f37072fd.pth", "resnet34": "resnet34-b627a593.pth",
-               "resnet50": "resnet50-0676ba61.pth"}
-    for arch in ("deeplabv3plus", "pspnet", "fpn"):
-        for encoder, file in resnets.items():
-            table[f"{arch}_{encoder}"] = (file, smp_keys)
-    return table.get(name)
 
 
 def train(ds: Dataset, out: str | Path, *, model: str, weights=None, epochs: int = 10, size: int = 256,
@@ -179,8 +151,9 @@ def train(ds: Dataset, out: str | Path, *, model: str, weights=None, epochs: int
     crops = TrainCrops(ds, train_idx, size)
     steps_per_epoch = max(1, math.ceil(len(crops) / batch_size))
     total_steps = steps_per_epoch * max(1, epochs)
-    run_spec = dataclasses.replace(spec, label_set=label_set, weights=dataclasses.replace(
-        spec.weights, transforms=partial(spec.weights.transforms, resize_size=size)))
+    run_spec = dataclasses.replace(spec, label_set=label_set, weights=tuple(
+        dataclasses.replace(w, preprocessing=partial(w.preprocessing, resize_size=size))
+        if w.preprocessing is not None else w for w in spec.weights))
     last = last_path(out)
     t0 = time.perf_counter()
     epoch = first_epoch

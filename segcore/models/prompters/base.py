@@ -18,15 +18,13 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 
-from ...errors import ModelError, PromptError
+from ...errors import PromptError
 from ...prompts import check_box, check_points
 
-__all__ = ["Prompter", "PromptResult", "PrompterSpec", "register_prompter", "get_prompter_spec",
-           "list_prompters", "load_prompter"]
+__all__ = ["Prompter", "PromptResult", "list_prompters", "load_prompter"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,56 +127,17 @@ class Prompter(ABC):
     def _predict(self, points, box, mask_input, multimask: bool, prior) -> PromptResult: ...
 
 
-# -- registry -------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class PrompterSpec:
-    """One registry entry. ``loader(weights=None, offline=None)`` returns a ready Prompter;
-    ``available()`` says whether it can load on this machine without a download."""
-
-    name: str
-    description: str
-    loader: Callable[..., Prompter]
-    needs_weights: bool = False
-    available: Callable[[], bool] = lambda: True
-    weights_file: str | None = None
-
-
-_PROMPTERS: dict[str, PrompterSpec] = {}
-
-
-def register_prompter(name: str, description: str, *, needs_weights: bool = False,
-                      available: Callable[[], bool] | None = None, weights_file: str | None = None):
-    """Decorator over a loader function; a duplicate name is refused."""
-    def deco(loader):
-        if name in _PROMPTERS:
-            raise ModelError(f"a prompter named {name!r} is already registered")
-        _PROMPTERS[name] = PrompterSpec(name, description, loader, needs_weights,
-                                        available or (lambda: True), weights_file)
-        return loader
-    return deco
-
-
-def _ensure_registered() -> None:
-    from . import grabcut, selfie  # noqa: F401  (each file registers its prompters)
-    try:
-        from . import sam  # noqa: F401
-    except ImportError:
-        pass
-
-
+# -- the one registry's names for prompters ----------------------------------------------------
 def list_prompters() -> list[str]:
-    _ensure_registered()
-    return list(_PROMPTERS)
+    """The registry entries that answer clicks and boxes."""
+    from ..registry import PROMPT, names
 
-
-def get_prompter_spec(name: str) -> PrompterSpec:
-    _ensure_registered()
-    try:
-        return _PROMPTERS[name]
-    except KeyError:
-        raise ModelError(f"unknown prompter {name!r}; known: {', '.join(_PROMPTERS)}") from None
+    return names(PROMPT)
 
 
 def load_prompter(name: str, weights=None, **kwargs) -> Prompter:
-    """A ready prompter by name (``weights``: a file the user names, for those that need one)."""
-    return get_prompter_spec(name).loader(weights=weights, **kwargs)
+    """A ready prompter by name (``weights``: a file the user names), through the one resolver."""
+    from ..registry import PROMPT
+    from ..resolve import load
+
+    return load(name, PROMPT, weights=weights, **kwargs)

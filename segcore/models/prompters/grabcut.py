@@ -26,7 +26,7 @@ import numpy as np
 
 from ...prompts import click_radius, click_seeds
 from ..grabcut import grabcut
-from .base import Prompter, PromptResult, register_prompter
+from .base import Prompter, PromptResult
 
 __all__ = ["GrabCutPrompter", "window"]
 
@@ -157,8 +157,3 @@ def _logits(mask: np.ndarray) -> np.ndarray:
     small = cv2.resize(mask.astype(np.float32), (max(1, round(W * f)), max(1, round(H * f))),
                        interpolation=cv2.INTER_AREA)
     return (small - 0.5) * 8.0
-
-
-@register_prompter("grabcut", "weight-free: GrabCut on a window around the clicks or inside the box")
-def _load(weights=None, **_):
-    return GrabCutPrompter()

@@ -22,7 +22,7 @@ import numpy as np
 
 from .base import Prompter
 
-__all__ = ["Prefetcher", "EmbeddingCache", "PrefetchedPrompter"]
+__all__ = ["Prefetcher", "PrefetchedPrompter"]
 
 _QUEUED, _RUNNING, _DONE = "queued", "running", "done"
 
@@ -238,7 +238,3 @@ class PrefetchedPrompter(Prompter):
         with shared._lock:
             shared.set_embedding(self._rgb, self._embedding)
             return shared.predict(points, box, mask_input, multimask, prior)
-
-
-#: The same object by the name the issue uses for its cache side.
-EmbeddingCache = Prefetcher

@@ -11,15 +11,11 @@ to 1024, cropped to the resized photo and upscaled to the photo's size, ``> 0`` 
 Boxes: segcore's ``(x0, y0, x1, y1)`` has x1 / y1 exclusive; SAM's corners are pixel centres,
 so the box SAM sees is ``(x0, y0, x1 - 1, y1 - 1)``.
 
-Weights: ``mobile_sam.pt`` (MobileSAM's repository at commit 34bbbfdf, checked by its git blob
-id, which anyone can recompute with ``git hash-object``) and Meta's ``sam_vit_*_<sha256
-prefix>.pth`` (checked by that prefix), found like every model's (:mod:`segcore.models.weights`).
+The registry entries, their weights and checksums are in :mod:`segcore.models.zoo.sam`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,120 +23,23 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ...errors import ModelError, PromptError, WeightsError
-from ..weights import checkpoint_dir, find_weights
-from .base import Prompter, PromptResult, register_prompter
+from ...errors import ModelError, PromptError
+from ..weights import digests
+from .base import Prompter, PromptResult
 
-__all__ = ["SamCheckpoint", "CHECKPOINTS", "WEIGHTS_ENV", "weights_from_env", "SamPrompter", "SamEmbedding", "load_sam", "checkpoint_digests",
-           "git_blob_sha1", "choose_prompter", "packages_missing"]
-
-
-@dataclass(frozen=True)
-class SamCheckpoint:
-    """One published checkpoint. ``check``: ``("git-blob-sha1", hex)`` or ``("sha256-prefix", hex)``."""
-
-    name: str
-    arch: str
-    package: str
-    file_name: str
-    url: str
-    check: tuple[str, str]
-    description: str
-
-
-_META = "https://dl.fbaipublicfiles.com/segment_anything/"
-CHECKPOINTS = {c.name: c for c in (
-    SamCheckpoint("mobile_sam", "vit_t", "mobile_sam", "mobile_sam.pt",
-                  "https://github.com/ChaoningZhang/MobileSAM/raw/34bbbfdf/weights/mobile_sam.pt",
-                  ("git-blob-sha1", "7ef2d090979fd9853adf17b7a99c8b94a1c5a6a7"),
-                  "MobileSAM (TinyViT encoder, 10M parameters, 40 MB; Apache-2.0): the CPU default"),
-    SamCheckpoint("sam_vit_b", "vit_b", "segment_anything", "sam_vit_b_01ec64.pth", _META + "sam_vit_b_01ec64.pth",
-                  ("sha256-prefix", "01ec64"), "SAM ViT-B (Meta, 91M-parameter encoder, 375 MB; Apache-2.0)"),
-    SamCheckpoint("sam_vit_l", "vit_l", "segment_anything", "sam_vit_l_0b3195.pth", _META + "sam_vit_l_0b3195.pth",
-                  ("sha256-prefix", "0b3195"), "SAM ViT-L (Meta, 308M-parameter encoder, 1.2 GB; Apache-2.0)"),
-    SamCheckpoint("sam_vit_h", "vit_h", "segment_anything", "sam_vit_h_4b8939.pth", _META + "sam_vit_h_4b8939.pth",
-                  ("sha256-prefix", "4b8939"), "SAM ViT-H (Meta, 636M-parameter encoder, 2.4 GB; Apache-2.0)"),
-)}
-
-
-# -- checkpoints --------------------------------------------------------------------------
-def git_blob_sha1(path: str | os.PathLike) -> str:
-    """Git's blob id of a file: ``sha1(b"blob <size>\\0" + data)`` (``git hash-object``)."""
-    return checkpoint_digests(path)[1]
-
-
-def checkpoint_digests(path: str | os.PathLike) -> tuple[str, str]:
-    """``(sha256, git blob sha1)`` of a file, in one read."""
-    path = Path(path)
-    sha256 = hashlib.sha256()
-    blob = hashlib.sha1(b"blob %d\0" % path.stat().st_size)
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            sha256.update(block)
-            blob.update(block)
-    return sha256.hexdigest(), blob.hexdigest()
-
-
-def _verify(ck: SamCheckpoint, path: Path, digests: tuple[str, str]) -> None:
-    kind, want = ck.check
-    got = digests[1] if kind == "git-blob-sha1" else digests[0][:len(want)]
-    if got != want:
-        what = "git blob id" if kind == "git-blob-sha1" else "sha256"
-        raise WeightsError(f"{path} is not the published {ck.file_name} ({what} {got[:12]}..., expected "
-                           f"{want[:12]}...): it is damaged or another file; delete it and put the published "
-                           "file there, or name your own file as the weights")
-
-
-def packages_missing(ck: SamCheckpoint) -> list[str]:
-    """The pip packages an export of ``ck`` needs that are not installed (none are imported)."""
-    from importlib.util import find_spec
-
-    need = {"mobile_sam": ["mobile_sam", "timm", "segment_anything"]}.get(ck.package, ["segment_anything"])
-    pip = {"mobile_sam": "mobilesam-mirror", "segment_anything": "segment-anything", "timm": "timm"}
-    return [pip[m] for m in need if find_spec(m) is None]
-
-
-def find_checkpoint(ck: SamCheckpoint, weights=None, offline: bool | None = None,
-                    progress: bool = False) -> tuple[Path, str]:
-    """``(path, sha256)``: the user's file (theirs: not checked), else the cache folder's or a
-    download, either checked against the published checksum before use."""
-    if weights is not None:
-        path = find_weights(ck.name, ck.file_name, explicit=weights)
-        return path, checkpoint_digests(path)[0]
-    cached = checkpoint_dir() / ck.file_name
-    existed = cached.is_file()
-    path = find_weights(ck.name, ck.file_name, ck.url, offline=offline, progress=progress)
-    digests = checkpoint_digests(path)
-    try:
-        _verify(ck, path, digests)
-    except WeightsError:
-        if not existed:   # our own download, damaged: never leave it to be found again
-            path.unlink(missing_ok=True)
-        raise
-    return path, digests[0]
+__all__ = ["SamPrompter", "SamEmbedding", "sam_prompter", "load_sam"]
 
 
 # -- the ONNX pair, shared by every prompter over the same checkpoint ------------------------
 class _Engine:
     def __init__(self, files: dict):
-        import onnxruntime as ort
-
-        from ..onnx_backend import _threads
-
-        def session(path, threads):
-            opts = ort.SessionOptions()
-            opts.intra_op_num_threads = threads
-            opts.inter_op_num_threads = 1
-            opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            # As in onnx_backend: spinning threads would steal the cores from numpy around each run.
-            opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+        from .. import onnx_cache
 
         (enc, enc_meta), (dec, dec_meta) = files["encoder"], files["decoder"]
         # The decoder on one thread: it answers clicks while the prefetcher encodes on the other
         # cores; on a busy 2-core machine a 2-thread decoder waits for its slower thread (here,
         # under a load average of 4: median 156 ms per run on 2 threads, 122 ms on 1).
-        self.encoder, self.decoder = session(enc, _threads()), session(dec, 1)
+        self.encoder, self.decoder = onnx_cache.session(enc), onnx_cache.session(dec, 1)
         self.img_size = int(enc_meta["img_size"])
         self.pixel_mean = np.asarray(enc_meta["pixel_mean"], np.float32)
         self.pixel_std = np.asarray(enc_meta["pixel_std"], np.float32)
@@ -148,40 +47,20 @@ class _Engine:
         self.paths = (enc, dec)
 
 
-#: The environment variable naming checkpoint files of one's own: ``NAME=FILE`` or an official
-#: file name, separated by ``os.pathsep``.
-WEIGHTS_ENV = "SEGCORE_SAM_WEIGHTS"
-
-
-def weights_from_env() -> tuple[dict[str, Path], list[str]]:
-    """``({prompter name: checkpoint}, [parts that name no existing file])`` from
-    ``SEGCORE_SAM_WEIGHTS`` (both empty where it is unset)."""
-    found, bad = {}, []
-    for part in filter(None, os.environ.get(WEIGHTS_ENV, "").split(os.pathsep)):
-        name, _, path = part.rpartition("=")
-        path = Path(path).expanduser()
-        if not name:
-            name = next((n for n, ck in CHECKPOINTS.items() if ck.file_name == path.name), "")
-        if name in CHECKPOINTS and path.is_file():
-            found[name] = path
-        else:
-            bad.append(part)
-    return found, bad
-
-
 _engines: dict = {}
 _engines_lock = threading.Lock()
 
 
-def _engine(ck: SamCheckpoint, path: Path, digest: str) -> _Engine:
+def _engine(name: str, arch: str, package: str, path: Path) -> _Engine:
     from .sam_export import ensure_exported
 
+    digest = digests(path)[0]
     with _engines_lock:
         if digest not in _engines:
             try:
-                files = ensure_exported(path, ck.arch, ck.package, digest)
+                files = ensure_exported(path, arch, package)
             except ImportError as e:
-                raise ModelError(f"{ck.name} needs onnxruntime and onnx ({e.name} is missing)") from None
+                raise ModelError(f"{name} needs onnxruntime and onnx ({e.name} is missing)") from None
             _engines[digest] = _Engine(files)
         return _engines[digest]
 
@@ -286,49 +165,19 @@ class SamPrompter(Prompter):
         np.greater(self._buffer, self._engine.mask_threshold, out=out)
 
 
-def load_sam(name: str, weights=None, offline: bool | None = None, progress: bool = False) -> SamPrompter:
-    """A ready SAM-family prompter; the first load of a checkpoint exports it (seconds for
-    MobileSAM, about a minute for ViT-B on 2 cores)."""
-    try:
-        ck = CHECKPOINTS[name]
-    except KeyError:
-        raise ModelError(f"unknown SAM prompter {name!r}; known: {', '.join(CHECKPOINTS)}") from None
-    path, digest = find_checkpoint(ck, weights, offline, progress)
+def sam_prompter(name: str, arch: str, package: str, path: Path) -> SamPrompter:
+    """A ready SAM-family prompter over the checkpoint ``path`` (found by the resolver); the
+    first load of a checkpoint exports it (seconds for MobileSAM, about a minute for ViT-B on 2
+    cores), later ones share its ONNX sessions."""
     from importlib.util import find_spec
 
     if find_spec("segment_anything") is None:   # its transform is SamPredictor's, used at every image
         raise ModelError(f"{name} needs the segment-anything package: pip install segment-anything")
-    engine = _engine(ck, path, digest)
-    return SamPrompter(name, engine, path)
+    return SamPrompter(name, _engine(name, arch, package, Path(path)), Path(path))
 
 
-def _register(ck: SamCheckpoint) -> None:
-    def loader(weights=None, offline=None, progress=False, **_):
-        return load_sam(ck.name, weights, offline, progress)
+def load_sam(name: str = "mobile_sam", weights=None, offline: bool | None = None, progress=None) -> SamPrompter:
+    """``load(name, "prompt", weights=...)`` for a SAM-family entry."""
+    from ..resolve import load
 
-    def available():
-        return (checkpoint_dir() / ck.file_name).is_file() and not packages_missing(ck)
-
-    register_prompter(ck.name, ck.description, needs_weights=True, available=available,
-                      weights_file=ck.file_name)(loader)
-
-
-for _ck in CHECKPOINTS.values():
-    _register(_ck)
-
-
-def choose_prompter(name: str = "auto", weights=None, offline: bool | None = None,
-                    progress: bool = False) -> tuple[Prompter, str, str | None]:
-    """``(prompter, its name, a one-line note or None)``. ``auto``: MobileSAM where its weights can
-    be had (the cache folder, or a download where allowed), else the weight-free ``grabcut``,
-    and the note says why."""
-    from .base import load_prompter
-
-    if name in CHECKPOINTS:
-        return load_sam(name, weights, offline, progress), name, None
-    if name != "auto":
-        return load_prompter(name, weights=weights, offline=offline), name, None
-    try:
-        return load_sam("mobile_sam", weights, offline, progress), "mobile_sam", None
-    except (WeightsError, ModelError) as e:
-        return load_prompter("grabcut"), "grabcut", f"using the weight-free grabcut prompter: {e}"
+    return load(name, "prompt", weights=weights, offline=offline, progress=progress)

@@ -7,68 +7,26 @@ down with ``onnx.utils.extract_model`` to its low-resolution outputs: ``iou_pred
 and ``low_res_masks (1, 4, 256, 256)``. Upscaling to the photo's size happens in numpy, once
 per kept mask, so a click at 12 MP does not upscale four masks it throws away.
 
-Files: ``<weights stem>.<key>.encoder.onnx`` and ``.decoder.onnx`` beside the weights (or in
-``<torch hub>/checkpoints/onnx/`` where that folder is not writable), each with a JSON sidecar
-holding its own sha256 (a file that does not match is exported again, never run) and the
-model's preprocessing constants. ``key`` hashes the checkpoint's sha256, the architecture and
-the segcore, torch and onnxruntime versions, as :mod:`segcore.models.onnx_backend` does.
+Files: ``<weights stem>.<key>.encoder.onnx`` and ``.decoder.onnx`` in the one ONNX cache
+(:mod:`segcore.models.onnx_cache`), each sidecar holding the model's preprocessing constants.
 An encoder over 2 GB (ViT-H) keeps its tensors in one ``.data`` file beside it.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import tempfile
-import threading
 import warnings
 from pathlib import Path
 
 from ...errors import ModelError, WeightsError
-from ...fileio import write_text
-from ..weights import checkpoint_dir, read_state_dict, sha256_of
+from .. import onnx_cache
+from ..weights import read_state_dict
 
-__all__ = ["cache_paths", "ensure_exported", "build_torch_sam", "gather_external_data", "PARTS"]
+__all__ = ["ensure_exported", "build_torch_sam", "gather_external_data", "PARTS", "PROTOBUF_LIMIT"]
 
 PARTS = ("encoder", "decoder")
-_PROTOBUF_LIMIT = 2 ** 31 - 1
-_export_lock = threading.Lock()
-
-
-def cache_paths(weights: Path, arch: str, digest: str) -> dict[str, tuple[Path, Path]]:
-    """``{part: (onnx file, sidecar json)}`` for a checkpoint whose sha256 is ``digest``."""
-    import onnxruntime
-    import torch
-
-    from ... import __version__
-
-    h = hashlib.sha256(f"{digest}|{arch}|segcore {__version__}|torch {torch.__version__}|"
-                       f"ort {onnxruntime.__version__}".encode())
-    key = h.hexdigest()[:16]
-    folder = weights.parent if os.access(weights.parent, os.W_OK) else checkpoint_dir() / "onnx"
-    out = {}
-    for part in PARTS:
-        onnx = folder / f"{weights.stem}.{key}.{part}.onnx"
-        out[part] = (onnx, onnx.with_suffix(".json"))
-    return out
-
-
-def read_sidecar(onnx: Path, sidecar: Path) -> dict | None:
-    """The sidecar's contents where the ONNX file (and its data file) match it, else None."""
-    if not (onnx.is_file() and sidecar.is_file()):
-        return None
-    try:
-        meta = json.loads(sidecar.read_text())
-        if meta.get("sha256") != sha256_of(onnx):
-            return None
-        data = meta.get("data")
-        if data and (not (onnx.parent / data["file"]).is_file()
-                     or (onnx.parent / data["file"]).stat().st_size != data["size"]):
-            return None
-        return meta
-    except (OSError, ValueError, AttributeError, KeyError, TypeError):
-        return None
+PROTOBUF_LIMIT = 2 ** 31 - 1
 
 
 def build_torch_sam(arch: str, package: str, weights: Path):
@@ -134,15 +92,14 @@ def _export_encoder(sam, onnx: Path, sidecar: Path, arch: str) -> None:
         torch.onnx.export(Encoder(sam.image_encoder).eval(), (torch.zeros(1, 3, size, size),), str(raw),
                           input_names=["image"], output_names=["image_embeddings"], opset_version=17,
                           do_constant_folding=True, dynamo=False)
-        if sum(f.stat().st_size for f in Path(tmp).iterdir()) > _PROTOBUF_LIMIT - (64 << 20):
+        if sum(f.stat().st_size for f in Path(tmp).iterdir()) > PROTOBUF_LIMIT - (64 << 20):
             data = gather_external_data(raw, onnx)   # ViT-H
         else:
             data = None
             os.replace(raw, onnx)
-    meta = {"arch": arch, "part": "encoder", "sha256": sha256_of(onnx), "img_size": size,
-            "pixel_mean": [float(v) for v in sam.pixel_mean.flatten()],
-            "pixel_std": [float(v) for v in sam.pixel_std.flatten()], "data": data}
-    write_text(sidecar, json.dumps(meta), keep_backup=False)
+    onnx_cache.write_sidecar(onnx, sidecar, {
+        "arch": arch, "part": "encoder", "img_size": size, "pixel_mean": [float(v) for v in sam.pixel_mean.flatten()],
+        "pixel_std": [float(v) for v in sam.pixel_std.flatten()], "data": data})
 
 
 def _export_decoder(sam, onnx: Path, sidecar: Path, arch: str) -> None:
@@ -171,30 +128,21 @@ def _export_decoder(sam, onnx: Path, sidecar: Path, arch: str) -> None:
                           dynamo=False)
         extract_model(str(full), str(low), list(dummy)[:5], ["iou_predictions", "low_res_masks"])
         os.replace(low, onnx)
-    meta = {"arch": arch, "part": "decoder", "sha256": sha256_of(onnx), "img_size": int(sam.image_encoder.img_size),
-            "mask_threshold": float(sam.mask_threshold), "data": None}
-    write_text(sidecar, json.dumps(meta), keep_backup=False)
+    onnx_cache.write_sidecar(onnx, sidecar, {"arch": arch, "part": "decoder", "img_size": int(sam.image_encoder.img_size),
+                                             "mask_threshold": float(sam.mask_threshold), "data": None})
 
 
-def ensure_exported(weights: Path, arch: str, package: str, digest: str) -> dict[str, tuple[Path, dict]]:
+def ensure_exported(weights: Path, arch: str, package: str) -> dict[str, tuple[Path, dict]]:
     """``{part: (onnx file, sidecar meta)}``, exporting the parts whose cache is missing or
-    does not match its sidecar. ``digest``: the checkpoint's sha256."""
-    paths = cache_paths(weights, arch, digest)
-    with _export_lock:
-        metas = {part: read_sidecar(*paths[part]) for part in PARTS}
-        missing = [part for part in PARTS if metas[part] is None]
-        if missing:
-            import torch
+    does not match its sidecar."""
+    def export(missing, paths):
+        import torch
 
-            sam = build_torch_sam(arch, package, weights)
-            paths[PARTS[0]][0].parent.mkdir(parents=True, exist_ok=True)
-            # The TorchScript exporter (as in onnx_backend); its deprecation notes are noise here.
-            with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                for part in missing:
-                    (_export_encoder if part == "encoder" else _export_decoder)(sam, *paths[part], arch)
-                    metas[part] = read_sidecar(*paths[part])
-                    if metas[part] is None:
-                        raise WeightsError(f"exporting {weights.name}'s {part} to ONNX left no usable file "
-                                           f"in {paths[part][0].parent}")
-    return {part: (paths[part][0], metas[part]) for part in PARTS}
+        sam = build_torch_sam(arch, package, weights)
+        # The TorchScript exporter (as in onnx_backend); its deprecation notes are noise here.
+        with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for part in missing:
+                (_export_encoder if part == "encoder" else _export_decoder)(sam, *paths[part], arch)
+
+    return onnx_cache.ensure(weights, arch, PARTS, export)

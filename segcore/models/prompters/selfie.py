@@ -12,8 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ...errors import WeightsError
-from .base import Prompter, PromptResult, register_prompter
+from .base import Prompter, PromptResult
 from .grabcut import _logits
 
 __all__ = ["SelfiePrompter"]
@@ -57,23 +56,3 @@ def _pointed(mask: np.ndarray, points) -> np.ndarray:
     _, comp = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
     keep = {int(comp[y, x]) for x, y in pos} - {0}
     return np.isin(comp, list(keep)) if keep else np.zeros_like(mask)
-
-
-def _available() -> bool:
-    from ..registry import get_model_spec
-
-    return get_model_spec("selfie").weights_available()
-
-
-@register_prompter("selfie", "MediaPipe's selfie person model (people only), refined by clicks",
-                   needs_weights=True, available=_available, weights_file="selfie_segmentation.tflite")
-def _load(weights=None, offline=None, model=None, **_):
-    """``model``: an already loaded selfie Segmenter (the app's), else loaded and cached."""
-    if model is None:
-        from ..cache import cached_model
-
-        try:
-            model = cached_model("selfie", weights=weights, offline=offline)
-        except WeightsError:
-            raise
-    return SelfiePrompter(model)
