@@ -73,7 +73,7 @@ def expected_from_transformers(model, rgb, prompts, label_set):
 def test_prelabel_concepts_on_camvid_keeps_what_a_person_made(shared_data, tmp_path, sam3_dir, one_thread, capsys):
     from segcore import open_dataset
     from segcore.dataset.prelabel import least_sure_first, uncertain_pixels
-    from segcore.models.sam3 import load_sam3
+    from segcore.models import CONCEPTS, load
 
     root = camvid_root(shared_data, tmp_path / "voc")
     ds = open_dataset(root)
@@ -111,7 +111,7 @@ def test_prelabel_concepts_on_camvid_keeps_what_a_person_made(shared_data, tmp_p
     assert [ds.item_info(i)["confidence"] for i in order] == sorted(confidences)
 
     # The labels are what transformers finds for each class's prompt, surest on top.
-    model = load_sam3(sam3_dir).model
+    model = load("sam3", CONCEPTS, weights=sam3_dir).model
     prompts = {k: n for k, n in enumerate(ds.label_set.names)}
     prompts.update({4: "sidewalk", 9: "person"})
     for i in (3, 19):
@@ -168,7 +168,7 @@ def test_instance_dataset_gets_annotations_other_tools_read(shared_data, tmp_pat
 
     from segcore import open_dataset
     from segcore.dataset.prelabel_concepts import prelabel_concepts
-    from segcore.models.sam3 import load_sam3
+    from segcore.models import CONCEPTS, load
 
     src = json.loads((shared_data / "coco-24" / "annotations.json").read_text())
     images = src["images"][:3]
@@ -180,7 +180,7 @@ def test_instance_dataset_gets_annotations_other_tools_read(shared_data, tmp_pat
     path.write_text(json.dumps(data))
     ds = open_dataset(path, images=shared_data / "coco-24" / "images")
     before = [a for a in json.loads(path.read_text())["annotations"]]
-    steps = list(prelabel_concepts(ds, load_sam3(sam3_dir), threshold=THRESHOLD))
+    steps = list(prelabel_concepts(ds, load("sam3", CONCEPTS, weights=sam3_dir), threshold=THRESHOLD))
     assert [s.outcome for s in steps] == ["predicted", "predicted"] and [s.index for s in steps] == [1, 2]
     after = json.loads(path.read_text())["annotations"]
     assert after[:len(before)] == before                     # the labelled image's entries untouched

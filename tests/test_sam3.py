@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import functools
 import os
-import subprocess
-import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
 
-from conftest import ROOT, textured_image
+from conftest import textured_image
 
 pytest.importorskip("transformers")
 pytest.importorskip("open_clip")
@@ -131,18 +129,20 @@ def test_mistakes_read_as_one_line(tiny):
 
 
 def test_a_named_folder_loads_offline_and_answers_the_same(tiny, tmp_path, monkeypatch):
-    from segcore.models.sam3 import WEIGHTS_ENV, ConceptModel, load_sam3, offline_processor
+    from segcore.models import CONCEPTS, load, names
+    from segcore.models.sam3 import ConceptModel, offline_processor
 
+    assert "sam3" in names(CONCEPTS)
     folder = save_tiny(tmp_path / "sam3", seed=0, num_queries=12)
     rgb = textured_image(70, 90, seed=5)
     mine = ConceptModel(tiny, offline_processor(224))
     mine.set_image(rgb)
-    for how in ("argument", "environment"):
+    for how in ("argument", "environment", "auto"):
         if how == "argument":
-            cm = load_sam3(folder, offline=True)
+            cm = load("sam3", CONCEPTS, weights=folder, offline=True)
         else:
-            monkeypatch.setenv(WEIGHTS_ENV, str(folder))
-            cm = load_sam3(offline=True)
+            monkeypatch.setenv("SEGCORE_WEIGHTS", f"sam3={folder}")
+            cm = load("sam3" if how == "environment" else "auto", CONCEPTS, offline=True)
         cm.set_image(rgb)
         a, b = cm.find("car", 0.0), mine.find("car", 0.0)
         assert len(a) == len(b) == 12
@@ -151,22 +151,21 @@ def test_a_named_folder_loads_offline_and_answers_the_same(tiny, tmp_path, monke
 
 def test_missing_or_wrong_weights_name_the_folder(tmp_path, monkeypatch):
     from segcore.errors import WeightsError
-    from segcore.models.sam3 import WEIGHTS_ENV, load_sam3
+    from segcore.models import CONCEPTS, load
 
-    monkeypatch.delenv(WEIGHTS_ENV, raising=False)
-    monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf"))
-    with pytest.raises(WeightsError) as e:
-        load_sam3(offline=True)
-    msg = str(e.value)
-    assert "\n" not in msg and "offline" in msg and WEIGHTS_ENV in msg
-    assert os.path.join("hub", "checkpoints", "sam3") in msg
+    monkeypatch.delenv("SEGCORE_WEIGHTS", raising=False)
+    for name in ("sam3", "auto"):
+        with pytest.raises(WeightsError) as e:
+            load(name, CONCEPTS, offline=True)
+        msg = str(e.value)
+        assert "\n" not in msg and "offline" in msg and os.path.join("hub", "checkpoints") in msg and "sam3" in msg
     (tmp_path / "empty").mkdir()
     with pytest.raises(WeightsError, match="no config.json"):
-        load_sam3(tmp_path / "empty", offline=True)
+        load("sam3", CONCEPTS, weights=tmp_path / "empty")
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "config.json").write_text("{}")
     with pytest.raises(WeightsError, match="no readable SAM 3 weights"):
-        load_sam3(tmp_path / "broken", offline=True)
+        load("sam3", CONCEPTS, weights=tmp_path / "broken")
 
 
 class _GatedHub(BaseHTTPRequestHandler):
@@ -176,7 +175,6 @@ class _GatedHub(BaseHTTPRequestHandler):
         body = b'{"error": "Access to model facebook/sam3 is restricted."}'
         self.send_response(403)
         self.send_header("X-Error-Code", "GatedRepo")
-        self.send_header("X-Error-Message", "Access to model facebook/sam3 is restricted.")
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -189,23 +187,21 @@ class _GatedHub(BaseHTTPRequestHandler):
         pass
 
 
-def test_gated_weights_say_how_to_get_access(tmp_path):
+def test_gated_weights_say_how_to_get_access(tmp_path, monkeypatch):
     """A local server stands in for the hub (no test touches the network)."""
+    from segcore.errors import WeightsError
+    from segcore.models import CONCEPTS, load
+
     server = ThreadingHTTPServer(("127.0.0.1", 0), _GatedHub)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    code = ("from segcore.models.sam3 import load_sam3\n"
-            "from segcore.errors import SegcoreError\n"
-            "try:\n    load_sam3()\nexcept SegcoreError as e:\n    print(e)\n")
-    env = dict(os.environ, SEGCORE_OFFLINE="0", HF_ENDPOINT=f"http://127.0.0.1:{server.server_port}",
-               HF_HUB_CACHE=str(tmp_path / "hf"), HF_HUB_DISABLE_TELEMETRY="1", PYTHONWARNINGS="ignore")
-    env.pop("SEGCORE_SAM3_WEIGHTS", None)
-    env.pop("HF_TOKEN", None)
+    monkeypatch.setenv("SEGCORE_OFFLINE", "0")
+    monkeypatch.setenv("SEGCORE_WEIGHTS_URL", f"http://127.0.0.1:{server.server_port}")
+    monkeypatch.delenv("SEGCORE_WEIGHTS", raising=False)
     try:
-        r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
-                           timeout=300)
+        with pytest.raises(WeightsError) as e:
+            load("sam3", CONCEPTS)
     finally:
         server.shutdown()
-    lines = r.stdout.strip().splitlines()
-    assert len(lines) == 1, r.stdout + r.stderr
-    assert "gated" in lines[0] and "licence" in lines[0] and "log in" in lines[0]
-    assert "huggingface.co/facebook/sam3" in lines[0] and "SEGCORE_SAM3_WEIGHTS" in lines[0]
+    msg = str(e.value)
+    assert "\n" not in msg and "gated" in msg and "licence" in msg and "log in" in msg
+    assert "huggingface.co/facebook/sam3" in msg and "folder" in msg

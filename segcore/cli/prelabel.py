@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 HELP = "pre-label a dataset: predict the items without labels; edited and reviewed ones are kept"
 
@@ -13,9 +14,9 @@ def add_arguments(p) -> None:
     p.add_argument("dataset", metavar="DATASET", help="VOC root, COCO JSON, labelme folder or image folder")
     p.add_argument("--model", help="model name (see `segcore models`), or trained:NAME, a model trained on this "
                    "dataset (in its .segcore/models)")
-    p.add_argument("--concepts", action="store_true",
-                   help="find every class by its name with SAM 3 (each image encoded once for all classes); "
-                        "instead of --model")
+    p.add_argument("--concepts", nargs="?", const="auto", metavar="MODEL",
+                   help="find every class by its name (default model: auto, SAM 3; each image encoded once for "
+                        "all classes); instead of --model")
     p.add_argument("--threshold", type=float, default=0.5,
                    help="--concepts: keep instances scored above this (0-1, default 0.5)")
     p.add_argument("--prompt", action="append", default=[], metavar="CLASS=TEXT",
@@ -23,7 +24,7 @@ def add_arguments(p) -> None:
                         ".segcore/prompts.json for later runs and the app; CLASS= sets it back to its name")
     p.add_argument("--weights", metavar="FILE",
                    help="checkpoint file (default: the torch hub cache); with --concepts, SAM 3's folder "
-                        "(default: $SEGCORE_SAM3_WEIGHTS, the cache folder, Hugging Face's cache)")
+                        "(config.json, model.safetensors)")
     p.add_argument("--images", metavar="DIR", help="COCO: the folder of its images")
     p.add_argument("--overwrite", choices=("predicted",), help="also predict again items a model labelled")
     p.add_argument("--offline", action="store_true", help="never try to download weights")
@@ -140,7 +141,8 @@ def _concepts(ds, args) -> int:
     from ..dataset.prelabel import todo
     from ..dataset.prelabel_concepts import class_prompts, prelabel_concepts
     from ..errors import ModelError, PromptError
-    from ..models.sam3 import load_sam3
+    from ..models import CONCEPTS, get, names, obtain, resolve
+    from ..models.fetch import fetch
 
     if not 0 <= args.threshold <= 1:
         raise PromptError(f"--threshold is between 0 and 1, got {args.threshold}")
@@ -154,27 +156,57 @@ def _concepts(ds, args) -> int:
     indices = todo(ds, overwrite)
     shown = ", ".join(f"{ds.label_set.names[k]}" + (f" as '{t}'" if t != ds.label_set.names[k] else "")
                       for k, t in prompts.items())
-    print(f"finding {len(prompts)} classes ({shown}) in {len(indices)} items", file=sys.stderr)
-    if args.ray:
-        steps = _ray_concepts(ds, indices, prompts, args)
-    else:
-        model = load_sam3(args.weights, offline=args.offline or None, device=args.device)
-        steps = prelabel_concepts(ds, model, threshold=args.threshold, overwrite_predicted=overwrite,
-                                  indices=indices)
+    offline = args.offline or None
+    name = args.concepts
+    if name == "auto" and args.weights:   # a folder named for auto is the best-ranked concept entry's
+        name = min(names(CONCEPTS, auto=True), key=lambda n: get(n).auto[CONCEPTS])
+    choice = resolve(name, CONCEPTS, weights=args.weights, offline=offline)
+    print(f"finding {len(prompts)} classes ({shown}) in {len(indices)} items with {choice.spec.title}",
+          file=sys.stderr)
+    with _download_bar() as progress:
+        if args.ray:       # the actors load the model; here the weights are only made present
+            if choice.fetch:
+                choice = replace(choice, path=fetch(choice.spec.name, choice.weights, offline=offline,
+                                                    progress=progress), fetch=False)
+            steps = _ray_concepts(ds, indices, prompts, choice, args)
+        else:
+            model, choice = obtain(choice, CONCEPTS, offline=offline, device=args.device, progress=progress)
+            steps = prelabel_concepts(ds, model, threshold=args.threshold, overwrite_predicted=overwrite,
+                                      indices=indices, model_name=choice.name)
     return _report(ds, steps, indices, args)
 
 
-def _ray_concepts(ds, indices, prompts, args):
-    """SAM 3 on Ray actors; each item written back here, as the local path does."""
+class _download_bar:
+    """A tqdm bar for a download's ``progress(received, total)``, shown once bytes arrive."""
+
+    def __enter__(self):
+        self.bar = None
+        return self
+
+    def __call__(self, received: int, total: int | None) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=total, unit="B", unit_scale=True, desc="download", disable=None)
+        self.bar.total = total
+        self.bar.update(received - self.bar.n)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.close()
+
+
+def _ray_concepts(ds, indices, prompts, choice, args):
+    """The concept model on Ray actors (the weights found, or fetched, here first); each item
+    written back here, as the local path does."""
     from ..dataset.prelabel import PrelabelStep
     from ..dataset.prelabel_concepts import write_found
     from ..models.ray_concepts import concepts_with_ray
 
-    for i, shape, found, err in concepts_with_ray(ds, indices, prompts, threshold=args.threshold,
-                                                  weights=args.weights, offline=args.offline or None,
-                                                  device=args.device, address=args.ray):
+    for i, shape, found, err in concepts_with_ray(ds, indices, prompts, model=choice.spec.name, weights=choice.path,
+                                                  threshold=args.threshold, device=args.device, address=args.ray):
         if err:
             yield PrelabelStep(i, ds[i].name, "failed", err)
             continue
-        score = write_found(ds, i, found, shape, "sam3")
+        score = write_found(ds, i, found, shape, choice.name)
         yield PrelabelStep(i, ds[i].name, "predicted", confidence=score)

@@ -36,10 +36,11 @@ def _unpack(data: bytes):
 class _Finder:
     """A Ray Data callable class: one SAM 3 per actor, one batch of images per call."""
 
-    def __init__(self, weights, offline, device: str, prompts: dict, threshold: float):
-        from .sam3 import load_sam3
+    def __init__(self, model: str, weights: str, device: str, prompts: dict, threshold: float):
+        from .registry import CONCEPTS
+        from .resolve import load
 
-        self.model = load_sam3(weights, offline=offline, device=device)
+        self.model = load(model, CONCEPTS, weights=weights, offline=True, device=device)
         self.prompts = {int(k): v for k, v in prompts.items()}
         self.threshold = threshold
 
@@ -60,17 +61,15 @@ class _Finder:
         return {"index": batch["index"], "found": found, "error": errors}
 
 
-def concepts_with_ray(ds, indices, prompts: dict[int, str], *, threshold: float = 0.5, weights=None,
-                      offline: bool | None = None, device: str = "cpu", address: str | None = None,
-                      batch_size: int = 2, num_cpus: int | None = None):
+def concepts_with_ray(ds, indices, prompts: dict[int, str], *, model: str, weights, threshold: float = 0.5,
+                      device: str = "cpu", address: str | None = None, batch_size: int = 2,
+                      num_cpus: int | None = None):
     """Yield ``(index, shape, [Found, ...] or None, error)`` for ``indices`` of a dataset whose
-    images are files."""
+    images are files; ``model``: the concept entry, ``weights``: its folder here (resolved, and
+    downloaded, by the caller: actors never download)."""
     from .ray_predict import _connect, _pool
-    from .sam3 import sam3_folder
-    from .weights import is_offline
 
     ray = _connect(address, num_cpus)
-    folder = sam3_folder(weights)
     rows = []
     for i in indices:
         path = ds.image_path(i)
@@ -81,8 +80,7 @@ def concepts_with_ray(ds, indices, prompts: dict[int, str], *, threshold: float 
     if not rows:
         return
     result = ray.data.from_items(rows).map_batches(
-        _Finder, fn_constructor_kwargs=dict(weights=str(folder.resolve()) if folder else None,
-                                            offline=is_offline(offline), device=device,
+        _Finder, fn_constructor_kwargs=dict(model=model, weights=str(Path(weights).resolve()), device=device,
                                             prompts={str(k): v for k, v in prompts.items()}, threshold=threshold),
         batch_size=batch_size, **_pool(ray, device))
     for row in result.iter_rows():

@@ -9,14 +9,11 @@ of every image. Instances are transformers' own post-processing
 threshold; mask = sigmoid upsampled bilinearly to the photo, above 0.5), so they equal
 processor + model + post-processing run in one go, exactly.
 
-Weights (a folder with ``config.json`` and ``model.safetensors``, as ``save_pretrained`` writes
-it), in this order: the folder the user names (``weights=``, else ``SEGCORE_SAM3_WEIGHTS``);
-the cache folder (``$TORCH_HOME/hub/checkpoints/sam3``); Hugging Face's cache of
-``facebook/sam3``; a download from the Hugging Face hub where the network allows. The published
-weights are gated: a user accepts the licence on the model's page and logs in once
-(``hf auth login`` or ``HF_TOKEN``). Where the folder has no tokenizer files, the processor is
-built here, offline: the image processor at the model's input size and CLIP's BPE tokenizer
-from the vocabulary that ships in ``open-clip-torch``.
+Weights are a folder with ``config.json`` and ``model.safetensors`` (as ``save_pretrained``
+writes them); the registry entry ``sam3`` (:mod:`segcore.models.zoo.sam3`) finds it or fetches
+it from the Hugging Face hub, where the published weights are gated. Where the folder has no
+tokenizer files, the processor is built here, offline: the image processor at the model's input
+size and CLIP's BPE tokenizer from the vocabulary that ships in ``open-clip-torch``.
 """
 
 from __future__ import annotations
@@ -31,13 +28,11 @@ import numpy as np
 
 from ..errors import ModelError, PromptError, WeightsError
 
-__all__ = ["Instance", "ConceptModel", "load_sam3", "sam3_folder", "offline_processor", "clip_tokenizer",
-           "HUB_ID", "WEIGHTS_ENV", "MAX_TOKENS"]
+__all__ = ["Instance", "ConceptModel", "sam3_from_folder", "offline_processor", "clip_tokenizer", "HUB_ID",
+           "MAX_TOKENS"]
 
 #: The published model on the Hugging Face hub (gated).
 HUB_ID = "facebook/sam3"
-#: The environment variable naming a folder with SAM 3's files.
-WEIGHTS_ENV = "SEGCORE_SAM3_WEIGHTS"
 #: SAM 3's text encoder reads at most this many tokens (start and end included).
 MAX_TOKENS = 32
 #: Queries post-processed at a time: each kept one is upsampled to the photo's size.
@@ -70,7 +65,7 @@ class ConceptModel:
     image is per object: use :meth:`instances` from threads that share one."""
 
     def __init__(self, model, processor, *, name: str = "sam3", device: str = "cpu", source: str = ""):
-        self.model = model.eval().to(device)
+        self.model = model.eval().to(device)      # no-ops where it is there already
         self.processor = processor
         self.name = name
         self.device = device
@@ -197,76 +192,36 @@ def offline_processor(image_size: int = 1008):
                          tokenizer=clip_tokenizer())
 
 
-# -- finding and loading the weights -----------------------------------------------------
-def sam3_folder(explicit: str | os.PathLike | None = None) -> Path | None:
-    """The folder of SAM 3's files on this machine: the one named (``explicit``, else
-    ``SEGCORE_SAM3_WEIGHTS``; WeightsError where it has no ``config.json``), else the cache
-    folder's; None where neither (never downloads)."""
-    from .weights import checkpoint_dir
-
-    named = explicit if explicit not in (None, "") else os.environ.get(WEIGHTS_ENV, "").strip() or None
-    if named is not None:
-        folder = Path(named).expanduser()
-        if not (folder / "config.json").is_file():
-            raise WeightsError(f"{folder} is not a SAM 3 folder (no config.json); name the folder that holds "
-                               f"the files of {HUB_ID} (config.json, model.safetensors)")
-        return folder
-    cached = checkpoint_dir() / "sam3"
-    return cached if (cached / "config.json").is_file() else None
+# -- building from a folder --------------------------------------------------------------
+_loaded: dict = {}
+_loaded_lock = threading.Lock()
 
 
-def _hub_error(e: BaseException) -> str | None:
-    """What went wrong with the hub, from the causes transformers chains under its OSError."""
-    from huggingface_hub.errors import GatedRepoError, LocalEntryNotFoundError, RepositoryNotFoundError
-
-    while e is not None:
-        if isinstance(e, GatedRepoError):
-            return "gated"
-        if isinstance(e, LocalEntryNotFoundError):
-            return "unreachable"
-        if isinstance(e, RepositoryNotFoundError):
-            return "gated"        # the hub answers a gated repo this way to a user not logged in
-        e = e.__cause__ or e.__context__
-    return None
-
-
-def load_sam3(weights: str | os.PathLike | None = None, *, offline: bool | None = None,
-              device: str = "cpu") -> ConceptModel:
-    """A ready :class:`ConceptModel` (weights found as in the module's docstring; a download from
-    the hub shows the hub's own progress bars, resumes and lands in Hugging Face's cache)."""
-    from .weights import checkpoint_dir, is_offline
-
+def sam3_from_folder(folder: str | os.PathLike, *, device: str = "cpu", name: str = "sam3") -> ConceptModel:
+    """A :class:`ConceptModel` over the files of ``folder`` (``config.json`` and
+    ``model.safetensors``, as ``save_pretrained`` writes them; its tokenizer files where it has
+    them, else the processor is built offline). The network is never used; the weights are
+    read once per process and folder, each call gets its own photo state."""
     try:
         from transformers import Sam3Model, Sam3Processor
     except ImportError:
         raise ModelError("SAM 3 needs transformers 5: pip install 'segcore[sam3]'") from None
-    folder = sam3_folder(weights)
-    where = (f"SAM 3's weights not found: put the files of {HUB_ID} (config.json, model.safetensors) in "
-             f"{checkpoint_dir() / 'sam3'} or name their folder ({WEIGHTS_ENV})")
-    if folder is not None:
-        source, local = str(folder), True
-    else:
-        source, local = HUB_ID, is_offline(offline)
-    try:
-        model = Sam3Model.from_pretrained(source, local_files_only=local)
-    except OSError as e:
-        why = _hub_error(e) if folder is None else None
-        if folder is not None:
-            raise WeightsError(f"{folder} holds no readable SAM 3 weights ({e.__class__.__name__}); it needs "
-                               "config.json and model.safetensors as save_pretrained writes them") from None
-        if local:
-            raise WeightsError(f"{where} (offline: download not attempted)") from None
-        if why == "gated":
-            raise WeightsError(f"SAM 3's weights ({HUB_ID}) are gated: accept the licence at "
-                               f"https://huggingface.co/{HUB_ID}, log in (hf auth login, or set HF_TOKEN) "
-                               f"and try again, or name a folder with its files ({WEIGHTS_ENV})") from None
-        raise WeightsError(f"{where} (download failed: the Hugging Face hub cannot be reached)") from None
-    size = model.config.vision_config.backbone_config.image_size
-    if folder is not None and not any((folder / f).is_file() for f in ("tokenizer.json", "vocab.json")):
-        processor = offline_processor(size)   # a folder of weights only
-    else:
-        try:
-            processor = Sam3Processor.from_pretrained(source, local_files_only=local)
-        except OSError:
-            processor = offline_processor(size)
-    return ConceptModel(model, processor, device=device, source=source)
+    folder = Path(folder).expanduser()
+    if not (folder / "config.json").is_file():
+        raise WeightsError(f"{folder} is not a SAM 3 folder (no config.json); name the folder that holds the "
+                           f"files of {HUB_ID} (config.json, model.safetensors)")
+    key = (str(folder.resolve()), str(device))
+    with _loaded_lock:
+        if key not in _loaded:
+            try:
+                model = Sam3Model.from_pretrained(folder, local_files_only=True).eval().to(device)
+            except (OSError, ValueError) as e:
+                raise WeightsError(f"{folder} holds no readable SAM 3 weights ({e.__class__.__name__}); it needs "
+                                   "config.json and model.safetensors as save_pretrained writes them") from None
+            if any((folder / f).is_file() for f in ("tokenizer.json", "vocab.json")):
+                processor = Sam3Processor.from_pretrained(folder, local_files_only=True)
+            else:
+                processor = offline_processor(model.config.vision_config.backbone_config.image_size)
+            _loaded[key] = (model, processor)
+        model, processor = _loaded[key]
+    return ConceptModel(model, processor, name=name, device=device, source=str(folder))
