@@ -88,6 +88,8 @@ class ConceptModel:
         rgb = np.asarray(rgb)
         if rgb.ndim != 3 or rgb.shape[2] != 3 or rgb.dtype != np.uint8:
             raise PromptError(f"SAM 3 reads an RGB uint8 (H, W, 3) photo, got {rgb.dtype} {rgb.shape}")
+        if not rgb.flags.writeable:      # torch.from_numpy warns on a read-only array
+            rgb = rgb.copy()
         with self._lock, torch.inference_mode():
             inputs = self.processor(images=rgb, return_tensors="pt")
             self._vision = self.model.get_vision_features(pixel_values=inputs["pixel_values"].to(self.device))
