@@ -15,7 +15,7 @@ import numpy as np
 from .errors import FormatError
 
 __all__ = ["LabelSet", "VOC_CLASSES", "voc_colormap", "VOID_INDEX", "VOID_COLOR", "check_class_name",
-           "MAX_CLASSES"]
+           "MAX_CLASSES", "BACKGROUND_NAMES", "is_background_name"]
 
 VOID_INDEX = 255
 #: The colour VOC's palette gives index 255.
@@ -27,9 +27,15 @@ VOC_CLASSES = (
     "sheep", "sofa", "train", "tvmonitor",
 )
 
-# Names other tools give the background class (torchvision, labelme).
-_BACKGROUND_ALIASES = ("background", "__background__", "_background_")
+#: The names that make a class the background (torchvision's, labelme's, detectron's), any
+#: case. Only a class so named is background; class 0 is a class like any other.
+BACKGROUND_NAMES = ("background", "_background_", "__background__")
 _IGNORE_NAMES = ("__ignore__",)
+
+
+def is_background_name(name) -> bool:
+    """Whether a class of this name is the background (see :data:`BACKGROUND_NAMES`)."""
+    return isinstance(name, str) and name.strip().lower() in BACKGROUND_NAMES
 
 
 #: At most this many classes: index 255 is void.
@@ -120,7 +126,7 @@ class LabelSet:
             name = line.strip()
             if not name or name in _IGNORE_NAMES:
                 continue
-            names.append("background" if name in _BACKGROUND_ALIASES else name)
+            names.append("background" if is_background_name(name) else name)
         if not names:
             raise FormatError(f"labels file {path} has no class names (one name per line)")
         return cls(tuple(names))
@@ -138,12 +144,24 @@ class LabelSet:
     def __len__(self) -> int:
         return len(self.names)
 
+    @property
+    def background(self) -> int | None:
+        """The index of the class named background (:data:`BACKGROUND_NAMES`), or None: the one
+        place that answers which class is background, for every renderer, codec and tool."""
+        return next((k for k, n in enumerate(self.names) if is_background_name(n)), None)
+
+    @property
+    def unlabelled(self) -> int:
+        """What a pixel nothing labels shows: the background class if there is one, else void."""
+        bg = self.background
+        return self.void_index if bg is None else bg
+
     def index_of(self, name: str) -> int:
         """Index of a class name; background aliases and ``__ignore__`` (void) are understood."""
         if name in self.names:
             return self.names.index(name)
-        if name in _BACKGROUND_ALIASES and "background" in self.names:
-            return self.names.index("background")
+        if is_background_name(name) and self.background is not None:
+            return self.background
         if name in _IGNORE_NAMES:
             return self.void_index
         raise FormatError(f"unknown class name {name!r}; known: {', '.join(self.names)}")

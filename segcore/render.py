@@ -1,7 +1,8 @@
 """Pictures of a segmentation: colour overlay with outlines, and a legend.
 
-Background (index 0) is left untinted so the photo stays readable; every other class,
-void included, is blended in its label-set colour at ``opacity``.
+The class named background (if any: :attr:`LabelSet.background`; class 0 is a class like any
+other) is left untinted so the photo stays readable; every other class, void included, is
+blended in its label-set colour at ``opacity``.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def overlay(image: np.ndarray, seg: Segmentation, opacity: float = 0.5,
         raise ValueError(f"image {image.shape[:2]} and mask {seg.shape} differ in size")
     opacity = float(np.clip(opacity, 0.0, 1.0))
     colors = colorize(seg.labels, seg.label_set)
-    tinted = seg.labels != 0
+    bg = seg.label_set.background
+    tinted = seg.labels != bg if bg is not None else np.ones(seg.shape, bool)
     out = image.copy()
     blend = cv2.addWeighted(image, 1.0 - opacity, colors, opacity, 0.0)
     out[tinted] = blend[tinted]

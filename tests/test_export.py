@@ -104,13 +104,20 @@ def test_labelme_export_of_a_custom_class_voc_root_reads_in_labelmes_logic(camvi
     assert r.returncode == 0, r.stderr
     jsons = sorted(out.glob("*.json"))
     assert len(jsons) == 4
+    # labels.txt as labelme2voc.py asserts it: __ignore__ (-1), _background_ (0), then the classes,
+    # so labelme numbers CamVid's classes from 1 (sky is 1: it is not background)
+    assert (out / "labels.txt").read_text().splitlines()[:3] == ["__ignore__", "_background_", "sky"]
     for js in jsons:
         truth = np.asarray(Image.open(camvid_voc / "SegmentationClass" / f"{js.stem}.png")).astype(np.int32)
-        truth[truth == 255] = -1
+        truth = np.where(truth == 255, -1, truth + 1)
         np.testing.assert_array_equal(labelme_reader(js), truth)
-    # and segcore opens the folder with the same classes
+    # and segcore opens the folder with the same classes by name (and labelme's background, which
+    # no pixel has), each pixel the class it had
     ds = open_dataset(out)
-    assert ds.kind == "labelme" and ds.label_set.names == CAMVID
+    assert ds.kind == "labelme" and ds.label_set.names == ("background",) + CAMVID
+    for i, name in enumerate(ds.names):
+        truth = np.asarray(Image.open(camvid_voc / "SegmentationClass" / f"{name}.png"))
+        np.testing.assert_array_equal(ds.read_labels(i), np.where(truth == 255, 255, truth + 1))
 
 
 def test_eval_takes_the_classes_of_a_voc_root(camvid_voc, tmp_path):

@@ -234,6 +234,19 @@ class Dataset:
         self.set_label_set(new)
         return len(new) - 1
 
+    #: Whether items open as objects (:meth:`read_objects`): COCO, labelme, VOC with SegmentationObject.
+    has_objects = False
+
+    def read_objects(self, i: int):
+        """Item ``i``'s :class:`~segcore.objects.Objects` (empty where it has no labels yet);
+        None for a semantic dataset (class maps only)."""
+        return None
+
+    def write_objects(self, i: int, objects, status: str = "edited") -> dict:
+        """Write item ``i``'s objects back: only changed objects rewritten, deleted ones removed,
+        new ones added; returns ``{session id: file id}`` for new objects whose id had to change."""
+        raise FormatError(f"{self.kind} datasets hold class maps, not objects")
+
     def overlap(self, i: int) -> np.ndarray | None:
         """``(H, W)`` bool: pixels of item ``i`` covered by two or more instances (COCO); None
         where the format has no instances or the item no labels."""

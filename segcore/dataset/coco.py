@@ -1,17 +1,21 @@
 """A COCO JSON file as a dataset: its images are the items, labels are written back into it.
 
-Classes: background, then the categories by id (index ``k`` is the ``k``-th category, whatever
-its id). Reading paints an image's annotations; where instances overlap the smaller one is on
-top (:func:`segcore.formats.coco.paint_order`), and :meth:`CocoDataset.overlap` says where.
+Classes: background (what no annotation covers), then the categories by id (index ``k`` is the
+``k``-th category, whatever its id). An item opens as objects, one per annotation (id: the
+annotation id; the annotation's other keys carried through); its class map is drawn from them
+with the smaller object on top where they overlap (:mod:`segcore.objects.objects`) unless
+segcore saved another draw order for the item (a reorder, a new object: kept in the status
+file beside, never in the COCO file), and :meth:`CocoDataset.overlap` says where two lie.
 
-Writing changes only what the edit changed (:mod:`.diff`): an annotation with no changed
-pixel stays the same object with the same bytes; one that lost pixels to another class or
-gained touching pixels of its own gets a new ``segmentation``, ``area`` and ``bbox`` and keeps
-its id and every other key; new regions become new annotations (ids after the largest);
-overlaps outside the change stay. The file is written back with the JSON layout it was read
-in (indent, separators, ASCII), so untouched entries keep their bytes where the original was
-written as Python's ``json`` writes. An image with no annotations counts as unlabelled until
-segcore has written it (its status says so).
+Writing objects back changes only what changed: an annotation whose object has the same class
+and pixels stays the same dict with the same bytes; a changed one gets a new ``segmentation``
+(in the form it had: polygons or RLE), ``area`` and ``bbox`` and keeps its id and every other
+key; a new class changes ``category_id`` alone; a deleted object's annotation is removed; a new
+object becomes a new annotation (ids after the largest in the file). A class map written to
+an item is turned into object changes first (:func:`segcore.objects.apply_class_map`). The
+file is written back with the JSON layout it was read in (indent, separators, ASCII), so
+untouched entries keep their bytes where the original was written as Python's ``json``
+writes. An image with no annotations counts as unlabelled until segcore has written it.
 """
 
 from __future__ import annotations
@@ -20,15 +24,14 @@ import os
 from pathlib import Path
 
 import numpy as np
-from pycocotools import mask as mask_utils
-
 from ..errors import FormatError
 from ..fileio import read_json, write_text
-from ..formats.coco import (annotation_rle, image_size_of, is_coco, mask_geometry, paint_annotations,
+from ..formats.coco import (annotation_crop, coco_label_set, image_size_of, is_coco, mask_geometry, paint_order,
                             read_coco, to_coco)
 from ..labels import LabelSet
+from ..objects import IdSource, Obj, ObjMask, Objects
 from .base import Dataset, ExportItem, place_image
-from .diff import changed_box, diff_instances
+from .instances import InstanceMixin
 from .jsonfile import dumps, json_layout
 from .registry import register_format
 from .status import LABELLED
@@ -53,7 +56,7 @@ def _jsons(folder: Path) -> list[str]:
 
 
 @register_format("coco", priority=20)
-class CocoDataset(Dataset):
+class CocoDataset(InstanceMixin, Dataset):
     def __init__(self, json_path: Path, images: Path | None = None, label_set: LabelSet | None = None):
         self.json_path = Path(json_path)
         text = self.json_path.read_text(encoding="utf-8") if self.json_path.is_file() else ""
@@ -74,11 +77,14 @@ class CocoDataset(Dataset):
             raise FormatError(f"{name}: two categories share an id")
         try:
             if label_set is None:
-                label_set = LabelSet(("background",) + tuple(c["name"] for c in cats if c["name"] != "background"))
+                label_set = coco_label_set(cats)
             self._cat_to_label = {c["id"]: label_set.index_of(c["name"]) for c in cats}
         except FormatError as e:
             raise FormatError(f"{name}: categories: {e}") from None
         self._label_to_cat = {v: k for k, v in self._cat_to_label.items()}
+        #: New annotation ids, for the whole file: after the largest, never one handed out twice.
+        self._ids = IdSource(1 + max((a["id"] for a in self.data["annotations"]
+                                      if isinstance(a.get("id"), int)), default=0))
         folder = self.json_path.parent
         if images is not None and not Path(images).is_dir():
             raise FormatError(f"images folder {images} does not exist")
@@ -150,63 +156,91 @@ class CocoDataset(Dataset):
         return bool(self._by_image.get(self._images[i]["id"])) or \
             self._status.get(self._names[i]) in LABELLED
 
-    def _paint(self, i: int, overlap: np.ndarray | None = None) -> np.ndarray:
+    _GEOMETRY = ("segmentation", "area", "bbox")
+
+    def _objects(self, i: int) -> Objects:
         img = self._images[i]
         h, w = image_size_of(img, self.json_path.name)
-        return paint_annotations(self._by_image.get(img["id"], []), h, w, self._cat_to_label,
-                                 self.label_set.void_index, self.json_path.name, overlap)
-
-    def _read(self, i: int) -> np.ndarray:
-        return self._paint(i)
-
-    def overlap(self, i: int) -> np.ndarray | None:
-        i = self._check(i)
-        if not self._has_label_file(i):
-            return None
-        h, w = self.image_size(i)
-        out = np.zeros((h, w), bool)
-        self._paint(i, out)
-        return out
-
-    # -- writing the difference ---------------------------------------------------------
-    def _write(self, i: int, labels: np.ndarray) -> None:
-        img = self._images[i]
-        for k in np.unique(labels).tolist():
-            if k and k != self.label_set.void_index and k not in self._label_to_cat:
-                raise FormatError(f"class {self.label_set.names[k]} has no COCO category")
-        anns = self._by_image.get(img["id"], [])
-        old = self._read(i)
-        box = changed_box(old, labels)
-        if box is None:
-            return                                  # nothing changed: the file stays as it is
-        h, w = labels.shape
         name = self.json_path.name
-        sl = box.slices
-        rles = [annotation_rle(a, h, w, name) for a in anns]
-        near = [k for k, r in enumerate(rles) if box.meets(mask_utils.toBbox(r))]
-        full = {k: mask_utils.decode(rles[k]).astype(bool) for k in near}
-        instances = [(k, self._cat_to_label[anns[k]["category_id"]], full[k][sl]) for k in near]
-        diff = diff_instances(old[sl], labels[sl], instances, no_new=(0, self.label_set.void_index))
-        gone = set()
-        for k, crop in diff.updated.items():
-            m = full[k]
-            m[sl] = crop
-            if not m.any():
-                gone.add(id(anns[k]))
+        objs = []
+        for ann in self._by_image.get(img["id"], []):
+            cid = ann.get("category_id")
+            cls = self._cat_to_label.get(cid) if not isinstance(cid, bool) else None
+            if cls is None:
+                raise FormatError(f"{name}: annotation {ann.get('id')} has unknown category_id {cid!r}")
+            got = annotation_crop(ann, h, w, name)
+            if got is None:
+                continue            # no pixel: not an object, and kept in the file as it is
+            crop, x0, y0 = got
+            objs.append(Obj(ann["id"], cls, ObjMask(crop, (x0, y0, x0 + crop.shape[1], y0 + crop.shape[0])),
+                            {k: v for k, v in ann.items() if k not in self._GEOMETRY}))
+        saved = self.item_info(i).get("order")
+        if saved is not None and sorted(saved) == sorted(o.id for o in objs):
+            rank = {v: k for k, v in enumerate(saved)}
+            objs.sort(key=lambda o: rank[o.id])
+        else:
+            objs = [objs[k] for k in paint_order([o.area for o in objs])]
+        return Objects((h, w), self.label_set, objs, ids=self._ids)
+
+    def _write_objects(self, i: int, objects: Objects) -> dict:
+        img = self._images[i]
+        h, w = image_size_of(img, self.json_path.name)
+        anns = self._by_image.get(img["id"], [])
+        by_id = {a.get("id"): a for a in anns}
+        disk = self._on_disk(i)
+        for o in objects:
+            if o.cls not in self._label_to_cat:
+                raise FormatError(f"class {objects.name_of(o)} has no COCO category; a COCO file cannot hold it")
+        taken = {a.get("id") for a in self.data["annotations"]}
+        keep, changed, new, mapping = set(), False, [], {}
+        for o in objects:
+            ann = by_id.get(o.id)
+            old = disk.get(o.id)
+            if ann is not None:
+                keep.add(o.id)
+                if old is not None and old.same_content(o):
+                    continue
+                if old is None or not old.mask.same(o.mask):
+                    ann.update(mask_geometry(o.mask.full((h, w)), like=ann.get("segmentation")))
+                if old is None or old.cls != o.cls:
+                    ann["category_id"] = self._label_to_cat[o.cls]
+                changed = True
                 continue
-            anns[k].update(mask_geometry(m, like=anns[k]["segmentation"]))
-        first = 1 + max((a["id"] for a in self.data["annotations"]), default=0)
-        new = []
-        for cls, crop in diff.added:
-            m = np.zeros((h, w), bool)
-            m[sl] = crop
-            new.append({"id": first + len(new), "image_id": img["id"], "category_id": self._label_to_cat[cls],
-                        **mask_geometry(m), "iscrowd": 0})
+            oid = o.id
+            if oid in taken or not isinstance(oid, int) or oid < 1:
+                oid = self._ids.take()
+                while oid in taken:
+                    oid = self._ids.take()
+                mapping[o.id] = oid
+            self._ids.see(oid)
+            taken.add(oid)
+            extra = {k: v for k, v in o.fields.items() if k not in ("id", "image_id", "category_id", "iscrowd")
+                     and k not in self._GEOMETRY}
+            ann = {"id": oid, "image_id": img["id"], "category_id": self._label_to_cat[o.cls],
+                   **mask_geometry(o.mask.full((h, w))), "iscrowd": 0, **extra}
+            if o.score is not None and "score" not in ann:
+                ann["score"] = float(o.score)
+            new.append(ann)
+        gone = {id(a) for a in anns if a.get("id") in disk and a.get("id") not in keep}
         if gone:
             self.data["annotations"] = [a for a in self.data["annotations"] if id(a) not in gone]
         self.data["annotations"] += new
         self._by_image[img["id"]] = [a for a in anns if id(a) not in gone] + new
-        self._save()
+        if changed or gone or new:
+            self._save()
+        written = objects.renumbered(mapping)
+        self._remember(i, written)
+        self._save_order(i, written)
+        return mapping
+
+    def _save_order(self, i: int, objects: Objects) -> None:
+        """Keep the draw order in the status file where the reading rule would not give it."""
+        anns = self._by_image.get(self._images[i]["id"], [])
+        pos = {a.get("id"): k for k, a in enumerate(anns)}
+        ids = [o.id for o in objects]
+        by_rule = [o.id for o in sorted(objects, key=lambda o: pos.get(o.id, 0))]
+        by_rule = [by_rule[k] for k in paint_order([objects.find(v).area for v in by_rule])]
+        self.set_item_info(i, order=None if ids == by_rule else ids)
 
     def _save(self) -> None:
         self._keep(self.json_path)
@@ -215,8 +249,8 @@ class CocoDataset(Dataset):
     def _write_classes(self, label_set: LabelSet) -> None:
         cats = self.data["categories"]
         for k, name in enumerate(label_set.names):
-            if k == 0 or k in self._label_to_cat:
-                if k and self.label_set is not None and self.label_set.names[k] != name:
+            if k == label_set.background or k in self._label_to_cat:
+                if self.label_set is not None and (k >= len(self.label_set) or self.label_set.names[k] != name):
                     raise FormatError("COCO classes can be added, not renamed or reordered")
                 continue
             cid = 1 + max((int(c["id"]) for c in cats), default=0)

@@ -5,12 +5,18 @@ found through its ``imagePath``, or its embedded ``imageData``); one labelme JSO
 as a dataset of one item. Classes come from a ``labels.txt`` in the folder (labelme's
 ``--labels`` file), else from the labels the files use, in first-seen order after background.
 
-Writing changes only what the edit changed (:mod:`.diff`): a shape with no changed pixel is
-kept as it was; one that lost pixels to another class or gained touching pixels of its own
-gets new ``points`` (a polygon where one draws exactly, else a ``mask`` shape) and keeps its
-label, group_id, flags and other keys; new regions become new shapes at the end (drawn on
-top, touching nothing else). The file keeps its other keys and its JSON layout. An item
-without a JSON gets one beside its image (see :mod:`segcore.formats.labelme`).
+An item opens as objects, one per shape (id: the shape's 1-based position in the file as
+this dataset first read it; new shapes get ids after the largest; a shape that covers no pixel
+is no object and stays in the file as it is). The draw order is the file order.
+
+Writing objects back changes only what changed: a shape whose object has the same class and
+pixels is kept as it was (the same dict, the same bytes); a changed one gets new ``points``
+(a polygon where one draws exactly, else a ``mask`` shape) and keeps its group_id, flags,
+description and other keys; a new class changes ``label`` alone; a deleted object's shape is
+removed; new objects become new shapes at their place in the draw order (on top: at the end); a
+reorder moves the shapes. A file that gains a ``mask`` shape declares a labelme version that
+reads them (5.4.0). The file keeps its other keys and its JSON layout. An item without a JSON
+gets one beside its image (see :mod:`segcore.formats.labelme`).
 """
 
 from __future__ import annotations
@@ -22,12 +28,13 @@ import numpy as np
 
 from ..errors import FormatError
 from ..fileio import read_json, write_text
-from ..formats.labelme import (label_set_used, labelme_image, labelme_to_labels, read_labelme, shape_geometry,
-                               shape_label, shape_masks, to_labelme)
+from ..formats.labelme import (declare_version, label_set_used, labelme_image, read_labelme, shape_crops,
+                               shape_geometry, shape_label, to_labelme)
 from ..labels import LabelSet
+from ..objects import IdSource, Obj, ObjMask, Objects
 from .base import Dataset, ExportItem, list_images, natural_key, place_image
 from .classes import read_class_list, write_class_list
-from .diff import changed_box, diff_instances
+from .instances import InstanceMixin
 from .jsonfile import dumps, json_layout
 from .registry import register_format
 
@@ -35,7 +42,7 @@ __all__ = ["LabelmeDataset"]
 
 
 @register_format("labelme", priority=10)
-class LabelmeDataset(Dataset):
+class LabelmeDataset(InstanceMixin, Dataset):
     def __init__(self, root: Path, only: Path | None = None, label_set: LabelSet | None = None):
         root = Path(root)
         if only is not None:
@@ -51,6 +58,8 @@ class LabelmeDataset(Dataset):
         self._jsons = jsons
         self._json_cache: dict[str, dict] = {}
         self._layouts: dict[str, dict] = {}
+        self._shape_ids: dict[str, tuple] = {}      # name -> (file stamp, id of each shape)
+        self._id_sources: dict[str, IdSource] = {}  # name -> new ids of that item
         self.classes_file = root / "labels.txt"
         super().__init__(root, names, root / ".segcore" / "status.json",
                          label_set or read_class_list(self.classes_file))
@@ -154,59 +163,144 @@ class LabelmeDataset(Dataset):
     def _has_label_file(self, i: int) -> bool:
         return self._names[i] in self._jsons
 
-    def _read(self, i: int) -> np.ndarray:
-        name = self._names[i]
-        return labelme_to_labels(self._json(name), self.label_set, name=self._jsons[name].name)
+    # -- objects ------------------------------------------------------------------------
+    @staticmethod
+    def _stamp(path: Path) -> tuple:
+        st = path.stat()
+        return st.st_mtime_ns, st.st_size
 
-    def _write(self, i: int, labels: np.ndarray) -> None:
+    def _ids_of(self, name: str, n: int) -> list[int]:
+        """The id of each of the file's ``n`` shapes: as this dataset last read or wrote it
+        (while the file is unchanged), else their 1-based positions."""
+        stamp = self._stamp(self._jsons[name])
+        rec = self._shape_ids.get(name)
+        if rec is None or rec[0] != stamp or len(rec[1]) != n:
+            rec = (stamp, list(range(1, n + 1)))
+            self._shape_ids[name] = rec
+        return rec[1]
+
+    def _id_source(self, name: str, ids) -> IdSource:
+        src = self._id_sources.setdefault(name, IdSource(1))
+        src.see(*ids)
+        return src
+
+    def _objects(self, i: int) -> Objects:
         name = self._names[i]
         if name not in self._jsons:
-            path = self.root / f"{name}.json"
-            out = to_labelme(labels, self.label_set, image_path=self._images[name].name)
-            self._keep(path)
-            write_text(path, dumps(out, {"indent": 2, "ensure_ascii": False}), keep_backup=False)
-            self._jsons[name] = path
-            self._json_cache.pop(name, None)
-            return
+            size = self.image_size(i)
+            if size is None:
+                from ..errors import ImageError
+                raise ImageError(f"{name} has neither labels nor a readable image")
+            return Objects(size, self.label_set, (), ids=self._id_source(name, ()), keeps_void=True)
         data = self._json(name)
-        if labels.shape != (data["imageHeight"], data["imageWidth"]):
-            raise FormatError(f"{name}: labels are {labels.shape[1]}x{labels.shape[0]} but its labelme file says "
+        ids = self._ids_of(name, len(data["shapes"]))
+        items = []
+        for k, (cls, got) in enumerate(shape_crops(data, self.label_set, self._jsons[name].name)):
+            if got is None:
+                continue        # draws no pixel: not an object; the file keeps it as it is
+            crop, x0, y0 = got
+            shape = data["shapes"][k]
+            items.append(Obj(ids[k], cls, ObjMask(crop, (x0, y0, x0 + crop.shape[1], y0 + crop.shape[0])),
+                             {key: v for key, v in shape.items() if key not in ("points", "mask")}))
+        return Objects((int(data["imageHeight"]), int(data["imageWidth"])), self.label_set, items,
+                       ids=self._id_source(name, ids), keeps_void=True)
+
+    def _new_shape(self, o: Obj, shape) -> dict:
+        geo = shape_geometry(o.mask.full(shape))
+        out = {"label": shape_label(self.label_set, o.cls), "points": geo["points"], "group_id": None,
+               "description": "", "shape_type": geo["shape_type"], "flags": {}}
+        if "mask" in geo:
+            out["mask"] = geo["mask"]
+        for k, v in o.fields.items():
+            out.setdefault(k, v)
+        return out
+
+    def _write_objects(self, i: int, objects: Objects) -> dict:
+        name = self._names[i]
+        if name not in self._jsons:
+            return self._write_new(i, objects)
+        try:
+            return self._write_back(i, objects)
+        except Exception:
+            self._json_cache.pop(name, None)    # the cached dict may be half changed: read it again
+            raise
+
+    def _write_back(self, i: int, objects: Objects) -> dict:
+        name = self._names[i]
+        path = self._jsons[name]
+        data = self._json(name)
+        rec = self._shape_ids.get(name)
+        if rec is not None and rec[0] != self._stamp(path):
+            raise FormatError(f"{path.name} changed on disk since it was opened; open the item again")
+        if (data["imageHeight"], data["imageWidth"]) != objects.shape:
+            raise FormatError(f"{name}: objects are {objects.shape[1]}x{objects.shape[0]} but its labelme file says "
                               f"{data['imageWidth']}x{data['imageHeight']}")
         shapes = data["shapes"]
-        masks = list(shape_masks(data, self.label_set, self._jsons[name].name))
-        old = np.zeros(labels.shape, np.uint8)
-        for cls, m in masks:
-            old[m] = cls
-        box = changed_box(old, labels)
-        if box is None:
-            return                                  # nothing changed: the file stays as it is
-        sl = box.slices
-        instances = [(k, cls, m[sl]) for k, (cls, m) in enumerate(masks) if m[sl].any()]
-        diff = diff_instances(old[sl], labels[sl], instances, no_new=(0,), no_grow=(0,))
-        gone = set()
-        for k, crop in diff.updated.items():
-            m = masks[k][1]
-            m[sl] = crop
-            if not m.any():
-                gone.add(k)
+        ids = self._ids_of(name, len(shapes))
+        pos = {v: k for k, v in enumerate(ids)}
+        disk = self._on_disk(i)
+        changed, mapping, final = False, {}, []
+        for o in objects:
+            k = pos.get(o.id)
+            if k is not None and o.id in disk:
+                shape, old = shapes[k], disk[o.id]
+                if not old.same_content(o):
+                    changed = True
+                    if not old.mask.same(o.mask):
+                        geo = shape_geometry(o.mask.full(objects.shape))
+                        if geo["shape_type"] != "mask":
+                            shape.pop("mask", None)
+                        shape.update(geo)
+                    if old.cls != o.cls:
+                        shape["label"] = shape_label(self.label_set, o.cls)
+                final.append((o.id, shape))
                 continue
-            geo = shape_geometry(m)
-            shape = shapes[k]
-            if geo["shape_type"] != "mask":
-                shape.pop("mask", None)
-            shape.update(geo)
-        new = []
-        for cls, crop in diff.added:
-            m = np.zeros(labels.shape, bool)
-            m[sl] = crop
-            geo = shape_geometry(m)
-            new.append({"label": shape_label(self.label_set, cls), "points": geo["points"], "group_id": None,
-                        "description": "", "shape_type": geo["shape_type"], "flags": {},
-                        **({"mask": geo["mask"]} if "mask" in geo else {})})
-        data["shapes"] = [s for k, s in enumerate(shapes) if k not in gone] + new
-        path = self._jsons[name]
+            oid = o.id
+            if oid in pos or oid in mapping.values():
+                oid = objects.ids.take()
+                while oid in pos:
+                    oid = objects.ids.take()
+                mapping[o.id] = oid
+            final.append((oid, self._new_shape(o, objects.shape)))
+            changed = True
+        kept = {v for v, _ in final}
+        if any(v in disk and v not in kept for v in ids):
+            changed = True                                  # deleted objects
+        # shapes that draw nothing stay, each after the shape it followed in the file
+        for k, v in enumerate(ids):
+            if v not in disk:
+                before = next((j for j in range(k - 1, -1, -1) if ids[j] in kept), None)
+                at = 0 if before is None else 1 + next(n for n, (u, _) in enumerate(final) if u == ids[before])
+                final.insert(at, (v, shapes[k]))
+                kept.add(v)
+        if [v for v, _ in final] != [v for v in ids if v in kept]:
+            changed = True                                  # reordered
+        written = objects.renumbered(mapping)
+        if changed:
+            data["shapes"] = [s for _, s in final]
+            declare_version(data)
+            self._keep(path)
+            write_text(path, dumps(data, self._layouts[name]), keep_backup=False)
+            self._shape_ids[name] = (self._stamp(path), [v for v, _ in final])
+        self._remember(i, written)
+        return mapping
+
+    def _write_new(self, i: int, objects: Objects) -> dict:
+        """An item without a JSON: one beside its image, a shape per object in draw order."""
+        name = self._names[i]
+        path = self.root / f"{name}.json"
+        shapes = [self._new_shape(o, objects.shape) for o in objects]
+        image = self._images.get(name)
+        data = {"version": "5.5.0", "flags": {}, "shapes": shapes, "imagePath": image.name if image else "",
+                "imageData": None, "imageHeight": objects.shape[0], "imageWidth": objects.shape[1]}
+        declare_version(data)
         self._keep(path)
-        write_text(path, dumps(data, self._layouts[name]), keep_backup=False)
+        write_text(path, dumps(data, {"indent": 2, "ensure_ascii": False}), keep_backup=False)
+        self._jsons[name] = path
+        self._json_cache.pop(name, None)
+        self._shape_ids[name] = (self._stamp(path), [o.id for o in objects])
+        self._remember(i, objects)
+        return {}
 
     def _write_classes(self, label_set: LabelSet) -> None:
         write_class_list(self.classes_file, label_set, labelme_style=True)

@@ -67,7 +67,7 @@ class StatusStore:
         return dict(self._info.get(name, {}))
 
     def set_info(self, name: str, **fields) -> None:
-        """Record ``fields`` (``model``, ``confidence``) of item ``name``; None removes one."""
+        """Record ``fields`` (``model``, ``confidence``, ``order``) of item ``name``; None removes one."""
         rec = dict(self._info.get(name, {}))
         rec.update(fields)
         rec = _clean_info({k: v for k, v in rec.items() if v is not None})
@@ -87,8 +87,12 @@ class StatusStore:
 
 
 def _clean_info(rec: dict) -> dict:
-    """Only the known fields, of the right types (a hand-edited file cannot break sorting)."""
+    """Only the known fields, of the right types (a hand-edited file cannot break sorting).
+    ``order``: an instance item's draw order as segcore saved it (object ids, bottom first)."""
     out = {}
+    order = rec.get("order")
+    if isinstance(order, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in order):
+        out["order"] = list(order)
     if isinstance(rec.get("model"), str):
         out["model"] = rec["model"]
     c = rec.get("confidence")

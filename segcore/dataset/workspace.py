@@ -1,7 +1,9 @@
 """Walking a dataset item by item and correcting it: what the app's workspace does, in Python.
 
-``Workspace(ds)`` holds the current item (an :class:`~segcore.edit.EditSession`) and saves
-corrections back to the dataset in its own format. Every change is saved by a background
+``Workspace(ds)`` holds the current item (an :class:`~segcore.edit.EditSession`; for an item of
+an instance dataset, COCO, labelme, VOC with ``SegmentationObject``, an
+:class:`~segcore.edit.ObjectSession` that edits its objects) and saves corrections back to the
+dataset in its own format (objects through ``write_objects``, class maps ``write_labels``). Every change is saved by a background
 writer shortly after it is made (the latest version wins; an edit is never waited on), and
 moving to another item, marking it reviewed or closing waits for the writer, so what is on
 disk is always the last thing the user saw.
@@ -14,7 +16,8 @@ from typing import Callable
 
 import numpy as np
 
-from ..edit.apply import ApplyRule, background_index
+from ..edit.apply import ApplyRule
+from ..edit.object_session import ObjectSession
 from ..edit.session import EditSession
 from ..models.prompters import Prompter
 from ..errors import FormatError, SegcoreError
@@ -33,7 +36,7 @@ BACKGROUND_ONLY = LabelSet(("background",))
 class _Saver:
     """One background writer: ``submit`` replaces what is waiting, ``flush`` waits for it."""
 
-    def __init__(self, write: Callable[[int, np.ndarray, str], None]):
+    def __init__(self, write: Callable[[int, object, str], None]):
         self._write = write
         self._cv = threading.Condition()
         self._pending: tuple | None = None
@@ -41,7 +44,8 @@ class _Saver:
         self._error: Exception | None = None
         self._thread: threading.Thread | None = None
 
-    def submit(self, index: int, labels: np.ndarray, status: str) -> None:
+    def submit(self, index: int, labels, status: str) -> None:
+        """``labels``: a class map, or the item's Objects."""
         with self._cv:
             self._pending = (index, labels, status)
             if self._thread is None or not self._thread.is_alive():
@@ -91,6 +95,7 @@ class Workspace:
         self.prediction: Segmentation | None = None   # the model's last mask of this item
         self._saved_version = 0
         self._saver = _Saver(self._write)
+        self._renumber: dict = {}       # {item: {session id: file id}} from the writer
         self.skipped: list[tuple[int, str, str]] = []   # items the last move could not read
         #: Called as ``on_open(i, rgb)`` once item ``i`` is open (the app starts encoding it for
         #: clicks there, and the next item too).
@@ -150,16 +155,23 @@ class Workspace:
         i = self.ds._check(int(i))
         self.save()
         rgb = self.ds.read_image(i)
-        with self.lock:
-            labels = self.ds.read_labels(i)
-        if labels is None:   # nothing labelled yet: void, or the class named background
-            bg = background_index(self.label_set)
-            labels = np.full(rgb.shape[:2], self.label_set.void_index if bg is None else bg, np.uint8)
-        elif labels.shape != rgb.shape[:2]:
-            raise FormatError(f"{self.ds.names[i]}: its labels are {labels.shape[1]}x{labels.shape[0]} but the "
-                              f"image is {rgb.shape[1]}x{rgb.shape[0]}")
-        self.session = EditSession(rgb, Segmentation(labels, self.label_set), prompter=self.prompter,
-                                   rule=self.rule)
+        if self.ds.has_objects:
+            with self.lock:
+                objects = self.ds.read_objects(i)
+            if objects.shape != rgb.shape[:2]:
+                raise FormatError(f"{self.ds.names[i]}: its labels are {objects.shape[1]}x{objects.shape[0]} but "
+                                  f"the image is {rgb.shape[1]}x{rgb.shape[0]}")
+            self.session = ObjectSession(rgb, objects, prompter=self.prompter, rule=self.rule)
+        else:
+            with self.lock:
+                labels = self.ds.read_labels(i)
+            if labels is None:   # nothing labelled yet: void, or the class named background
+                labels = np.full(rgb.shape[:2], self.label_set.unlabelled, np.uint8)
+            elif labels.shape != rgb.shape[:2]:
+                raise FormatError(f"{self.ds.names[i]}: its labels are {labels.shape[1]}x{labels.shape[0]} but "
+                                  f"the image is {rgb.shape[1]}x{rgb.shape[0]}")
+            self.session = EditSession(rgb, Segmentation(labels, self.label_set), prompter=self.prompter,
+                                       rule=self.rule)
         self.index, self.prediction, self._saved_version = i, None, 0
         if self.on_open is not None:
             self.on_open(i, rgb)
@@ -208,7 +220,7 @@ class Workspace:
         raise FormatError(f"no item can be read, e.g. {self.skipped[0][2]}")
 
     # -- saving --------------------------------------------------------------------------
-    def _write(self, i: int, labels: np.ndarray, status: str = "edited") -> None:
+    def _write(self, i: int, labels, status: str = "edited") -> None:
         with self.lock:
             if self.ds.label_set is None:
                 self.ds.set_label_set(self.label_set)
@@ -216,18 +228,37 @@ class Workspace:
                 status = "reviewed"   # correcting a reviewed item keeps it reviewed
             elif status == "replaced":
                 status = "edited"     # a model replaced its labels: to be reviewed again
-            self.ds.write_labels(i, labels, status=status)
+            if isinstance(labels, np.ndarray):
+                self.ds.write_labels(i, labels, status=status)
+                return
+            mapping = self.ds.write_objects(i, labels, status=status)
+            if mapping:
+                self._renumber.setdefault(i, {}).update(mapping)
+
+    def _current(self):
+        """What the current item's session holds: its objects, or its class map."""
+        s = self.session
+        return s.objects if s.has_objects else s.labels
+
+    def _apply_renumber(self) -> None:
+        """New objects the writer gave other ids take them in the session (main thread)."""
+        with self.lock:
+            mapping = self._renumber.pop(self.index, None) if self._renumber else None
+        if mapping and self.session is not None and self.session.has_objects:
+            self.session.renumber(mapping)
 
     def changed(self, status: str = "edited") -> None:
         """Call after each edit of the current item: it is saved in the background."""
+        self._apply_renumber()
         if self.dirty:
             self._saved_version = self.session.version
-            self._saver.submit(self.index, self.session.labels, status)
+            self._saver.submit(self.index, self._current(), status)
 
     def save(self) -> None:
         """Write the current item now if it changed, and wait for the background writer."""
         self.changed()
         self._saver.flush()
+        self._apply_renumber()
 
     def mark_reviewed(self, reviewed: bool = True) -> str:
         """Save and set the current item's status to reviewed (or back to edited)."""
@@ -236,7 +267,10 @@ class Workspace:
         self.save()
         with self.lock:
             if self.ds.status(self.index) == "unlabelled":
-                self.ds.write_labels(self.index, self.session.labels, status="edited")
+                if self.session.has_objects:
+                    self.ds.write_objects(self.index, self.session.objects, status="edited")
+                else:
+                    self.ds.write_labels(self.index, self.session.labels, status="edited")
             self.ds.set_status(self.index, "reviewed" if reviewed else "edited")
             return self.ds.status(self.index)
 
@@ -257,7 +291,7 @@ class Workspace:
             status = self.ds.status(self.index)
         if not replace:
             current = self.session.labels
-            bg = background_index(self.label_set)
+            bg = self.label_set.background
             open_ = (current == self.label_set.void_index) | (current == bg if bg is not None else False)
             seg = Segmentation(np.where(open_, seg.labels, current).astype(np.uint8), self.label_set)
         if np.array_equal(seg.labels, self.session.labels):

@@ -10,15 +10,15 @@ from .history import History
 from .interactive import (click_radius, click_seeds, parse_points, refine, scribble_segment,
                           snap_to_superpixels)
 from .session import ClickRun, EditSession
+from .object_session import ObjectSession
 from .strokes import check_strokes, paint_strokes
 from .wand import auto_tolerance, magic_wand
-from .layer import LAYER_ALPHA, layer_strokes, layer_to_labels, mask_layer
 from .polygon import polygon_region
 
 __all__ = [
-    "mask_layer", "layer_to_labels", "layer_strokes", "LAYER_ALPHA", "fill_holes", "remove_islands",
+    "fill_holes", "remove_islands",
     "replace_class", "History", "scribble_segment", "snap_to_superpixels", "parse_points",
-    "click_seeds", "click_radius", "refine", "EditSession", "ClickRun", "paint_strokes",
+    "click_seeds", "click_radius", "refine", "EditSession", "ObjectSession", "ClickRun", "paint_strokes",
     "check_strokes", "magic_wand", "auto_tolerance", "ApplyRule", "apply_region", "OVERWRITE_RULES",
     "background_index", "polygon_region",
 ]

@@ -25,15 +25,11 @@ from ..labels import LabelSet
 __all__ = ["OVERWRITE_RULES", "ApplyRule", "background_index", "apply_region"]
 
 OVERWRITE_RULES = ("any", "unlabelled", "unlocked")
-_BACKGROUND_NAMES = ("background", "_background_", "__background__")
 
 
 def background_index(label_set: LabelSet) -> int | None:
-    """The index of the class named background, or None (then nothing is background)."""
-    for k, name in enumerate(label_set.names):
-        if name.lower() in _BACKGROUND_NAMES:
-            return k
-    return None
+    """The index of the class named background, or None: :attr:`LabelSet.background`."""
+    return label_set.background
 
 
 @dataclass(frozen=True)

@@ -32,22 +32,26 @@ from ..segmentation import Segmentation
 from .apply import ApplyRule, apply_region, background_index
 from .history import History
 from .strokes import paint_strokes
-from .wand import auto_tolerance, magic_wand
+from .wand import auto_tolerance, check_tolerance, magic_wand
 
 __all__ = ["EditSession", "ClickRun"]
 
 
 @dataclass(frozen=True)
 class ClickRun:
-    """The points (and box) of the current run of class ``cls``, the labels before it, and
-    the prompter's last low-resolution logits (fed back with the next click)."""
+    """The points (and box) of the current run of class ``cls``, what it started from, and
+    the prompter's last low-resolution logits (fed back with the next click). A run on a
+    class map starts from the label map (``base``: its zlib); a run on an object (``obj``: its
+    id, None until a new object has pixels) from the object's mask (``base``: an ObjMask or
+    None for a new object)."""
 
     cls: int
-    base: bytes                     # zlib of the label map before the run
+    base: object                    # zlib bytes of the label map, or the object's ObjMask / None
     clicks: tuple[Point, ...] = ()
     box: tuple[int, int, int, int] | None = None
     logits: np.ndarray | None = None
     prompter: str = ""
+    obj: int | None = None
 
     def base_labels(self, shape) -> np.ndarray:
         return np.frombuffer(zlib.decompress(self.base), np.uint8).reshape(shape).copy()
@@ -79,6 +83,10 @@ class EditSession:
     corner: tuple[int, int] | None = field(default=None, init=False)   # first corner of a box
     version: int = field(default=0, init=False)                         # changes with every step
     last_changed: int = field(default=0, init=False)                    # pixels the last tool changed
+    #: Whether this session edits objects (:class:`~segcore.edit.ObjectSession`) or a class map.
+    has_objects = False
+    objects = None
+    selected = None
 
     def __post_init__(self):
         if self.rgb.shape[:2] != self.initial.shape:
@@ -257,7 +265,7 @@ class EditSession:
         cls = self.class_index(cls)
         rule = self._rule(overwrite)
         rule.check_target(cls, self.label_set)
-        tol = self.default_tolerance() if tolerance is None or tolerance == "" else tolerance
+        tol = self.default_tolerance() if tolerance is None or tolerance == "" else check_tolerance(tolerance)
         ((x, y, _),) = check_points([(x, y, True)], *self.shape)
         labels, ls = self.labels, self.label_set
         # The object pointed at: similar colour within the clicked pixel's current region

@@ -13,7 +13,18 @@ import numpy as np
 from ..errors import PromptError
 from ..prompts import check_points
 
-__all__ = ["magic_wand", "auto_tolerance"]
+__all__ = ["magic_wand", "auto_tolerance", "check_tolerance"]
+
+
+def check_tolerance(tolerance) -> float:
+    """A wand tolerance from a user or API client: a number from 0 to 255, else one line."""
+    try:
+        tol = float(tolerance)
+    except (TypeError, ValueError):
+        tol = float("nan")
+    if isinstance(tolerance, bool) or not 0 <= tol <= 255:
+        raise PromptError(f"the wand's tolerance is a number from 0 to 255; got {tolerance!r}")
+    return tol
 
 
 def magic_wand(rgb: np.ndarray, x, y, tolerance=16, within: np.ndarray | None = None) -> np.ndarray:
@@ -22,10 +33,7 @@ def magic_wand(rgb: np.ndarray, x, y, tolerance=16, within: np.ndarray | None = 
     through the others); a click on a pixel outside it gives an empty region."""
     H, W = rgb.shape[:2]
     ((x, y, _),) = check_points([(x, y, True)], H, W)
-    try:
-        tol = float(np.clip(float(tolerance), 0, 255))
-    except (TypeError, ValueError):
-        raise PromptError(f"the wand's tolerance is a number from 0 to 255; got {tolerance!r}") from None
+    tol = check_tolerance(tolerance)
     mask = np.zeros((H + 2, W + 2), np.uint8)
     if within is not None:
         if not within[y, x]:

@@ -1,15 +1,16 @@
 """labelme JSON: shapes to label maps (as labelme's own converter draws them) and back.
 
-Reading draws shapes in file order with PIL, as labelme's ``shapes_to_label`` does: polygons
-and rectangles filled with their outline, circles from centre and rim point, lines and
-linestrips 10 px wide, points as 5 px discs; a later shape paints over an earlier one.
+Reading draws shapes in file order as labelme's ``shapes_to_label`` does (:mod:`.labelme_draw`);
+a later shape paints over an earlier one, and a pixel no shape covers is the background class
+(labelme's ``_background_``; void where the classes have none).
 
 Writing gives one polygon per connected region (vertices at boundary pixel centres, which
 PIL's filled-and-outlined polygon covers), or a ``mask`` shape where no polygon draws back
 exactly; the file is checked to draw back onto exactly the label map. labelme polygons cannot have holes, so holes are
 answered by drawing order: shapes are written largest first, and what fills a hole (another
 class, or ``_background_`` for a background hole) comes after the region around it.
-Void pixels are written as ``__ignore__`` shapes.
+Void pixels are written as ``__ignore__`` shapes; where the classes have no background, every
+pixel is covered by a shape (labelme reads an uncovered pixel as ``_background_``).
 """
 
 from __future__ import annotations
@@ -17,25 +18,42 @@ from __future__ import annotations
 import base64
 import io
 import json
-import math
 import os
 from pathlib import Path
 
 import cv2
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from ..errors import FormatError
 from ..fileio import read_json, write_text
 from ..image import load
-from ..labels import LabelSet, check_class_name
+from ..labels import LabelSet, check_class_name, is_background_name
+from .labelme_draw import (LINE_WIDTH, POINT_SIZE, image_size_of_labelme, labelme_to_labels, shape_crops,
+                           shape_masks, shape_to_mask)
 from .regions import centre_polygon, regions
 
 __all__ = ["read_labelme", "is_labelme", "label_set_used", "labelme_to_labels", "shape_masks", "shape_label",
-           "shape_geometry", "labelme_image", "to_labelme", "write_labelme"]
+           "shape_geometry", "labelme_image", "to_labelme", "write_labelme", "shape_crops", "MASK_VERSION",
+           "declare_version"]
 
-LINE_WIDTH = 10
-POINT_SIZE = 5
+
+
+#: The first labelme version that reads ``mask`` shapes (5.4.0, "ai_mask", labelme PR #1358).
+MASK_VERSION = "5.4.0"
+
+
+def declare_version(data: dict) -> None:
+    """A file holding a ``mask`` shape says a labelme version that reads them (at least
+    :data:`MASK_VERSION`); any other file keeps the version it says."""
+    if not any(isinstance(s, dict) and s.get("shape_type") == "mask" for s in data.get("shapes", [])):
+        return
+    try:
+        have = tuple(int(v) for v in str(data.get("version", "0")).split(".")[:3])
+    except ValueError:
+        have = (0,)
+    if have < tuple(int(v) for v in MASK_VERSION.split(".")):
+        data["version"] = MASK_VERSION
 
 
 def read_labelme(path: str | os.PathLike) -> dict:
@@ -60,7 +78,7 @@ def label_set_used(datas) -> LabelSet:
         shapes = d.get("shapes", []) if isinstance(d, dict) else []
         for shape in shapes if isinstance(shapes, list) else []:
             label = shape.get("label") if isinstance(shape, dict) else None
-            if not isinstance(label, str) or label in ("__ignore__", "_background_", "background", "__background__"):
+            if not isinstance(label, str) or label == "__ignore__" or is_background_name(label):
                 continue
             try:
                 seen.setdefault(check_class_name(label))
@@ -69,81 +87,12 @@ def label_set_used(datas) -> LabelSet:
     return LabelSet(("background",) + tuple(seen))
 
 
-def _shape_mask(size: tuple[int, int], points, shape_type: str) -> np.ndarray:
-    h, w = size
-    im = Image.new("L", (w, h), 0)
-    draw = ImageDraw.Draw(im)
-    xy = [tuple(map(float, p)) for p in points]
-    if shape_type == "circle":
-        (cx, cy), (px, py) = xy[:2]
-        d = math.hypot(cx - px, cy - py)
-        draw.ellipse([cx - d, cy - d, cx + d, cy + d], outline=1, fill=1)
-    elif shape_type == "rectangle":
-        (x0, y0), (x1, y1) = xy[:2]
-        draw.rectangle([min(x0, x1), min(y0, y1), max(x0, x1), max(y0, y1)], outline=1, fill=1)
-    elif shape_type in ("line", "linestrip"):
-        draw.line(xy=xy, fill=1, width=LINE_WIDTH)
-    elif shape_type == "point":
-        cx, cy = xy[0]
-        draw.ellipse([cx - POINT_SIZE, cy - POINT_SIZE, cx + POINT_SIZE, cy + POINT_SIZE], outline=1, fill=1)
-    else:
-        draw.polygon(xy=xy, outline=1, fill=1)
-    return np.asarray(im, dtype=bool)
-
-
-def _size(data: dict, name: str) -> tuple[int, int]:
-    try:
-        h, w = int(data["imageHeight"]), int(data["imageWidth"])
-    except (KeyError, TypeError, ValueError, OverflowError):
-        raise FormatError(f"{name}: imageHeight and imageWidth are missing") from None
-    if not (0 < h and 0 < w and h * w <= 50_000_000):
-        raise FormatError(f"{name}: impossible image size {w}x{h}")
-    if not isinstance(data.get("shapes"), list):
-        raise FormatError(f"{name}: 'shapes' is not a list")
-    return h, w
-
-
-def shape_masks(data: dict, label_set: LabelSet, name: str = "labelme file"):
-    """Every shape of a labelme dict as ``(class, (H, W) bool mask)``, in file order (a later
-    shape is drawn over an earlier one); unknown labels and bad shapes fail."""
-    h, w = _size(data, name)
-    for i, shape in enumerate(data["shapes"]):
-        try:
-            cls = label_set.index_of(shape["label"])
-            kind = shape.get("shape_type") or "polygon"
-            if kind == "mask":
-                yield cls, _mask_shape(shape, h, w)
-                continue
-            need = {"circle": 2, "rectangle": 2, "line": 2, "linestrip": 2, "point": 1}.get(kind, 3)
-            if len(shape["points"]) < need:
-                raise FormatError(f"a {kind} needs {need} points, it has {len(shape['points'])}")
-            pts = np.asarray(shape["points"], dtype=np.float64)
-            if pts.ndim != 2 or pts.shape[1] != 2:
-                raise FormatError("points must be [x, y] pairs")
-            if not np.isfinite(pts).all() or np.abs(pts).max() > 4 * max(h, w) + 16:
-                raise FormatError("its points are not finite or lie far outside the image")
-            m = _shape_mask((h, w), shape["points"], kind)
-        except FormatError as e:
-            raise FormatError(f"{name}: shape {i}: {e}") from None
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as e:
-            raise FormatError(f"{name}: shape {i} is malformed ({e.__class__.__name__}: {e})") from None
-        yield cls, m
-
-
-def labelme_to_labels(data: dict, label_set: LabelSet, name: str = "labelme file") -> np.ndarray:
-    """Label map ``(H, W)`` uint8 of a labelme dict; unknown labels and bad shapes fail."""
-    labels = np.zeros(_size(data, name), np.uint8)
-    for cls, m in shape_masks(data, label_set, name):
-        labels[m] = cls
-    return labels
-
-
 def shape_label(label_set: LabelSet, k: int) -> str:
-    """The labelme label of class ``k``: ``__ignore__`` for void, ``_background_`` for a class 0
-    named as background, else the class name (a class 0 such as ``sky`` keeps its name)."""
+    """The labelme label of class ``k``: ``__ignore__`` for void, ``_background_`` for the class
+    named background, else the class name (a class 0 such as ``sky`` keeps its name)."""
     if k == label_set.void_index:
         return "__ignore__"
-    if k == 0 and label_set.names[0] in ("background", "_background_", "__background__"):
+    if k == label_set.background:
         return "_background_"
     return label_set.names[k]
 
@@ -165,25 +114,6 @@ def shape_geometry(mask: np.ndarray) -> dict:
     return {"points": m["points"], "shape_type": "mask", "mask": m["mask"]}
 
 
-def _mask_shape(shape: dict, h: int, w: int) -> np.ndarray:
-    """A ``mask`` shape (labelme 5.3+): an inclusive box ``[[x1, y1], [x2, y2]]`` and a base64
-    PNG of the mask inside it."""
-    (x1, y1), (x2, y2) = np.asarray(shape["points"], dtype=float).astype(int)[:2]
-    try:
-        with Image.open(io.BytesIO(base64.b64decode(shape["mask"]))) as im:
-            crop = np.asarray(im).astype(bool)
-    except Exception as e:
-        raise FormatError(f"its mask is not a base64 PNG ({e.__class__.__name__})") from None
-    if crop.ndim == 3:
-        crop = crop.any(-1)
-    if not (0 <= x1 <= x2 < w and 0 <= y1 <= y2 < h) or crop.shape != (y2 - y1 + 1, x2 - x1 + 1):
-        raise FormatError(f"its mask of {crop.shape[1]}x{crop.shape[0]} does not fit its box "
-                          f"{x1},{y1} to {x2},{y2} in the {w}x{h} image")
-    out = np.zeros((h, w), bool)
-    out[y1:y2 + 1, x1:x2 + 1] = crop
-    return out
-
-
 def _mask_shape_of(mask: np.ndarray, x0: int, y0: int, label: str) -> dict:
     buf = io.BytesIO()
     Image.fromarray(mask.astype(np.uint8) * 255, mode="L").save(buf, format="PNG")
@@ -196,7 +126,7 @@ def _mask_shape_of(mask: np.ndarray, x0: int, y0: int, label: str) -> dict:
 def _polygon_is_exact(pts: np.ndarray, mask: np.ndarray, x0: int, y0: int) -> bool:
     """Whether labelme draws the polygon onto exactly ``mask`` (a crop at ``x0, y0``)."""
     h, w = mask.shape
-    drawn = _shape_mask((h, w), (pts - (x0, y0)).tolist(), "polygon")
+    drawn = shape_to_mask((h, w), (pts - (x0, y0)).tolist(), "polygon")
     return bool(np.array_equal(drawn, mask))
 
 
@@ -220,14 +150,14 @@ def to_labelme(labels: np.ndarray, label_set: LabelSet, image_path: str = "",
     embedded if given.
 
     One polygon per region where labelme's drawing of it is exactly the region (holes filled
-    by shapes drawn after it); a ``mask`` shape (labelme 5.3+) where no polygon is, such as
+    by shapes drawn after it); a ``mask`` shape (labelme 5.4+) where no polygon is, such as
     1-pixel-wide arms that a polygon through pixel centres cannot trace.
     """
     h, w = labels.shape
-    void = label_set.void_index
+    bg = label_set.background
     found = []
     for region in regions(labels, skip=()):
-        if region.label == 0:  # background: only where it is a hole inside something else
+        if region.label == bg:  # background: only where it is a hole inside something else
             rh, rw = region.mask.shape
             if region.x0 == 0 or region.y0 == 0 or region.x0 + rw == w or region.y0 + rh == h:
                 continue
@@ -254,11 +184,13 @@ def to_labelme(labels: np.ndarray, label_set: LabelSet, image_path: str = "",
         # outside it (8- against 4-connectivity). Exact masks of just those pixels, drawn
         # last, put them back; they touch nothing else.
         bad = drawn != labels
-        bg_code = next(c for c in range(1, 256) if c != void and not (bad & (labels == c)).any())
-        wrong = np.where(bad, np.where(labels == 0, bg_code, labels), 0).astype(np.uint8)
-        for region in regions(wrong, skip=(0,)):
-            cls = 0 if region.label == bg_code else region.label
-            data["shapes"].append(_mask_shape_of(region.mask, region.x0, region.y0, shape_label(label_set, cls)))
+        for cls in np.unique(labels[bad]).tolist():
+            n, comp = cv2.connectedComponents((bad & (labels == cls)).astype(np.uint8), connectivity=8)
+            for j in range(1, n):
+                ys, xs = np.nonzero(comp == j)
+                y0, x0 = int(ys.min()), int(xs.min())
+                crop = comp[y0:ys.max() + 1, x0:xs.max() + 1] == j
+                data["shapes"].append(_mask_shape_of(crop, x0, y0, shape_label(label_set, cls)))
     if image is not None:
         buf = io.BytesIO()
         Image.fromarray(image).save(buf, format="PNG")

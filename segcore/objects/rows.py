@@ -1,0 +1,45 @@
+"""What the app shows of an image's objects: one row per object, top first."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from .objects import Objects
+
+__all__ = ["ObjectRow", "object_rows"]
+
+
+@dataclass(frozen=True)
+class ObjectRow:
+    """One object as the object list shows it. ``color``: its class's colour ``"#rrggbb"``;
+    ``share``: of the image's pixels (0-1); ``bbox``: COCO ``[x, y, w, h]``; ``order``: draw
+    order, 0 at the bottom."""
+
+    id: int
+    cls: int
+    name: str
+    color: str
+    area: int
+    share: float
+    bbox: list
+    order: int
+    hidden: bool
+    locked: bool
+    selected: bool
+    score: float | None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def object_rows(objects: Objects, selected: int | None = None) -> list[ObjectRow]:
+    """A row per object, the top one first (the order of a layer list)."""
+    total = max(1, objects.shape[0] * objects.shape[1])
+    ls = objects.label_set
+    rows = []
+    for k in range(len(objects) - 1, -1, -1):
+        o = objects.items[k]
+        rows.append(ObjectRow(o.id, o.cls, objects.name_of(o), ls.hex_color(o.cls) if o.cls < len(ls) or
+                              o.cls == ls.void_index else "#000000", o.area, o.area / total, o.bbox, k,
+                              o.hidden, o.locked, o.id == selected, o.score))
+    return rows
