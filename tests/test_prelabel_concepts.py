@@ -163,7 +163,7 @@ def test_the_background_class_is_not_prompted_and_prompt_texts_are_kept(tmp_path
     assert class_prompts(ds) == {1: "pavement", 2: "car"}      # a broken file costs the texts only
 
 
-def test_instance_dataset_gets_annotations_other_tools_read(shared_data, tmp_path, sam3_dir, one_thread):
+def test_instance_dataset_gets_one_object_per_instance_with_its_score(shared_data, tmp_path, sam3_dir, one_thread):
     from pycocotools.coco import COCO
 
     from segcore import open_dataset
@@ -172,31 +172,40 @@ def test_instance_dataset_gets_annotations_other_tools_read(shared_data, tmp_pat
 
     src = json.loads((shared_data / "coco-24" / "annotations.json").read_text())
     images = src["images"][:3]
-    keep = [a for a in src["annotations"] if a["image_id"] == images[0]["id"]]
-    data = {"images": images, "annotations": keep, "categories": src["categories"][:3]}
-    for a in keep:
-        a["category_id"] = src["categories"][0]["id"]
+    keep = [dict(a, category_id=src["categories"][0]["id"]) for a in src["annotations"]
+            if a["image_id"] == images[0]["id"]]
+    cats = src["categories"][:3]
     path = tmp_path / "coco.json"
-    path.write_text(json.dumps(data))
+    path.write_text(json.dumps({"images": images, "annotations": keep, "categories": cats}))
     ds = open_dataset(path, images=shared_data / "coco-24" / "images")
-    before = [a for a in json.loads(path.read_text())["annotations"]]
-    steps = list(prelabel_concepts(ds, load("sam3", CONCEPTS, weights=sam3_dir), threshold=THRESHOLD))
+    before = json.loads(path.read_text())["annotations"]
+    model = load("sam3", CONCEPTS, weights=sam3_dir)
+    steps = list(prelabel_concepts(ds, model, threshold=THRESHOLD))
     assert [s.outcome for s in steps] == ["predicted", "predicted"] and [s.index for s in steps] == [1, 2]
     after = json.loads(path.read_text())["annotations"]
     assert after[:len(before)] == before                     # the labelled image's entries untouched
     coco = COCO(str(path))
+    again = open_dataset(path, images=shared_data / "coco-24" / "images")
+    assert again.label_set.names[0] == "background"
     for i in (1, 2):
-        img_id = images[i]["id"]
-        anns = coco.loadAnns(coco.getAnnIds(imgIds=[img_id]))
-        assert anns
-        again = open_dataset(path, images=shared_data / "coco-24" / "images")
-        assert again.label_set.names[0] == "background" and again.status(i) == "predicted"
-        labels = again.read_labels(i)
-        assert len(np.unique(labels)) > 2
-        union = np.zeros(labels.shape, bool)
-        for a in anns:
-            union |= coco.annToMask(a).astype(bool)
-        assert (union == (labels != 0)).all()            # what no instance covers is background
+        assert again.status(i) == "predicted" and again.item_info(i)["model"] == "sam3"
+        rgb = again.read_image(i)
+        want = []              # (class, mask, score) transformers finds for each category's name
+        for k, cat in enumerate(cats, start=1):
+            ref = reference(model.model, rgb, cat["name"], THRESHOLD)
+            want += [(k, m.numpy().astype(bool), s) for m, s in zip(ref["masks"], ref["scores"].tolist()) if m.any()]
+        anns = coco.loadAnns(coco.getAnnIds(imgIds=[images[i]["id"]]))
+        assert len(anns) == len(want) > 3
+        objects = again.read_objects(i)
+        assert len(objects) == len(want)
+        for a in anns:        # each annotation is one instance found, its score kept
+            k = [c["id"] for c in cats].index(a["category_id"]) + 1
+            mask = coco.annToMask(a).astype(bool)
+            match = [w for w in want if w[0] == k and abs(w[2] - a["score"]) < 1e-6]
+            assert len(match) == 1 and (match[0][1] == mask).all()
+        top = max(want, key=lambda w: w[2])       # the surest is on top where instances overlap
+        assert (again.read_labels(i)[top[1]] == top[0]).all()
+        assert sorted(o.fields["score"] for o in objects) == sorted(w[2] for w in want)
 
 
 def test_cli_mistakes_read_as_one_line(tmp_path, capsys):

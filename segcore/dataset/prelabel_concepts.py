@@ -3,11 +3,11 @@ labels (SAM 3, :mod:`segcore.models.sam3`).
 
 Each image is encoded once; each class is then one prompt, its prompt text or its name
 (:mod:`.concept_prompts`; the class named background is not prompted). The instances scored
-above the threshold are written as the item's labels, as every pre-label is: a class map,
-written back in the dataset's own format (an instance dataset gets one annotation or shape per
-connected region). Instances are painted under the ``unlabelled`` overwrite rule, surest first,
-so a pixel several instances claim goes to the surest; pixels no instance covers stay void
-(the class named background, where there is one).
+above the threshold are written as the item's labels: on an instance dataset (COCO, labelme,
+VOC with ``SegmentationObject/``) each becomes an object of its class with its score, the
+surest on top; on a semantic one they are painted into the class map under the ``unlabelled``
+overwrite rule, surest first. Either way a pixel several instances claim shows the surest, and
+pixels no instance covers stay void (the class named background, where there is one).
 
 Items a person touched (``edited``, ``reviewed``) are never written. Each item written records
 the model and its confidence: per pixel, the score of the instance that took it (0 where none
@@ -29,7 +29,8 @@ from .base import Dataset
 from .concept_prompts import concept_prompts, prompted_classes
 from .prelabel import PrelabelStep, keep_confidence, todo
 
-__all__ = ["Found", "class_prompts", "find_classes", "paint_found", "write_found", "prelabel_concepts"]
+__all__ = ["Found", "class_prompts", "find_classes", "paint_found", "found_objects", "write_found",
+           "prelabel_concepts"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -73,12 +74,31 @@ def paint_found(found: list[Found], shape: tuple[int, int], label_set: LabelSet)
     return labels, conf
 
 
+def found_objects(objects, found: list[Found]):
+    """``objects`` (an item's :class:`~segcore.objects.Objects`) with its objects replaced by the
+    instances found, each keeping its score, the surest on top (ties: the earlier class), so the
+    class map they draw is :func:`paint_found`'s."""
+    from ..objects import Obj, ObjMask
+
+    for o in list(objects):
+        objects = objects.remove(o.id)
+    new = []
+    for f in reversed(sorted(found, key=lambda f: -f.score)):
+        m = ObjMask.from_full(f.mask)
+        if m is not None:
+            new.append(Obj(objects.new_id(), f.cls, m, score=f.score))
+    return objects.add_many(new)
+
+
 def write_found(ds: Dataset, i: int, found: list[Found], shape: tuple[int, int], model_name: str) -> float:
     """Write the instances found in item ``i`` (its image ``shape`` ``(H, W)``) as its labels
     (status ``predicted``), record the model and the confidence; returns the item's confidence."""
     labels, conf = paint_found(found, tuple(shape), ds.label_set)
     score = float(np.mean(conf, dtype=np.float64)) if conf.size else 0.0
-    ds.write_labels(i, labels, status="predicted")
+    if ds.has_objects:
+        ds.write_objects(i, found_objects(ds.read_objects(i), found), status="predicted")
+    else:
+        ds.write_labels(i, labels, status="predicted")
     keep_confidence(ds, i, conf)
     ds.set_item_info(i, model=model_name, confidence=score)
     return score
