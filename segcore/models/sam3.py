@@ -200,10 +200,11 @@ _loaded_lock = threading.Lock()
 
 
 def sam3_from_folder(folder: str | os.PathLike, *, device: str = "cpu", name: str = "sam3") -> ConceptModel:
-    """A :class:`ConceptModel` over the files of ``folder`` (``config.json`` and
+    """The :class:`ConceptModel` over the files of ``folder`` (``config.json`` and
     ``model.safetensors``, as ``save_pretrained`` writes them; its tokenizer files where it has
-    them, else the processor is built offline). The network is never used; the weights are
-    read once per process and folder, each call gets its own photo state."""
+    them, else the processor is built offline). The network is never used. One per process and
+    folder, shared (the app's sessions, a pre-label): callers that share it find with
+    :meth:`ConceptModel.instances`, which names the photo."""
     try:
         from transformers import Sam3Model, Sam3Processor
     except ImportError:
@@ -212,11 +213,11 @@ def sam3_from_folder(folder: str | os.PathLike, *, device: str = "cpu", name: st
     if not (folder / "config.json").is_file():
         raise WeightsError(f"{folder} is not a SAM 3 folder (no config.json); name the folder that holds the "
                            f"files of {HUB_ID} (config.json, model.safetensors)")
-    key = (str(folder.resolve()), str(device))
+    key = (str(folder.resolve()), str(device), name)
     with _loaded_lock:
         if key not in _loaded:
             try:
-                model = Sam3Model.from_pretrained(folder, local_files_only=True).eval().to(device)
+                model = Sam3Model.from_pretrained(folder, local_files_only=True)
             except (OSError, ValueError) as e:
                 raise WeightsError(f"{folder} holds no readable SAM 3 weights ({e.__class__.__name__}); it needs "
                                    "config.json and model.safetensors as save_pretrained writes them") from None
@@ -224,6 +225,5 @@ def sam3_from_folder(folder: str | os.PathLike, *, device: str = "cpu", name: st
                 processor = Sam3Processor.from_pretrained(folder, local_files_only=True)
             else:
                 processor = offline_processor(model.config.vision_config.backbone_config.image_size)
-            _loaded[key] = (model, processor)
-        model, processor = _loaded[key]
-    return ConceptModel(model, processor, name=name, device=device, source=str(folder))
+            _loaded[key] = ConceptModel(model, processor, name=name, device=device, source=str(folder))
+        return _loaded[key]
