@@ -1,6 +1,6 @@
 """Layout and wiring of the app: one workspace screen (file list, canvas with tools and
 classes, the buttons to move and correct), then panels acting on the current image.
-Handlers live in workspace.py, uploads.py, helpers.py, models.py, prompters.py, export.py and portrait.py; algorithms
+Handlers live in workspace.py, uploads.py, helpers.py, models.py, prompters.py, weights.py, export.py and portrait.py; algorithms
 in segcore."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from . import portrait as hp
 from . import prompters as hpr
 from . import train as ht
 from . import uploads as hu
+from . import weights as hwt
 from . import workspace as hw
 from .canvas import TOOLS, make_canvas
 from .session import Seed, cleanup, serve, serve_pictures
@@ -89,7 +90,7 @@ def build_demo(data=None) -> gr.Blocks:
                 replace_cb = gr.Checkbox(False, label="Segment replaces all labels", elem_id="replace", container=False)
                 with gr.Accordion("Model details and weights", open=False):
                     card = gr.Markdown(hm.model_card(first_model))
-                    gr.Markdown(hpr.card(), elem_id="prompter-card")
+                    prompter_card = gr.Markdown(hpr.card(), elem_id="prompter-card")
                     weights = gr.File(label="Weights file (.pth, .tflite), optional",
                                       file_types=[".pth", ".pt", ".tflite"], elem_id="weights")
             with gr.Column(scale=5):
@@ -128,7 +129,7 @@ def build_demo(data=None) -> gr.Blocks:
             with gr.Tab("Portrait", id="portrait"):
                 with gr.Row():
                     with gr.Column():
-                        source = gr.Dropdown(hp.person_sources(), value=hp.CURRENT, label="Person from",
+                        source = gr.Dropdown(hp.person_sources(), value=hp.AUTO, label="Person from",
                                              elem_id="person-source")
                         person_weights = gr.File(label="Weights file (.pth, .tflite), optional",
                                                  file_types=[".pth", ".pt", ".tflite"], elem_id="person-weights")
@@ -206,6 +207,7 @@ def build_demo(data=None) -> gr.Blocks:
             hpr.recall, prompter_mem, prompter_dd, api_visibility="private")   # after the session exists
         model_dd.change(hm.model_card, [model_dd, state], card, api_name="model_card")
         model_dd.input(lambda m: m, model_dd, model_mem, api_visibility="private")
+        weights.upload(hwt.upload, [state, weights, model_dd], [card, prompter_card], api_visibility="private")
         demo.load(lambda m: hm.recall_model(m, served.dataset), model_mem, model_dd, api_visibility="private")
         prompter_dd.change(hw.action()(hpr.set_prompter), [state, prompter_dd, canvas], ws_out, api_name="set_prompter")
         prompter_dd.input(lambda p: p, prompter_dd, prompter_mem, api_visibility="private")

@@ -7,14 +7,16 @@ from __future__ import annotations
 import gradio as gr
 
 from segcore.dataset.prelabel import prelabel as prelabel_items
-from segcore.errors import ModelError, WeightsError
+from segcore.errors import ModelError, SegcoreError, WeightsError
 from segcore.models.cache import cached_model
-from segcore.models.choose import PROMPT_ONLY, best_model
-from segcore.models.registry import get_model_spec, list_models
-from segcore.train.job import PREFIX, resolve_trained, trained_models
+from segcore.models.registry import SEGMENT, get, names
+from segcore.models.resolve import resolve
+from segcore.models.trained import PREFIX, resolve_trained, trained_models
+from segcore.models.weights import is_offline
 
 from .session import UserError
 from .uploads import add_to_uploads
+from .weights import given, path_of
 from .workspace import current_session, action
 
 
@@ -29,7 +31,13 @@ def model_choices(ds=None) -> list:
             best = m.info.get("best_miou")
             own.append((f"{m.name[len(PREFIX):]} · this dataset's" + (f", val mIoU {best:.2f}" if best is not None else ""),
                         m.name))
-    return own + [(n, n) for n in list_models() if n not in PROMPT_ONLY]
+    return own + [(n, n) for n in segment_names()]
+
+
+def segment_names() -> list[str]:
+    """The registry's models that label a whole image with classes (GrabCut, which only guesses a
+    foreground, answers clicks and boxes instead)."""
+    return names(SEGMENT, auto=True)
 
 
 def recall_model(name, ds=None):
@@ -71,7 +79,7 @@ def model_card(name: str, state=None) -> str:
             f"- validation mIoU: {best:.3f} ({info.get('val_items')} items held out)" if best is not None
             else "- validation: none (no items held out)",
             f"- checkpoint: `{m.path.name}` in the dataset's `.segcore/models/`"])
-    spec = get_model_spec(name)
+    spec = get(name)
     c = spec.card()
     lines = [f"**{name}**: {spec.description}", f"- classes: {c['classes']} ({', '.join(spec.label_set.names[:6])}"
              f"{', ...' if c['classes'] > 6 else ''})"]
@@ -79,23 +87,24 @@ def model_card(name: str, state=None) -> str:
         lines.append(f"- published: mIoU {c['miou']}, pixel accuracy {c['pixel_acc']} ({spec.meta('dataset')})")
     if spec.weights is None:
         lines.append("- weights: none needed")
+    elif name in given(state):
+        lines.append(f"- weights: `{given(state)[name].name}`, given in this session")
     elif c["weights_present"]:
         lines.append(f"- weights: `{c['weights_file']}` found on this machine")
+    elif c["weights_url"] and not is_offline():
+        lines.append(f"- weights: `{c['weights_file']}` is not here yet: it downloads when you press Segment "
+                     "(or upload it under 'Weights file')")
     else:
         lines.append(f"- weights: **missing** (`{c['weights_file']}`): upload the file under 'Weights file', "
-                     "or choose grabcut, which needs none")
+                     "or correct with the tools")
     return "\n".join(lines)
 
 
-def path_of(file) -> str | None:
-    if file is None:
-        return
-    return file if isinstance(file, str) else getattr(file, "name", None) or str(file)
-
-
-def load_model(name: str, weights=None, ds=None):
+def load_model(name: str, weights=None, ds=None, app=None, progress=None):
     """Loaded once per (name, weights file) for all sessions; bounded, safe across threads.
-    ``trained:<stem>`` is a model of the dataset ``ds``."""
+    ``trained:<stem>`` is a model of the dataset ``ds``. Weights: the file given with the call,
+    else the one the session gave (Model details, Portrait), else the cache folder, else a
+    download with ``progress`` (a ``gr.Progress``)."""
     name = str(name or "")
     if name.startswith(PREFIX):
         if ds is None:
@@ -107,10 +116,17 @@ def load_model(name: str, weights=None, ds=None):
         except ModelError as e:
             raise UserError(str(e)) from None
         name, weights = m.model, str(m.path)
-    elif name not in list_models():
+    elif name not in names(SEGMENT):
         raise UserError(f"Unknown model {name!r}; choose one from the list.")
+    weights = path_of(weights) or given(app).get(name)
+
+    def downloading(received, total):
+        if progress is not None:
+            progress(received / total if total else None, desc=f"downloading the {name} weights",
+                     total=None)
+
     try:
-        return cached_model(name, weights=path_of(weights))
+        return cached_model(name, weights=weights, progress=downloading)
     except WeightsError as e:
         raise UserError(f"{e}. Upload the weights file under 'Weights file', or choose a model whose weights "
                         "are here (see Model details), or correct with the tools.") from None
@@ -120,7 +136,11 @@ def default_model(ds) -> str | None:
     """The Segment menu's first choice for a dataset: the best model at hand for its classes."""
     if ds is None:
         return None
-    return best_model(ds.label_set, [m.name for m in trained_models(ds)])
+    try:
+        choice = resolve("auto", SEGMENT, dataset=ds)
+    except SegcoreError:
+        return None
+    return None if choice is None else choice.name
 
 
 def _check_segment_model(app, model_name) -> str:
@@ -131,7 +151,7 @@ def _check_segment_model(app, model_name) -> str:
             raise UserError("No model at hand for this dataset's classes: train one in the Train tab, choose a "
                             "model and upload its weights under 'Weights file', or correct with the tools.")
         return best
-    if name in PROMPT_ONLY:
+    if name in names(SEGMENT) and name not in segment_names():
         raise UserError(f"{name} needs a prompt: draw a box (X) or click (Q) on the object instead; "
                         "Segment needs a model that knows the classes.")
     return name
@@ -149,7 +169,7 @@ def segment(app, image, model_name, weights, replace=False, value=None, progress
     current_session(app)
     model_name = _check_segment_model(app, model_name)
     progress(0.2, desc=f"loading {model_name}")
-    model = load_model(model_name, weights, app.workspace.ds)
+    model = load_model(model_name, weights, app.workspace.ds, app, progress)
     progress(0.4, desc="segmenting")
     app.workspace.predict_current(model, replace=bool(replace))
     n = app.workspace.session.last_changed
@@ -171,12 +191,12 @@ def prelabel(app, model_name, weights, scope, value=None, progress=gr.Progress()
     if scope == "current image":
         current_session(app)
         model_name = _check_segment_model(app, model_name)
-        ws.predict_current(load_model(model_name, weights, ws.ds))
+        ws.predict_current(load_model(model_name, weights, ws.ds, app, progress))
         return
     if not len(ws):
         raise UserError("No images to pre-label yet.")
     model_name = _check_segment_model(app, model_name)
-    model = load_model(model_name, weights, ws.ds)
+    model = load_model(model_name, weights, ws.ds, app, progress)
     ws.save()
     wanted = ("unlabelled", "predicted") if scope == "unlabelled and predicted" else ("unlabelled",)
     with ws.lock:

@@ -6,41 +6,62 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import gradio as gr
 from PIL import Image
 
 from segcore import portrait as cutout_lib
-from segcore.models.registry import get_model_spec, list_models
+from segcore.errors import WeightsError
+from segcore.models.registry import SEGMENT, get, names
 
-from .models import path_of
 from .session import UserError
+from .weights import give, given, path_of
 from .workspace import current_session, action
 
 CURRENT = "the current mask"
+AUTO = "auto"
 BACKGROUNDS = ["transparent", "colour", "blur", "image"]
 
 
 def person_sources() -> list[str]:
-    """The current mask (its person class, else the class selected), a person model (auto:
-    selfie where its file is here, else GrabCut), GrabCut, then other models with a person."""
-    return [CURRENT, "auto", "grabcut"] + [n for n in list_models()
-                                           if n != "grabcut" and "person" in get_model_spec(n).label_set.names]
+    """A person model (auto: the registry's best at hand, selfie where its file is here or can be
+    downloaded, else GrabCut), GrabCut, the registry's other models with a person class, and
+    the current mask (its person class, else the class selected)."""
+    models = [n for n in names(SEGMENT) if n != "grabcut" and get(n).label_set is not None
+              and "person" in get(n).label_set.names]
+    return [AUTO, "grabcut", *models, CURRENT]
+
+
+def _mask_of_current(app, s):
+    names_ = s.seg.label_set.names
+    cls = names_.index("person") if "person" in names_ and (s.labels == names_.index("person")).any() else app.cls
+    mask = s.labels == cls
+    if not mask.any():
+        raise UserError(f"The current mask has no {names_[cls]!r} pixels: segment or paint the person first, or "
+                        "choose a model under 'Person from'.")
+    return mask
 
 
 @action(outputs=2)
-def cutout(app, source, weights_file, background, colour, background_file, matting="guided", value=None):
+def cutout(app, source, weights_file, background, colour, background_file, matting="guided", value=None,
+           progress=gr.Progress()):
     s = current_session(app)
     rgb, ws = s.rgb, app.workspace
+    source = source or AUTO
     if source == CURRENT:
-        names = s.seg.label_set.names
-        cls = names.index("person") if "person" in names and (s.labels == names.index("person")).any() else app.cls
-        mask = s.labels == cls
-        if not mask.any():
-            raise UserError(f"The current mask has no {names[cls]!r} pixels: segment or paint the person "
-                            "first, or choose a model under 'Person from'.")
+        mask = _mask_of_current(app, s)
     else:
-        loaded, used, note = cutout_lib.choose_person_model(source or "auto", path_of(weights_file))
+        if weights_file is not None:   # given here once, it serves every panel (Model details too)
+            give(app, weights_file, None if source == AUTO else source)
+        weights = None if source in (AUTO, "grabcut") else given(app).get(source)
+
+        def downloading(received, total):
+            progress(received / total if total else None, desc="downloading the person model's weights")
+
+        try:
+            loaded, used, note = cutout_lib.choose_person_model(source, weights, progress=downloading)
+        except WeightsError as e:
+            raise UserError(f"{e}; upload the file under 'Weights file', or choose auto or grabcut.") from None
         if note:
-            import gradio as gr
             gr.Info(note.replace("or give the file", "or upload it under 'Weights file'"))
         mask = cutout_lib.person_mask(rgb, used, loaded=loaded)
     c = cutout_lib.cut(rgb, mask, matting)

@@ -1,16 +1,20 @@
 """The prompter menu ("Clicks and boxes with"): which model answers a session's clicks and boxes.
 
-The choice is per session (``AppSession.prompter_choice``). A SAM-family model is loaded once
-per process (and per weights file) and shared by every session; its image embeddings are made
-ahead by one :class:`~segcore.models.prompters.prefetch.Prefetcher` per loaded model, keyed by
-the item (dataset, name and a fingerprint of its pixels): opening an item queues its encoding,
-and the next item's. A click goes through a ``PrefetchedPrompter``, which waits for the item's
-encoding where it is still running (and says so). Without weights the weight-free prompters are
-used (GrabCut; the selfie model for a class named "person") and the session is told once.
+The menu lists the registry's prompters (``auto`` first); the choice is per session
+(``AppSession.prompter_choice``) and worked out by the one resolver (``segcore.models.resolve``)
+at every click, for the class clicked (``auto`` takes the selfie model for a class named
+"person" where no general prompter is here). A model whose weights are missing is downloaded in
+the background where the network allows: GrabCut answers meanwhile, the status line shows the
+download, and the first click after it is answered by the model. Offline, or refused, the
+session is told once why GrabCut answers, naming the file and the folder.
 
-Weights: the cache folder (``segcore.models.weights.checkpoint_dir()``) under the official file
-names, or files named in ``SEGCORE_SAM_WEIGHTS`` (``NAME=FILE`` or an official file name,
-separated by ``os.pathsep``; the user's own files, not checked against the published ones).
+A model with an image encoder (SAM, SAM 2.1) is loaded once per process (and per weights file)
+and shared by every session; its image embeddings are made ahead by one
+:class:`~segcore.models.prompters.prefetch.Prefetcher` per loaded model, keyed by the item
+(dataset, name and a fingerprint of its pixels): opening an item queues its encoding, and the
+next item's. Weights: the cache folder under the published names, a file uploaded under Model
+details, or files named in ``SEGCORE_WEIGHTS`` (``NAME=FILE``; ``SEGCORE_SAM_WEIGHTS`` is its
+older name).
 """
 
 from __future__ import annotations
@@ -23,72 +27,101 @@ from pathlib import Path
 import gradio as gr
 import numpy as np
 
-from segcore.cli.models import prompter_cards
 from segcore.errors import ModelError, SegcoreError, WeightsError
+from segcore.models import fetch
+from segcore.models.prompters import Prompter
+from segcore.models.prompters.chosen import ChosenPrompter
 from segcore.models.prompters.prefetch import PrefetchedPrompter, Prefetcher
-from segcore.models.prompters.sam import CHECKPOINTS, load_sam, weights_from_env
-from segcore.models.weights import checkpoint_dir
+from segcore.models.registry import PROMPT, get, names
+from segcore.models.resolve import Choice, load, resolve
+from segcore.models.weights import checkpoint_dir, named_weights as read_named
 
 from . import folders
-from .session import UserError, default_prompter as weight_free
+from .weights import given
 
 LOG = logging.getLogger("segcore.app")
 
-CHOICES = ("auto", "grabcut", "mobile_sam", "sam_vit_b", "sam_vit_l", "sam_vit_h")
 DEFAULT = "auto"
-TITLES = {"grabcut": "GrabCut", "mobile_sam": "MobileSAM", "sam_vit_b": "SAM ViT-B", "sam_vit_l": "SAM ViT-L",
-          "sam_vit_h": "SAM ViT-H"}
 ENCODING = "encoding the image for clicks…"
 PREFETCH_SIZE = 8            # embeddings kept per loaded model, all sessions together (4 MB each)
 
-_loaded: dict = {}            # (name, named file or None) -> Prefetcher over the shared prompter
+_loaded: dict = {}            # (name, weights file) -> Prefetcher over the shared prompter
 _load_lock = threading.Lock()
 
 
+def menu_names() -> list[str]:
+    """The menu's entries: the registry's prompters for any object (the selfie model, for people
+    only, answers a "person" class under ``auto``)."""
+    return [n for n in names(PROMPT) if get(n).objects is None]
+
+
 def named_weights() -> dict[str, Path]:
-    """``{prompter: file}`` from ``SEGCORE_SAM_WEIGHTS``; a part that names nothing is left out
-    (logged), so a typo never stops the app."""
-    found, bad = weights_from_env()
+    """``{entry: file}`` from ``SEGCORE_WEIGHTS`` / ``SEGCORE_SAM_WEIGHTS``; a part that names
+    nothing is left out (logged), so a typo never stops the app."""
+    found, bad = read_named()
     for part in bad:
-        LOG.warning("SEGCORE_SAM_WEIGHTS: %r is not NAME=FILE of an existing file", part)
+        LOG.warning("SEGCORE_WEIGHTS: %r is not NAME=FILE of an existing file", part)
     return found
 
 
-def _state(card: dict, named: dict) -> str:
-    if card["name"] in named:
+def _state(name: str, app=None) -> str:
+    spec = get(name)
+    if spec.missing_packages():
+        return "needs pip install " + " ".join(spec.missing_packages())
+    if name in named_weights() or (app is not None and name in given(app)):
         return "weights named"
-    return {"ready": "no weights needed", "present": "weights here", "MISSING": "weights missing",
-            "no-pkg": "needs pip install " + " ".join(card["packages_missing"])}.get(card["state"], card["state"])
+    if not spec.needs_weights:
+        return "no weights needed"
+    if spec.weights_available():
+        return "weights here"
+    try:
+        downloadable = resolve(name, PROMPT).fetch
+    except SegcoreError:
+        downloadable = False
+    return "downloads when chosen" if downloadable else "weights missing"
+
+
+def _auto_label() -> str:
+    try:
+        c = resolve("auto", PROMPT)
+    except SegcoreError:
+        return "auto: GrabCut"
+    if c.fetch:
+        return f"auto: {c.spec.title} (downloads at the first click; GrabCut meanwhile)"
+    if c.note:
+        return f"auto: {c.spec.title} (no {_best_general().title} weights here)"
+    return f"auto: {c.spec.title}"
+
+
+def _best_general():
+    ranked = sorted((get(n) for n in menu_names() if PROMPT in get(n).auto), key=lambda s: s.auto[PROMPT])
+    return ranked[0]
 
 
 def choices() -> list[tuple[str, str]]:
     """The menu, ``(label, value)``, each label with the prompter's state on this machine."""
-    cards = {c["name"]: c for c in prompter_cards()}
-    named = named_weights()
-    here = "mobile_sam" in named or cards["mobile_sam"]["state"] == "present"
-    out = [(f"auto: {'MobileSAM' if here else 'GrabCut (no MobileSAM weights here)'}", "auto")]
-    for name in CHOICES[1:]:
-        out.append((f"{TITLES[name]} · {_state(cards[name], named)}", name))
-    return out
+    return [(_auto_label(), DEFAULT)] + [(f"{get(n).title} · {_state(n)}", n) for n in menu_names()]
 
 
-def card() -> str:
+def card(app=None) -> str:
     """A Markdown line per prompter with its state (as ``segcore models`` lists them)."""
-    named = named_weights()
-    rows = [f"- `{c['name']}`: {_state(c, named)}" + (f" (`{c['weights_file']}`)" if c["weights_file"] else "")
-            for c in prompter_cards()]
+    rows = []
+    for n in menu_names():
+        spec = get(n)
+        f = spec.published.file_name if spec.published else None
+        rows.append(f"- `{n}`: {_state(n, app)}" + (f" (`{f}`)" if f else ""))
     return "\n".join(["**Clicks and boxes** (the menu above the canvas):", *rows,
-                      f"- weights folder: `{checkpoint_dir()}` (or name files in `SEGCORE_SAM_WEIGHTS`)"])
+                      f"- weights folder: `{checkpoint_dir()}` (or upload the file below, or name files in "
+                      "`SEGCORE_WEIGHTS`)"])
 
 
-# -- one loaded model per process -----------------------------------------------------------------
-def _prefetcher(name: str, weights: Path | None) -> Prefetcher:
-    """The shared prompter ``name`` (loaded once per weights file) inside its prefetcher.
-    Offline unless the user chose the model by name: "auto" never downloads."""
-    key = (name, None if weights is None else str(weights))
+# -- one loaded model per process -------------------------------------------------------------
+def _prefetcher(choice: Choice) -> Prefetcher:
+    """The shared prompter of ``choice`` (loaded once per weights file) inside its prefetcher."""
+    key = (choice.name, None if choice.weights is None or choice.weights.tag == "published" else str(choice.path))
     with _load_lock:
         if key not in _loaded:
-            _loaded[key] = Prefetcher(load_sam(name, weights=weights), size=PREFETCH_SIZE)
+            _loaded[key] = Prefetcher(load(choice), size=PREFETCH_SIZE)
         return _loaded[key]
 
 
@@ -104,42 +137,99 @@ def _close_all() -> None:
 folders.on_exit(_close_all)
 
 
-def resolve(app, tell: bool = True):
-    """``(prefetcher or None, note or None)`` for the session's choice, worked out once per choice
-    (a failed load is not retried until the menu is set again). ``None``: the weight-free
-    prompters. ``tell``: say the note, once per session and choice."""
+def _encodes(spec) -> bool:
+    """Whether the entry's prompters compute something per image worth doing ahead (SAM's encoder)."""
+    return spec.family in ("sam", "sam2") or getattr(spec, "prefetch", False)
+
+
+def _info(app) -> dict:
+    """What this session worked out for its menu choice: ``{"failed": {name: note}, "download": ...}``."""
     choice = getattr(app, "prompter_choice", DEFAULT)
     got = app.prompter_state
     if got is None or got[0] != choice:
-        name = "mobile_sam" if choice == "auto" else choice
-        pf, note = None, None
-        if name in CHECKPOINTS:
-            weights = named_weights().get(name)
-            try:
-                if choice == "auto" and weights is None:
-                    pf = _prefetcher(name, None) if _cached(name) else None
-                    if pf is None:
-                        load_sam(name, offline=True)     # raises the message naming the file and the folder
-                else:
-                    pf = _prefetcher(name, weights)
-            except (WeightsError, ModelError) as e:
-                pf, note = None, (f"Clicks and boxes use the weight-free GrabCut instead of {TITLES[name]}: "
-                                  f"{e}. Then choose it again in 'Clicks and boxes with'.")
-            except Exception as e:  # noqa: BLE001 - an export that fails must not take the page down
-                LOG.exception("loading the prompter %s", name)
-                pf, note = None, (f"Clicks and boxes use the weight-free GrabCut: {TITLES[name]} could not be "
-                                  f"loaded ({e.__class__.__name__}: {e}).")
-        got = app.prompter_state = (choice, pf, note)
-    _, pf, note = got
-    if note and tell and choice not in app.prompter_told:
-        app.prompter_told.add(choice)
-        LOG.info("prompter %s: %s", choice, note)
-        (gr.Info if choice == "auto" else gr.Warning)(note)
-    return pf, note
+        got = app.prompter_state = (choice, {"failed": {}, "download": None})
+    return got[1]
 
 
-def _cached(name: str) -> bool:
-    return (checkpoint_dir() / CHECKPOINTS[name].file_name).is_file()
+def _fallback(class_name: str | None) -> Choice:
+    """The best prompter here now, without downloading (GrabCut, or selfie for people)."""
+    return resolve("auto", PROMPT, class_name=class_name, offline=True)
+
+
+def _tell(app, note: str, warn: bool) -> None:
+    choice = getattr(app, "prompter_choice", DEFAULT)
+    if choice in app.prompter_told:
+        return
+    app.prompter_told.add(choice)
+    LOG.info("prompter %s: %s", choice, note)
+    (gr.Warning if warn else gr.Info)(note)
+
+
+def answer(app, class_name: str | None = None, tell: bool = True) -> tuple[Choice, str | None]:
+    """``(the Choice that answers now, a note or None)`` for the session's menu choice and a
+    class: a download is started where needed (GrabCut meanwhile); a choice that cannot be had
+    falls back to the best prompter here, and the session is told once."""
+    choice = getattr(app, "prompter_choice", DEFAULT)
+    info = _info(app)
+    title = "auto" if choice == DEFAULT else get(choice).title
+    if choice in info["failed"]:
+        return _fallback(class_name), info["failed"][choice]
+    try:
+        c = resolve(choice, PROMPT, class_name=class_name, weights=given(app).get(choice) or named_weights().get(choice))
+    except (WeightsError, ModelError) as e:
+        fb = _fallback(class_name)
+        note = (f"Clicks and boxes use {fb.spec.title} instead of {title}: {e}. Then choose it again in "
+                "'Clicks and boxes with'.")
+        info["failed"][choice] = note
+        if tell:
+            _tell(app, note, warn=choice != DEFAULT)
+        return fb, note
+    if c.fetch:
+        d = fetch.start(c.name, c.weights)
+        info["download"] = d
+        if d.done.is_set() and d.error is None:
+            return answer(app, class_name, tell)          # here now
+        fb = get(c.meanwhile) if c.meanwhile else _fallback(class_name).spec
+        fb_choice = resolve(fb.name, PROMPT, offline=True)
+        if d.done.is_set():
+            note = (f"Clicks and boxes use {fb.title} instead of {c.spec.title}: {d.error}. Then choose it again "
+                    "in 'Clicks and boxes with'.")
+            info["failed"][choice] = note
+            if tell:
+                _tell(app, note, warn=True)
+            return fb_choice, note
+        note = f"Downloading the {c.spec.title} weights ({c.weights.file_name}); {fb.title} answers meanwhile."
+        if tell:
+            _tell(app, note, warn=False)
+        return fb_choice, note
+    if c.note and tell and choice == DEFAULT:
+        _tell(app, f"Clicks and boxes use {c.spec.title}: {c.note}", warn=False)
+    return c, c.note
+
+
+def _prompter(app, c: Choice) -> Prompter:
+    """A prompter of Choice ``c`` for the current item: a shared model over the item's prefetched
+    embedding, or a fresh weight-free one."""
+    if not _encodes(c.spec):
+        return load(c)
+    pf = _prefetcher(c)
+    ws = app.workspace
+    key = item_key(ws.ds, ws.name, ws.session.rgb)
+    return PrefetchedPrompter(pf, key, on_wait=lambda: gr.Info("Encoding the image for clicks…"))
+
+
+def _current(app, class_name: str) -> Prompter:
+    c, _ = answer(app, class_name)
+    try:
+        return _prompter(app, c)
+    except (WeightsError, ModelError) as e:
+        note = f"Clicks and boxes use GrabCut: {c.spec.title} could not be loaded ({e})."
+    except Exception as e:  # noqa: BLE001 - an export that fails must not take the page down
+        LOG.exception("loading the prompter %s", c.name)
+        note = f"Clicks and boxes use GrabCut: {c.spec.title} could not be loaded ({e.__class__.__name__}: {e})."
+    _info(app)["failed"][app.prompter_choice] = note
+    _tell(app, note, warn=True)
+    return load(_fallback(class_name))
 
 
 def item_key(ds, name: str, rgb: np.ndarray) -> tuple:
@@ -150,16 +240,9 @@ def item_key(ds, name: str, rgb: np.ndarray) -> tuple:
 
 
 def factory(app):
-    """The session's ``class name -> Prompter | None`` (see ``EditSession``): the chosen SAM
-    model over the item's prefetched embedding, else the weight-free prompters."""
-    def prompter(class_name: str):
-        pf, _ = resolve(app)
-        if pf is None:
-            return weight_free(class_name)
-        ws = app.workspace
-        key = item_key(ws.ds, ws.name, ws.session.rgb)
-        return PrefetchedPrompter(pf, key, on_wait=lambda: gr.Info("Encoding the image for clicks…"))
-    return prompter
+    """The session's ``class name -> Prompter`` (see ``EditSession``): one that asks at every click
+    which model answers now (the download may have finished since the last)."""
+    return lambda class_name: ChosenPrompter(lambda: _current(app, class_name))
 
 
 def _read_and_prefetch(pf: Prefetcher, ds, j: int) -> None:
@@ -170,11 +253,19 @@ def _read_and_prefetch(pf: Prefetcher, ds, j: int) -> None:
         LOG.info("prefetching item %d: %s", j, e)
 
 
+def _open_prefetcher(app) -> Prefetcher | None:
+    """The session's shared model with an encoder, where its choice has one here now."""
+    c, _ = answer(app, None, tell=False)
+    if not _encodes(c.spec):
+        return None
+    return _prefetcher(c)
+
+
 def opened(app, i: int, rgb: np.ndarray) -> None:
     """``Workspace.on_open``: encode the item now opened, then the next one in walking order. (A
     fallback is told at the session's first click or box, where it matters, not here.)"""
     try:
-        pf, _ = resolve(app, tell=False)
+        pf = _open_prefetcher(app)
         if pf is None:
             return
         ds = app.workspace.ds
@@ -193,18 +284,39 @@ def install(app) -> None:
     app.workspace.on_open = lambda i, rgb: opened(app, i, rgb)
 
 
+def _downloading(app):
+    got = getattr(app, "prompter_state", None)
+    d = got[1].get("download") if got is not None else None
+    return d if d is not None and not d.done.is_set() else None
+
+
 def encoding(app) -> bool:
     """Whether the current item's embedding is still being made (a click now would wait)."""
     ws = app.workspace
-    got = getattr(app, "prompter_state", None)
-    if ws.session is None or got is None or got[1] is None:
+    if ws.session is None or getattr(app, "prompter_state", None) is None:
         return False
-    return got[1].state(item_key(ws.ds, ws.name, ws.session.rgb)) in ("queued", "running")
+    try:
+        c, _ = answer(app, None, tell=False)
+    except Exception:  # noqa: BLE001
+        return False
+    if not _encodes(c.spec):
+        return False
+    with _load_lock:
+        pf = next((p for (n, _), p in _loaded.items() if n == c.name), None)
+    return pf is not None and pf.state(item_key(ws.ds, ws.name, ws.session.rgb)) in ("queued", "running")
+
+
+def busy(app) -> bool:
+    """Whether the status line shows something that changes by itself (an encoding, a download)."""
+    return _downloading(app) is not None or encoding(app)
 
 
 def status_note(app) -> str:
-    """`` · encoding the image for clicks…`` for the status line while it is so, else ``""``."""
+    """`` · downloading …`` / `` · encoding the image for clicks…`` for the status line, else ``""``."""
     try:
+        d = _downloading(app)
+        if d is not None:
+            return f" · {d.describe()} (GrabCut answers meanwhile)"
         return f" · {ENCODING}" if encoding(app) else ""
     except Exception:   # noqa: BLE001 - the status line must never fail over this
         return ""
@@ -213,31 +325,37 @@ def status_note(app) -> str:
 def recall(remembered):
     """The prompter menu at page load: the choice this browser made last, where it still is one."""
     name = str(remembered or "")
-    return gr.update(value=name) if name in CHOICES and name != DEFAULT else gr.skip()
+    return gr.update(value=name) if name in menu_names() else gr.skip()
 
 
 def set_prompter(app, prompter, value=None):
-    """The choice of this session's clicks and boxes: auto, grabcut, mobile_sam, sam_vit_b / l / h."""
+    """The choice of this session's clicks and boxes: auto, or a prompter of the registry."""
     text = str(prompter or "").strip().lower()
-    if text not in CHOICES:
-        raise UserError(f"prompter is one of {', '.join(CHOICES)}; got {prompter!r}")
+    if text != DEFAULT and text not in menu_names():
+        raise _user_error(f"prompter is one of {', '.join([DEFAULT, *menu_names()])}; got {prompter!r}")
     app.prompter_choice, app.prompter_state = text, None   # worked out again: the file may be here now
     app.prompter_told.discard(text)       # an explicit choice is always answered
-    pf, note = resolve(app)
+    c, note = answer(app, None)
     app.workspace.set_prompter(factory(app))
     ws = app.workspace
-    if pf is not None and ws.session is not None:
+    if ws.session is not None:
         opened(app, ws.index, ws.session.rgb)
     if note is None:
-        gr.Info(f"Clicks and boxes with {TITLES[pf.prompter.name] if pf is not None else 'GrabCut'}.")
+        gr.Info(f"Clicks and boxes with {c.spec.title}.")
+
+
+def _user_error(message: str):
+    from .session import UserError
+
+    return UserError(message)
 
 
 def watch(state):
-    """``status.change``: while the current item is being encoded, a timer refreshes the status
-    line, so "encoding the image for clicks…" goes when the encoding is done."""
+    """``status.change``: while the current item is being encoded or weights are downloading, a
+    timer refreshes the status line, so the note goes when it is done."""
     from .session import AppSession
 
-    return gr.Timer(active=isinstance(state, AppSession) and encoding(state))
+    return gr.Timer(active=isinstance(state, AppSession) and busy(state))
 
 
 def tick(state):
@@ -246,4 +364,4 @@ def tick(state):
 
     if not isinstance(state, AppSession):
         return gr.skip(), gr.Timer(active=False)
-    return views.status_md(state), gr.Timer(active=encoding(state))
+    return views.status_md(state), gr.Timer(active=busy(state))

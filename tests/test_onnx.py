@@ -9,7 +9,7 @@ import torch
 
 from conftest import run_cli
 from segcore import ModelError, load_image, load_model
-from segcore.models.onnx_backend import cache_paths
+from segcore.models.onnx_cache import cache_paths
 
 pytest.importorskip("onnxruntime")
 
@@ -41,7 +41,7 @@ def test_the_cache_is_reused_and_a_tampered_one_rebuilt(checkpoints, tmp_path):
     shutil.copy(checkpoints("lraspp_mobilenet_v3_large"), ckpt)
     first = load_model("lraspp_mobilenet_v3_large", weights=ckpt)
     assert first._ort.rebuilt
-    onnx, sidecar = cache_paths(ckpt, "lraspp_mobilenet_v3_large")
+    onnx, sidecar = cache_paths(ckpt, "lraspp_mobilenet_v3_large")[""]
     assert onnx.is_file() and onnx.parent == tmp_path
     assert not load_model("lraspp_mobilenet_v3_large", weights=ckpt)._ort.rebuilt    # a second run starts fast
     data = bytearray(onnx.read_bytes())
@@ -56,7 +56,7 @@ def test_the_cache_is_reused_and_a_tampered_one_rebuilt(checkpoints, tmp_path):
     state = torch.load(ckpt, weights_only=True)
     state = {k: v + 0.01 if v.is_floating_point() else v for k, v in state.items()}
     torch.save(state, tmp_path / "other.pth")
-    assert cache_paths(tmp_path / "other.pth", "lraspp_mobilenet_v3_large")[0] != onnx
+    assert cache_paths(tmp_path / "other.pth", "lraspp_mobilenet_v3_large")[""][0] != onnx
 
 
 def test_unet_binary_head_through_onnx(tmp_path):

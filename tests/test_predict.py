@@ -40,11 +40,23 @@ def test_cli_predict_agrees_with_torchvision(name, checkpoints, tmp_path):
     assert Image.open(tmp_path / "out" / "photo_overlay.png").size == (410, 300)
 
 
-def test_batch_equals_single_and_confidence(checkpoints):
+def test_batch_equals_single_and_confidence(checkpoints, tmp_path):
+    """The batched path of many files (what `segcore predict` runs: same-size images through the
+    net together) gives each image's own prediction."""
+    from segcore.models.batch import predict_files
+
     model = load_model("lraspp_mobilenet_v3_large", weights=checkpoints("lraspp_mobilenet_v3_large"))
     images = [textured_image(120, 160, seed=s) for s in range(3)] + [textured_image(90, 200, seed=9)]
-    batch = model.predict_batch(images)
-    for im, seg in zip(images, batch):
+    files = []
+    for k, im in enumerate(images):
+        files.append(tmp_path / f"im{k}.png")
+        Image.fromarray(im).save(files[-1])
+    got = {}
+    results = list(predict_files(model, files, tmp_path / "out", batch_size=4,
+                                 write=lambda path, rgb, seg: got.__setitem__(str(path), seg)))
+    assert [r.error for r in results] == [None] * 4
+    for f, im in zip(files, images):
+        seg = got[str(f)]
         single = model.predict(im)
         assert (single.labels == seg.labels).mean() > 0.999
         assert seg.confidence.shape == im.shape[:2]

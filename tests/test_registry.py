@@ -4,7 +4,7 @@ import pytest
 
 from segcore.errors import ModelError, WeightsError
 from segcore.models.registry import META_KEYS, ModelSpec, get_model_spec, list_models, load_model, register_model
-from segcore.models.zoo import TORCHVISION_MODELS
+from segcore.models.zoo.torchvision import TORCHVISION_MODELS
 
 
 def test_registry_lists_every_model():
@@ -17,17 +17,17 @@ def test_registry_lists_every_model():
 @pytest.mark.parametrize("name", list_models())
 def test_entry_is_complete(name):
     spec = get_model_spec(name)
-    assert spec.name == name and len(spec.label_set) >= 2
-    if spec.weights is None:
+    assert spec.name == name and len(spec.label_set) >= 2 and spec.can
+    if spec.published is None:
         return
-    assert set(spec.weights.meta) <= META_KEYS
+    assert set(spec.published.meta) <= META_KEYS
     if spec.family == "mediapipe":   # preprocesses itself; its published file has a checksum
-        assert spec.weights.url.startswith("https://") and len(spec.weights.sha256) == 64
+        assert spec.published.url.startswith("https://") and len(spec.published.sha256) == 64
         return
-    preset = spec.weights.transforms()
+    preset = spec.published.preprocessing()
     assert preset.resize_size and list(preset.mean) == [0.485, 0.456, 0.406]
     if spec.family == "torchvision":
-        assert spec.weights.meta["categories"][1:] == list(spec.label_set.names[1:])
+        assert spec.published.meta["categories"][1:] == list(spec.label_set.names[1:])
         assert spec.meta("miou") > 50 and spec.meta("pixel_acc") > 90
 
 
@@ -46,7 +46,7 @@ def test_param_count_matches_a_recount(name):
 def test_duplicate_name_is_refused():
     spec = get_model_spec("grabcut")
     with pytest.raises(ValueError, match="already registered"):
-        register_model(ModelSpec("grabcut", "x", spec.label_set, "", spec.loader))
+        register_model(ModelSpec("grabcut", "x", {"segment"}, spec.label_set, "", spec.builder))
 
 
 def test_unknown_model():
@@ -75,7 +75,7 @@ def test_weights_from_hub_cache(checkpoints, tmp_path, monkeypatch):
     import torch
 
     monkeypatch.setenv("TORCH_HOME", str(tmp_path))
-    dst = tmp_path / "hub" / "checkpoints" / get_model_spec("lraspp_mobilenet_v3_large").weights.file_name
+    dst = tmp_path / "hub" / "checkpoints" / get_model_spec("lraspp_mobilenet_v3_large").published.file_name
     dst.parent.mkdir(parents=True)
     shutil.copy(checkpoints("lraspp_mobilenet_v3_large"), dst)
     assert torch.hub.get_dir().startswith(str(tmp_path))
@@ -99,12 +99,12 @@ def test_torchvision_facts_match_torchvision(name):
     w = torchvision.models.get_model_weights(name).COCO_WITH_VOC_LABELS_V1
     spec = get_model_spec(name)
     metrics = w.meta["_metrics"]["COCO-val2017-VOC-labels"]
-    assert spec.weights.url == w.url and spec.weights.file_name == w.url.rsplit("/", 1)[1]
+    assert spec.published.url == w.url and spec.published.file_name == w.url.rsplit("/", 1)[1]
     assert (spec.meta("num_params"), spec.meta("miou"), spec.meta("pixel_acc"), spec.meta("gflops"),
             spec.meta("file_size_mb")) == (w.meta["num_params"], metrics["miou"], metrics["pixel_acc"],
                                            w.meta["_ops"], w.meta["_file_size"])
     assert spec.meta("categories") == list(w.meta["categories"])
-    ours, theirs = spec.weights.transforms(), w.transforms()
+    ours, theirs = spec.published.preprocessing(), w.transforms()
     assert (ours.resize_size, ours.mean, ours.std) == (theirs.resize_size, theirs.mean, theirs.std)
 
 

@@ -146,13 +146,13 @@ def test_models_load_once_under_threads(monkeypatch):
 
     calls = []
 
-    def slow_load(name, **kw):
+    def slow_load(name, task=None, **kw):
         calls.append(name)
         import time
         time.sleep(0.2)
         return object()
 
-    monkeypatch.setattr(cache, "load_model", slow_load)
+    monkeypatch.setattr(cache, "load", slow_load)
     cache.clear()
     got = []
     threads = [threading.Thread(target=lambda: got.append(cache.cached_model("grabcut"))) for _ in range(8)]

@@ -21,11 +21,13 @@ pytest.importorskip("mobile_sam")
 
 from segcore.errors import PromptError, WeightsError  # noqa: E402
 from segcore.image import load as load_image  # noqa: E402
-from segcore.models.prompters import get_prompter_spec, list_prompters, load_prompter  # noqa: E402
-from segcore.models.prompters.sam import CHECKPOINTS, SamEmbedding, git_blob_sha1, load_sam  # noqa: E402
-from segcore.models.weights import checkpoint_dir  # noqa: E402
+from segcore.models.prompters import list_prompters, load_prompter  # noqa: E402
+from segcore.models.prompters.sam import SamEmbedding, load_sam  # noqa: E402
+from segcore.models.registry import PROMPT, get, names  # noqa: E402
+from segcore.models.weights import checkpoint_dir, git_blob_sha1  # noqa: E402
 
 ARCH = {"mobile_sam": "vit_t", "sam_vit_b": "vit_b", "sam_vit_l": "vit_l", "sam_vit_h": "vit_h"}
+SAM = names(PROMPT, family="sam")
 AGREEMENT = 0.995
 
 
@@ -41,7 +43,7 @@ def make_sam_checkpoint(name: str, folder: Path, seed: int = 0) -> Path:
         from segment_anything import sam_model_registry
     torch.manual_seed(seed)
     sam = sam_model_registry[ARCH[name]]()
-    path = Path(folder) / CHECKPOINTS[name].file_name
+    path = Path(folder) / get(name).published.file_name
     torch.save(sam.state_dict(), path)
     return path
 
@@ -236,22 +238,22 @@ def test_an_encoder_over_2_gb_keeps_its_tensors_in_one_data_file(mobile, tmp_pat
 
 # -- weights ------------------------------------------------------------------------------
 def test_registry_lists_the_sam_prompters():
-    names = list_prompters()
-    for name, ck in CHECKPOINTS.items():
-        assert name in names
-        spec = get_prompter_spec(name)
-        assert spec.needs_weights and spec.weights_file == ck.file_name
-    assert CHECKPOINTS["sam_vit_b"].file_name == "sam_vit_b_01ec64.pth"
-    assert CHECKPOINTS["sam_vit_b"].url.endswith("/sam_vit_b_01ec64.pth")
+    assert SAM == ["mobile_sam", "sam_vit_b", "sam_vit_l", "sam_vit_h"]
+    for name in SAM:
+        spec = get(name)
+        assert name in list_prompters() and spec.can == {"prompt"} and spec.needs_weights
+        assert spec.published.check[0] in ("git-blob-sha1", "sha256-prefix")
+    assert get("sam_vit_b").published.file_name == "sam_vit_b_01ec64.pth"
+    assert get("sam_vit_b").published.url.endswith("/sam_vit_b_01ec64.pth")
 
 
 def test_offline_without_weights_says_which_file_to_put_where_within_seconds():
     t = time.perf_counter()
-    for name, ck in CHECKPOINTS.items():
+    for name in SAM:
         with pytest.raises(WeightsError) as e:
             load_prompter(name)
         msg = str(e.value)
-        assert ck.file_name in msg and str(checkpoint_dir()) in msg and "offline" in msg and "\n" not in msg
+        assert get(name).published.file_name in msg and str(checkpoint_dir()) in msg and "offline" in msg and "\n" not in msg
     assert time.perf_counter() - t < 3
 
 
@@ -302,17 +304,18 @@ def test_cli_prompt_offline_without_weights(tmp_path):
     assert r.returncode == 1 and r.stderr.count("\n") == 1 and "sam_vit_b_01ec64.pth" in r.stderr
     r = run_cli("prompt", str(img), "--box", "5,5,40,35", "--offline", "--out", str(tmp_path / "m.png"))
     assert r.returncode == 0, r.stderr
-    assert "grabcut" in r.stderr and "mobile_sam.pt" in r.stderr and (tmp_path / "m.png").is_file()
+    assert "grabcut" in r.stderr.lower() and "mobile_sam.pt" in r.stderr and (tmp_path / "m.png").is_file()
     r = run_cli("prompt", str(img), "--points", "99,20,1", "--prompter", "grabcut", "--out", str(tmp_path / "m.png"))
     assert r.returncode == 1 and "off the 50x40 image" in r.stderr
 
 
 def test_cli_models_lists_the_prompters():
-    r = run_cli("models")
+    r = run_cli("models", "--can", "prompt")
     assert r.returncode == 0, r.stderr
-    section = r.stdout[r.stdout.index("prompter"):]
-    assert "grabcut" in section and "ready" in section
-    assert "sam_vit_h" in section and "sam_vit_h_4b8939.pth" in section and "MISSING" in section
+    rows = {ln.split()[0]: ln for ln in r.stdout.splitlines()[1:] if ln.strip() and not ln.startswith("weights")}
+    assert set(SAM) | {"grabcut", "selfie"} <= set(rows) and "fcn_resnet50" not in rows
+    assert "ready" in rows["grabcut"] and "segment,prompt" in rows["grabcut"]
+    assert "sam_vit_h_4b8939.pth" in rows["sam_vit_h"] and "MISSING" in rows["sam_vit_h"]
 
 
 def test_cli_cutout_takes_a_prompter(tmp_path):

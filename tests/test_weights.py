@@ -3,7 +3,7 @@ import torch
 
 from segcore.errors import WeightsError
 from segcore.models.nets import FCNResNet18
-from segcore.models.weights import find_weights, load_state, read_state_dict
+from segcore.models.weights import load_state, read_state_dict
 
 
 def test_wrappers_and_module_prefix(tmp_path):
@@ -46,5 +46,7 @@ def test_not_a_checkpoint(tmp_path):
 
 
 def test_explicit_missing_file():
+    from segcore.models import load_model
+
     with pytest.raises(WeightsError, match="does not exist"):
-        find_weights("m", "f.pth", explicit="/no/such/file.pth")
+        load_model("fcn_resnet18", weights="/no/such/file.pth")

@@ -54,11 +54,14 @@ def run(args) -> int:
     if not files:
         raise ModelError("no images found in the given folders")
     out = Path(args.out)
+    from .progress import DownloadBar
+
+    bar = DownloadBar()
     if args.ray:
         from ..models.ray_predict import predict_with_ray
 
         model = load_model(args.model, weights=args.weights, offline=args.offline or None, device=args.device,
-                           progress=True, backend=args.backend)   # checks the weights here, once
+                           progress=bar, backend=args.backend)   # checks the weights here, once
         n, failed = predict_with_ray(files, out, model=args.model, weights=args.weights, device=args.device,
                                      backend=args.backend, overlay=args.overlay, address=args.ray,
                                      batch_size=args.batch_size)
@@ -68,7 +71,7 @@ def run(args) -> int:
         print(f"wrote {n} label maps to {out} with Ray")
         return 1 if failed else 0
     model = load_model(args.model, weights=args.weights, offline=args.offline or None,
-                       device=args.device, progress=True, backend=args.backend)
+                       device=args.device, progress=bar, backend=args.backend)
     report = getattr(model, "report", None)
     if report is not None and not report.complete:
         print(f"warning: {report.summary()}", file=sys.stderr)

@@ -58,15 +58,18 @@ def run(args) -> int:
         return _print_order(ds)
     name, weights = args.model, args.weights
     if name.startswith("trained:"):
-        from ..train.job import resolve_trained
+        from ..models.trained import resolve_trained
 
         if weights:
             raise ModelError(f"{name} brings its own checkpoint; give no --weights")
         trained = resolve_trained(ds, name)
         name, weights = trained.model, str(trained.path)
     args.arch, args.weights = name, weights
+    from .progress import DownloadBar
+
+    bar = DownloadBar()
     model = load_model(name, weights=weights, offline=args.offline or None,
-                       device=args.device, progress=True, backend=args.backend)
+                       device=args.device, progress=bar, backend=args.backend)
     report = getattr(model, "report", None)
     if report is not None and not report.complete:
         print(f"warning: {report.summary()}", file=sys.stderr)

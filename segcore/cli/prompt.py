@@ -13,8 +13,8 @@ def add_arguments(p) -> None:
     p.add_argument("--points", metavar="X,Y,L;...", help="clicks in pixels: L=1 on the object, L=0 off it")
     p.add_argument("--box", metavar="X0,Y0,X1,Y1", help="a box around the object (pixels, X1/Y1 exclusive)")
     p.add_argument("--prompter", default="auto",
-                   help="auto (default: mobile_sam where its weights are here, else grabcut), mobile_sam, "
-                        "sam_vit_b, sam_vit_l, sam_vit_h, grabcut, selfie (see `segcore models`)")
+                   help="auto (default: the best prompter whose weights are here or can be downloaded, else "
+                        "grabcut), or any entry that answers clicks and boxes (`segcore models --can prompt`)")
     p.add_argument("--weights", metavar="FILE", help="checkpoint file for the prompter")
     p.add_argument("--multimask", action=argparse.BooleanOptionalAction, default=None,
                    help="choose among several masks by predicted IoU (default: with one click and no box)")
@@ -43,6 +43,24 @@ def prompted_mask(prompter, rgb, points=(), box=None, multimask: bool | None = N
     return prompter.predict(points, box, multimask=multimask)
 
 
+def load_prompter_for_cli(name: str, weights=None, offline: bool = False, class_name: str | None = None):
+    """``(prompter, its name)`` through the one resolver, a download shown as a bar; a fallback
+    (``auto`` without weights) said as a ``note:`` line on stderr."""
+    from ..models.registry import PROMPT
+    from ..models.resolve import obtain
+    from .progress import DownloadBar
+
+    bar = DownloadBar()
+    try:
+        prompter, choice = obtain(name, PROMPT, weights=weights, offline=offline or None, class_name=class_name,
+                                  progress=bar)
+    finally:
+        bar.close()
+    if choice.note:
+        print(f"note: {choice.note}", file=sys.stderr)
+    return prompter, choice.name
+
+
 def run(args) -> int:
     import numpy as np
     from PIL import Image
@@ -50,7 +68,6 @@ def run(args) -> int:
     from ..errors import PromptError
     from ..fileio import write_with
     from ..image import load
-    from ..models.prompters.sam import choose_prompter
     from ..prompts import check_box, parse_points
 
     rgb = load(args.image)
@@ -60,9 +77,7 @@ def run(args) -> int:
     box = check_box(box, H, W) if box is not None else None
     if not points and box is None:
         raise PromptError("give --points, --box or both")
-    prompter, name, note = choose_prompter(args.prompter, args.weights, args.offline or None, progress=True)
-    if note:
-        print(f"note: {note}", file=sys.stderr)
+    prompter, name = load_prompter_for_cli(args.prompter, args.weights, args.offline)
     result = prompted_mask(prompter, rgb, points, box, args.multimask)
     im = Image.fromarray(np.where(result.mask, 255, 0).astype(np.uint8), "L")
     write_with(args.out, lambda p: im.save(p, format="PNG"))

@@ -10,7 +10,8 @@ import os
 import threading
 from collections import OrderedDict
 
-from .registry import load_model
+from .registry import SEGMENT
+from .resolve import load
 
 __all__ = ["cached_model", "clear", "MAX_MODELS"]
 
@@ -20,7 +21,7 @@ _locks: dict = {}
 _guard = threading.Lock()
 
 
-def _key(name, weights, device):
+def _key(name, task, weights, device):
     w = None
     if weights is not None:
         try:
@@ -28,12 +29,19 @@ def _key(name, weights, device):
             w = (os.path.abspath(weights), st.st_mtime_ns, st.st_size)   # a replaced file is reloaded
         except OSError:
             w = (str(weights), None, None)   # load_model says what is wrong with it
-    return (name, w, device)
+    return (name, task, w, device)
 
 
-def cached_model(name: str, *, weights=None, offline: bool | None = None, device: str = "cpu"):
-    """``load_model(name, ...)``, loaded once and kept (the newest ``MAX_MODELS``)."""
-    key = _key(name, weights, device)
+def cached_model(name: str, *, weights=None, offline: bool | None = None, device: str = "cpu",
+                 task: str = SEGMENT, dataset=None, progress=None):
+    """``load(name, task, ...)`` (a segmenter or a concept model: their ``predict`` keeps no
+    state), loaded once and kept (the newest ``MAX_MODELS``). ``name`` is an entry or a
+    dataset's ``trained:<stem>`` (``dataset`` given)."""
+    if str(name).startswith("trained:") and dataset is not None:
+        from .trained import resolve_trained
+
+        weights = resolve_trained(dataset, name).path   # keyed by its file: a retrained one is reloaded
+    key = _key(name, task, weights, device)
     with _guard:
         if key in _models:
             _models.move_to_end(key)
@@ -43,7 +51,10 @@ def cached_model(name: str, *, weights=None, offline: bool | None = None, device
         with _guard:
             if key in _models:
                 return _models[key]
-        model = load_model(name, weights=weights, offline=offline, device=device)
+        if str(name).startswith("trained:"):
+            model = load(name, task, dataset=dataset, offline=offline, device=device, progress=progress)
+        else:
+            model = load(name, task, weights=weights, offline=offline, device=device, progress=progress)
         with _guard:
             _models[key] = model
             while len(_models) > MAX_MODELS:

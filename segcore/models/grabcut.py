@@ -1,4 +1,6 @@
-"""Weight-free segmentation with OpenCV GrabCut, prompted by a box and/or seeds.
+"""OpenCV GrabCut, the algorithm: a foreground mask from a box and/or seeds. The model that uses
+it (clicks and boxes, or a whole photo from a centred box) is
+:class:`~segcore.models.prompters.grabcut.GrabCutPrompter`; the portrait tools seed it with a face.
 
 GrabCut runs on a copy downscaled to ``max_side`` (its cost grows with pixels and the result
 is smooth anyway); the foreground mask is brought back to full size by bilinear interpolation
@@ -11,13 +13,10 @@ import cv2
 import numpy as np
 
 from ..errors import PromptError
-from ..image import ImageInput, load
-from ..prompts import check_box
 from ..labels import LabelSet
-from ..segmentation import Segmentation
-from .segmenter import Segmenter
+from ..prompts import check_box
 
-__all__ = ["GrabCutSegmenter", "grabcut", "default_box", "check_box", "FOREGROUND_LABELS"]
+__all__ = ["grabcut", "default_box", "check_box", "FOREGROUND_LABELS"]
 
 FOREGROUND_LABELS = LabelSet(("background", "foreground"), ((0, 0, 0), (192, 128, 128)))
 
@@ -92,21 +91,3 @@ def grabcut(rgb: np.ndarray, box=None, *, init: np.ndarray | None = None,
     if bg_seeds is not None:
         mask &= ~bg_seeds.astype(bool)
     return mask
-
-
-class GrabCutSegmenter(Segmenter):
-    """Background/foreground by GrabCut. ``predict(image, box=None)``; no weights needed."""
-
-    def __init__(self, spec=None, iterations: int = 5, max_side: int = 512):
-        self.spec = spec
-        self.iterations = iterations
-        self.max_side = max_side
-
-    @property
-    def label_set(self) -> LabelSet:
-        return self.spec.label_set if self.spec else FOREGROUND_LABELS
-
-    def predict(self, image: ImageInput, *, box=None, scale=None) -> Segmentation:
-        rgb = load(image)
-        fg = grabcut(rgb, box, iterations=self.iterations, max_side=self.max_side)
-        return Segmentation(fg.astype(np.uint8), self.label_set)

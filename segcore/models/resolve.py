@@ -66,10 +66,10 @@ def shared_classes(a: LabelSet | None, b: LabelSet | None) -> int:
 
 def _user_weights(spec: ModelSpec, path) -> Weights:
     path = Path(path).expanduser()
-    if not path.exists():
-        raise WeightsError(f"weights file {path} does not exist; check its path")
     if not spec.needs_weights:
         raise ModelError(f"model {spec.name} takes no weights file, but a weights file was given")
+    if not path.exists():
+        raise WeightsError(f"weights file {path} does not exist; check its path")
     return Weights("user", file_name=path.name, path=path,
                    preprocessing=spec.published.preprocessing if spec.published else None)
 

@@ -9,9 +9,9 @@ see tests/bench/bench_selfie.py). The probability is brought to the photo's size
 and thresholded at 0.5. (A colour guided filter or a GrabCut pass over the edge lowered IoU on
 the same photos, so neither is used.)
 
-Clicks refine it (``click_mask``): the model looks again at a square window centred on each
-click, and the connected part of its answer that holds the click is added (positive click) or
-removed (negative); a disc at each click is then sure.
+Clicks refine it (``click_mask``, used by the selfie prompter): the model looks again at a
+square window centred on each click, and the connected part of its answer that holds the click
+is added (positive click) or removed (negative); a disc at each click is then sure.
 
 MediaPipe's custom op ``Convolution2DTransposeBias`` is run by LiteRT's default XNNPACK
 delegate: the interpreter must keep it (a builtin-only resolver fails on that op).
@@ -30,7 +30,7 @@ import numpy as np
 from ..errors import WeightsError
 from ..image import ImageInput, load
 from ..labels import LabelSet
-from ..prompts import check_box, check_points, click_seeds
+from ..prompts import check_box, check_points, click_radius, click_seeds
 from ..segmentation import Segmentation
 from .segmenter import Segmenter
 
@@ -87,12 +87,14 @@ class _Net:
 
 
 class SelfieSegmenter(Segmenter):
-    """``predict(image, box=None, clicks=()) -> Segmentation`` (background / person; confidence
-    is the winning class's probability); ``probability(rgb)`` gives the person probability."""
+    """``predict(image, box=None) -> Segmentation`` (background / person; confidence is the
+    winning class's probability); ``probability(rgb)`` gives the person probability; clicks
+    refine it through :class:`~segcore.models.prompters.selfie.SelfiePrompter` (``click_mask``)."""
 
     def __init__(self, spec, paths, *, flip: bool = True, windows: bool = True):
         self.spec = spec
         self.paths = [Path(p) for p in ([paths] if isinstance(paths, (str, os.PathLike)) else paths)]
+        self.weights_path = self.paths[0]
         self.nets = [_Net(p) for p in self.paths]
         self.flip = flip
         self.windows = windows
@@ -135,15 +137,13 @@ class SelfieSegmenter(Segmenter):
             cnt[sl] += 1
         return 0.5 * (full + acc / np.maximum(cnt, 1))
 
-    def predict(self, image: ImageInput, *, box=None, clicks=(), scale=None) -> Segmentation:
+    def predict(self, image: ImageInput, *, box=None, scale=None) -> Segmentation:
         rgb = load(image)
         H, W = rgb.shape[:2]
         if box is not None:
             box = check_box(box, H, W)
         p = self.box_probability(rgb, box)
         mask = p >= 0.5
-        if clicks:
-            mask = self.click_mask(rgb, mask, clicks, box=box)
         conf = np.where(mask, p, 1.0 - p).astype(np.float32)
         return Segmentation(mask.astype(np.uint8), self.label_set, conf)
 
@@ -177,7 +177,9 @@ class SelfieSegmenter(Segmenter):
             region = comp == comp[y - y0, x - x0]
             sub = out[y0:y1, x0:x1]
             out[y0:y1, x0:x1] = (sub | region) if positive else (sub & ~region)
-        fg, bg = click_seeds((H, W), clicks)
+        # Sure discs at half a GrabCut click's radius: a full one spilled over thin error regions
+        # (people-40, 3 clicks at once: mean IoU 0.903 with it, 0.917 at half, no clicks 0.909).
+        fg, bg = click_seeds((H, W), clicks, radius=max(1, click_radius((H, W)) // 2))
         out = (out | fg) & ~bg
         if box is not None:
             inside = np.zeros((H, W), bool)

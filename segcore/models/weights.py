@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # torch loads only when a checkpoint is read
 
 __all__ = ["checkpoint_dir", "is_offline", "read_state_dict", "read_checkpoint", "load_state", "LoadReport",
            "sha256_of", "digests", "git_blob_sha1", "download_url", "expected_check", "verify", "mismatch", "named_weights",
-           "missing_message", "URL_ENV", "CHECK_ENV", "NAMED_ENV"]
+           "missing_message", "identify", "install", "URL_ENV", "CHECK_ENV", "NAMED_ENV"]
 
 #: Keys used only in training (torchvision's auxiliary heads): not needed to predict.
 TRAINING_ONLY_PREFIXES = ("aux_classifier.",)
@@ -249,3 +249,48 @@ def load_state(net: nn.Module, state: dict[str, torch.Tensor], source: str) -> L
     net.load_state_dict(fitting, strict=False)
     report.loaded = len(fitting)
     return report
+
+
+def identify(path: str | os.PathLike, hint: str | None = None) -> tuple[str | None, bool]:
+    """Which registry entry a weights file a user gives is for: ``(entry name or None, whether it
+    is that entry's published file)``. The published file is known by its checksum; else by its
+    published file name; else ``hint`` (the entry the user has chosen) where it takes weights."""
+    from .registry import specs
+
+    path = Path(path)
+    by_name = None
+    for spec in specs():
+        w = spec.published
+        if w is None or w.files:
+            continue
+        if w.check is not None and mismatch(path, expected_check(w)) is None:
+            return spec.name, True
+        if by_name is None and w.file_name == path.name:
+            by_name = spec.name
+    if by_name is not None:
+        return by_name, False
+    if hint:
+        from .registry import get
+
+        try:
+            if get(hint).needs_weights:
+                return hint, False
+        except Exception:  # noqa: BLE001 - an unknown hint names nothing
+            pass
+    return None, False
+
+
+def install(path: str | os.PathLike, name: str) -> Path:
+    """Copy the published file ``path`` of entry ``name`` into the cache folder (atomically), where
+    every tool finds it from now on; returns where it is."""
+    import shutil
+
+    from ..fileio import write_with
+    from .registry import get
+
+    dest = checkpoint_dir() / get(name).published.file_name
+    if dest.is_file() and digests(dest) == digests(path):
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    write_with(dest, lambda p: shutil.copyfile(path, p), keep_backup=False)
+    return dest

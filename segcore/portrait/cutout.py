@@ -1,7 +1,8 @@
 """Portrait cutout: a person mask, a soft alpha matte along its edge, new backgrounds.
 
-``person_mask`` takes the person from MediaPipe's ``selfie`` model by default where its file is
-here (box and clicks refine it), else from ``grabcut`` (box and/or points; without prompts, the
+``person_mask`` takes the person from the registry's best person model (``auto``: MediaPipe's
+``selfie`` where its file is here or can be downloaded; box and clicks refine it through its
+prompter, as the editor's do), else from ``grabcut`` (box and/or points; without prompts, the
 automatic box; a detected face seeds it), or from a VOC model's ``person`` class or ``unet``.
 ``cut`` builds the trimap, the matte (guided filter by default: on our portrait set it matched
 closed-form matting's IoU at about half its time, see tests/bench/bench_cutout.py) and the
@@ -40,36 +41,45 @@ class Cutout:
         return np.dstack([self.foreground, a])
 
 
-#: The person model a portrait uses unless told otherwise: selfie where its file is here.
+#: The person model a portrait uses unless told otherwise: the registry's best person model at
+#: hand (selfie where its file is here or can be downloaded), else GrabCut.
 AUTO = "auto"
 
 
-def choose_person_model(model: str = AUTO, weights=None, offline: bool | None = None):
-    """``(loaded model or None for grabcut, its name, a one-line note or None)``.
-
-    ``auto`` takes ``selfie`` when its weights can be had (the cache folder, or a download
-    where allowed), else GrabCut, and the note says why.
-    """
+def choose_person_model(model: str = AUTO, weights=None, offline: bool | None = None, progress=None):
+    """``(loaded model or None for grabcut, its name, a one-line note or None)``, through the one
+    resolver: ``auto`` takes the best model with a ``person`` class whose weights are here or can
+    be downloaded (``progress(received, total)``), else GrabCut, and the note says why."""
     from ..errors import WeightsError
     from ..models.cache import cached_model
+    from ..models.registry import SEGMENT
+    from ..models.resolve import resolve
+    from ..models.selfie import PERSON_LABELS
 
     if model == "grabcut":
         return None, "grabcut", None
-    if model == AUTO:
-        try:
-            return cached_model("selfie", weights=weights, offline=offline), "selfie", None
-        except WeightsError as e:
-            return None, "grabcut", f"no person model, using GrabCut: {e}"
-    return cached_model(model, weights=weights, offline=offline), model, None
+    choice = resolve(model, SEGMENT, weights=weights, label_set=PERSON_LABELS, offline=offline,
+                     fallback="grabcut")
+    if choice.name == "grabcut":
+        return None, "grabcut", choice.note and f"no person model, {choice.note}"
+    try:
+        loaded = cached_model(choice.name, weights=choice.path if choice.weights is not None
+                              and choice.weights.tag == "user" else None, offline=offline, progress=progress)
+    except WeightsError as e:
+        if model != AUTO:
+            raise
+        return None, "grabcut", f"no person model, using GrabCut: {e}"
+    return loaded, choice.name, None
 
 
 def person_mask(rgb: np.ndarray, model: str = AUTO, *, weights=None, box=None, points=(),
                 offline: bool | None = None, loaded=None) -> np.ndarray:
     """``(H, W)`` bool person mask. ``box`` ``(x0, y0, x1, y1)``; ``points`` ``[(x, y, positive)]``.
 
-    ``model``: ``auto`` (selfie where its weights are here, else GrabCut), ``selfie``,
-    ``grabcut``, a VOC model (its person class) or ``unet``. ``loaded``: a model already
-    loaded (see :func:`choose_person_model`).
+    ``model``: ``auto`` (see :func:`choose_person_model`), ``selfie``, ``grabcut``, a VOC model
+    (its person class) or ``unet``. ``loaded``: a model already loaded. A model that answers
+    clicks (the selfie model) takes the box and the points through its prompter, exactly as the
+    editor's clicks do: the person it finds is the prior the clicks correct.
     """
     H, W = rgb.shape[:2]
     box = check_box(box, H, W) if box is not None else None
@@ -83,8 +93,13 @@ def person_mask(rgb: np.ndarray, model: str = AUTO, *, weights=None, box=None, p
             seeds = person_seeds(rgb, b) if b[2] - b[0] >= 2 and b[3] - b[1] >= 2 else None
             return grabcut(rgb, None, fg_seeds=fg if seeds is None else fg | seeds, bg_seeds=bg, lab=True)
         return grabcut(rgb, box, fg_seeds=fg | person_seeds(rgb, box), bg_seeds=bg, lab=True)
-    if hasattr(loaded, "click_mask"):   # the selfie model: box and clicks are its own prompts
-        return loaded.predict(rgb, box=box, clicks=clicks).labels.astype(bool)
+    prompter = _prompter_of(loaded)
+    if prompter is not None:
+        seen = loaded.predict(rgb).labels.astype(bool)   # the person as the model sees the photo
+        if box is None and not clicks:
+            return seen
+        prompter.set_image(rgb)
+        return prompter.predict(clicks, box, prior=seen if seen.any() else None).mask
     seg = loaded.predict(rgb)
     if "person" not in seg.label_set.names:
         raise ModelError(f"model {model} has no person class; use selfie, a VOC model, unet or grabcut")
@@ -97,6 +112,17 @@ def person_mask(rgb: np.ndarray, model: str = AUTO, *, weights=None, box=None, p
         fg, bg = click_seeds((H, W), clicks)
         mask = refine(rgb, mask, box=box, fg=fg, bg=bg)
     return mask
+
+
+def _prompter_of(loaded):
+    """The prompter of a loaded person model that answers clicks too (the selfie model), built
+    by its registry entry over the same weights (sharing the loaded nets), else None."""
+    from ..models.registry import PROMPT
+
+    spec, path = getattr(loaded, "spec", None), getattr(loaded, "weights_path", None)
+    if spec is None or PROMPT not in spec.can or path is None:
+        return None
+    return spec.builder(spec, PROMPT, path)
 
 
 def cut(rgb: np.ndarray, mask: np.ndarray, solver: str = "guided") -> Cutout:
@@ -145,11 +171,11 @@ def composite(c: Cutout, background: str | os.PathLike | np.ndarray = "transpare
 
 def cutout(image, model: str = AUTO, *, weights=None, box=None, points=(),
            background="transparent", solver: str = "guided", offline: bool | None = None,
-           notes: list | None = None) -> np.ndarray:
+           notes: list | None = None, progress=None) -> np.ndarray:
     """The whole flow: image in, RGBA (transparent) or RGB picture out. ``notes`` (a list)
     receives a line saying which person model was used where it was not the one asked for."""
     rgb = load(image)
-    loaded, name, note = choose_person_model(model, weights, offline)
+    loaded, name, note = choose_person_model(model, weights, offline, progress)
     if note and notes is not None:
         notes.append(note)
     mask = person_mask(rgb, name, box=box, points=points, loaded=loaded)

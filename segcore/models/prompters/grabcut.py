@@ -24,11 +24,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ...prompts import click_radius, click_seeds
-from ..grabcut import grabcut
+from ...image import ImageInput, load
+from ...prompts import check_box, click_radius, click_seeds
+from ...segmentation import Segmentation
+from ..grabcut import FOREGROUND_LABELS, default_box, grabcut
+from ..segmenter import Segmenter
 from .base import Prompter, PromptResult
 
-__all__ = ["GrabCutPrompter", "window"]
+__all__ = ["GrabCutPrompter", "GrabCutSegmenter", "search_area"]
 
 LOGITS_SIDE = 256   # long side of the low-resolution logits handed back as mask_input
 WINDOW = 0.2        # the least margin around points alone, a share of the photo's diagonal
@@ -157,3 +160,27 @@ def _logits(mask: np.ndarray) -> np.ndarray:
     small = cv2.resize(mask.astype(np.float32), (max(1, round(W * f)), max(1, round(H * f))),
                        interpolation=cv2.INTER_AREA)
     return (small - 0.5) * 8.0
+
+
+class GrabCutSegmenter(Segmenter):
+    """A whole photo by GrabCut, no weights: the prompter's answer to a box (default: the centred
+    box of :func:`~segcore.models.grabcut.default_box`), as a two-class Segmentation."""
+
+    def __init__(self, spec=None):
+        self.spec = spec
+
+    @property
+    def label_set(self):
+        return self.spec.label_set if self.spec else FOREGROUND_LABELS
+
+    def predict(self, image: ImageInput, *, box=None, scale=None) -> Segmentation:
+        rgb = load(image)
+        H, W = rgb.shape[:2]
+        box = check_box(box, H, W) if box is not None else default_box(H, W)
+        if box[2] - box[0] < 2 or box[3] - box[1] < 2:
+            # Too small for a box with background around it (a 1x1 or 1-pixel-wide image):
+            # nothing can be told apart, so the defined answer is all background.
+            return Segmentation(np.zeros((H, W), np.uint8), self.label_set)
+        prompter = GrabCutPrompter()
+        prompter.set_image(rgb)
+        return Segmentation(prompter.predict((), box).mask.astype(np.uint8), self.label_set)

@@ -8,13 +8,9 @@ from ..registry import PROMPT, SEGMENT, ModelSpec, register
 
 
 def _build(spec, task, path, **_):
-    if task == SEGMENT:
-        from ..grabcut import GrabCutSegmenter
+    from ..prompters.grabcut import GrabCutPrompter, GrabCutSegmenter
 
-        return GrabCutSegmenter(spec)
-    from ..prompters.grabcut import GrabCutPrompter
-
-    return GrabCutPrompter()
+    return GrabCutSegmenter(spec) if task == SEGMENT else GrabCutPrompter()
 
 
 register(ModelSpec(

@@ -45,7 +45,7 @@ for _name, _file, _sha, _size, _auto in (
         ("selfie", "selfie_segmentation.tflite",
          "8d13b7fae74af625c641226813616a2117bd6bca19eb3b75574621fc08557f27", "256x256", {SEGMENT: 0, PROMPT: 50}),
         ("selfie_landscape", "selfie_segmentation_landscape.tflite",
-         "4aafe6223bb8dac6fac8ca8ed56852870a33051ef3f6238822d282a109962894", "144x256", {})):
+         "4aafe6223bb8dac6fac8ca8ed56852870a33051ef3f6238822d282a109962894", "144x256", {SEGMENT: 5})):
     register(ModelSpec(
         name=_name, family="mediapipe", can={SEGMENT, PROMPT}, label_set=PERSON_LABELS, objects=("person",),
         title="Selfie" if _name == "selfie" else "Selfie (landscape)",
