@@ -146,6 +146,7 @@ def _concepts(ds, args) -> int:
     from ..errors import ModelError, PromptError
     from ..models import CONCEPTS, get, names, obtain, resolve
     from ..models.fetch import fetch
+    from .progress import DownloadBar
 
     if not 0 <= args.threshold <= 1:
         raise PromptError(f"--threshold is between 0 and 1, got {args.threshold}")
@@ -166,7 +167,8 @@ def _concepts(ds, args) -> int:
     choice = resolve(name, CONCEPTS, weights=args.weights, offline=offline)
     print(f"finding {len(prompts)} classes ({shown}) in {len(indices)} items with {choice.spec.title}",
           file=sys.stderr)
-    with _download_bar() as progress:
+    progress = DownloadBar()
+    try:
         if args.ray:       # the actors load the model; here the weights are only made present
             if choice.fetch:
                 choice = replace(choice, path=fetch(choice.spec.name, choice.weights, offline=offline,
@@ -176,27 +178,9 @@ def _concepts(ds, args) -> int:
             model, choice = obtain(choice, CONCEPTS, offline=offline, device=args.device, progress=progress)
             steps = prelabel_concepts(ds, model, threshold=args.threshold, overwrite_predicted=overwrite,
                                       indices=indices, model_name=choice.name)
+    finally:
+        progress.close()
     return _report(ds, steps, indices, args)
-
-
-class _download_bar:
-    """A tqdm bar for a download's ``progress(received, total)``, shown once bytes arrive."""
-
-    def __enter__(self):
-        self.bar = None
-        return self
-
-    def __call__(self, received: int, total: int | None) -> None:
-        from tqdm import tqdm
-
-        if self.bar is None:
-            self.bar = tqdm(total=total, unit="B", unit_scale=True, desc="download", disable=None)
-        self.bar.total = total
-        self.bar.update(received - self.bar.n)
-
-    def __exit__(self, *exc):
-        if self.bar is not None:
-            self.bar.close()
 
 
 def _ray_concepts(ds, indices, prompts, choice, args):
