@@ -1,5 +1,7 @@
-"""The workspace canvas: a ``gr.HTML`` whose script (``static/canvas.js``) draws the photo, the
-mask, click markers and pending brush strokes, and sends clicks to the server.
+"""The workspace canvas: a ``gr.HTML`` whose script (``static/canvas/*.js``, joined in the order
+of :data:`PARTS`) draws the photo, the mask, click markers and pending brush strokes, and sends
+what the user does to the server (one event, ``select``: :class:`CanvasEvent`, answered by
+:mod:`demo.protocol`).
 
 Why not ``gr.ImageEditor``: it sends the whole canvas as three PNGs the browser encodes on
 every apply (2.4 s of a 3.7 s round trip at 1 MP measured here) and re-uploads them each time
@@ -82,12 +84,20 @@ input.sc-sw::-webkit-color-swatch { border: none; }
 .sc-hint { font-size: 12px; opacity: .8; min-height: 16px; }
 """
 
-JS = (Path(__file__).with_name("static") / "canvas.js").read_text(encoding="utf-8")
+#: The script's parts (``static/canvas/<part>.js``), in the order they are joined: gr.HTML runs
+#: one script (js_on_load), and each part is a closure over the shared state (``state.js``)
+#: that reaches the others at run time. Only ``protocol.js`` talks to Python.
+PARTS = ("state", "protocol", "view", "draw", "tools", "classes", "settings", "messages", "keys", "main")
+STATIC = Path(__file__).with_name("static") / "canvas"
 
-#: What the canvas's events say (``CanvasEvent.tool``): a point tool's click, a closed polygon,
-#: a class row's padlock or colour, or a change of what is drawn (eyes, outline, a big photo's
-#: whole mask; those travel in the canvas value).
-EVENTS = ("add", "remove", "box", "wand", "polygon", "lock", "colour", "view")
+
+def script() -> str:
+    """The canvas's js_on_load: its parts joined, each under a line naming its file."""
+    return "\n".join(f"// ---- static/canvas/{name}.js\n" + (STATIC / f"{name}.js").read_text(encoding="utf-8")
+                     for name in PARTS)
+
+
+JS = script()
 
 
 @dataclass
@@ -112,7 +122,6 @@ class CanvasState:
     photo_scale: float = 1.0
     markers: list = field(default_factory=list)     # [x, y, 1 add / 0 remove] of the click run
     box: list | None = None
-    corner: list | None = None                      # a box's first corner
     brush: int = 6
     tolerance: int = 16                             # the wand's start for this photo
     overwrite: str = "unlocked"
@@ -122,6 +131,8 @@ class CanvasState:
     background: int | None = None
     legend: list = field(default_factory=list)      # unlabelled / overlap rows
     uncertain: str | None = None                    # uncertain pixels layer, PNG data URL
+    ack: int | None = None                          # the page's request this value answers (its req)
+    taken: list = field(default_factory=list)       # ids of the pending strokes it took (applied or dropped)
 
     def to_value(self) -> dict:
         return asdict(self)
@@ -130,14 +141,19 @@ class CanvasState:
 @dataclass(frozen=True)
 class CanvasEvent:
     """The payload of the canvas's ``select`` event, read in one place. The page sends
-    ``{index: [x, y] or null, value: {tool, cls, ...}}`` (gr.SelectData's public fields)."""
+    ``{index: [x, y] or null, value: {tool, req, cls, ...}}`` (gr.SelectData's public fields);
+    ``tool`` names the action (demo/protocol.py's table: a tool, a key's action, a class row's
+    padlock or colour, or ``view``: what is drawn changed, in the value)."""
 
     tool: str
+    req: int | None = None          # the page's number for the request, returned as the value's ack
+    item: str | None = None         # the item the user pointed at (a tool's event), CanvasState.item
     x: int = -1
     y: int = -1
     cls: int | None = None          # the class row or the class selected in the list
     tolerance: float | None = None  # the wand's slider
     points: tuple = ()              # a polygon's corners, image pixels
+    box: tuple = ()                 # a box: x0, y0, x1, y1 (x1, y1 exclusive), image pixels
     locked: bool = False            # a padlock's new state
     colour: str = ""                # a swatch's new colour, #rrggbb
 
@@ -151,9 +167,15 @@ class CanvasEvent:
                 return kind(v)
             except (TypeError, ValueError):
                 return default
-        return cls(tool=str(d.get("tool", "")), x=num(x, int, -1), y=num(y, int, -1),
+
+        def seq(v):
+            return tuple(map(tuple, v)) if isinstance(v, list) and all(isinstance(p, list) for p in v) else ()
+        box = d.get("box")
+        return cls(tool=str(d.get("tool", "")), req=num(d.get("req"), int, None),
+                   item=None if d.get("item") is None else str(d["item"]), x=num(x, int, -1), y=num(y, int, -1),
                    cls=num(d.get("cls"), int, None), tolerance=num(d.get("tolerance"), float, None),
-                   points=tuple(map(tuple, d.get("points") or ())) if isinstance(d.get("points"), list) else (),
+                   points=seq(d.get("points")),
+                   box=tuple(box) if isinstance(box, list) and len(box) == 4 else (),
                    locked=bool(d.get("locked")), colour=str(d.get("colour") or ""))
 
 

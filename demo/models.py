@@ -14,10 +14,10 @@ from segcore.models.resolve import resolve
 from segcore.models.trained import PREFIX, resolve_trained, trained_models
 from segcore.models.weights import is_offline
 
+from .actions import action, current_session
 from .session import UserError
 from .uploads import add_to_uploads
 from .weights import given, path_of
-from .workspace import current_session, action
 
 
 SCOPES = ("all unlabelled", "unlabelled and predicted", "current image")

@@ -13,9 +13,9 @@ from segcore import portrait as cutout_lib
 from segcore.errors import WeightsError
 from segcore.models.registry import SEGMENT, get, names
 
+from .actions import action, current_session
 from .session import UserError
 from .weights import give, given, path_of
-from .workspace import current_session, action
 
 CURRENT = "the current mask"
 AUTO = "auto"

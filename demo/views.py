@@ -102,6 +102,12 @@ def _full_url(app: AppSession) -> str | None:
     return f"{head}/full-{name}"
 
 
+def item_key(app: AppSession) -> str | None:
+    """The open item's short id for the page (``CanvasState.item``): names no path."""
+    ws = app.workspace
+    return None if ws.session is None else f"{dataset_key(ws.ds)}:{ws.index}"
+
+
 def canvas_value(app: AppSession) -> dict:
     """The canvas component's value (see :class:`demo.canvas.CanvasState`)."""
     return canvas_state(app).to_value()
@@ -128,13 +134,12 @@ def canvas_state(app: AppSession) -> CanvasState:
         ph, pw = _preview_shape(s.shape, app.photo_scale)
         shown = cv2.resize(seg.labels, (pw, ph), interpolation=cv2.INTER_NEAREST)
     return CanvasState(
-        item=f"{dataset_key(ws.ds)}:{ws.index}", seq=app.counter, w=w, h=h,
+        item=item_key(app), seq=app.counter, w=w, h=h,
         photo=photo, mask=mask_png(shown, seg.label_set, app.hidden, app.outline),
         hidden=sorted(app.hidden), outline=app.outline, full_mask=app.full_mask,
         photo_full=_full_url(app), photo_scale=app.photo_scale,
         markers=[[x, y, int(p)] for x, y, p in s.markers],
         box=list(run.box) if run and run.box else None,
-        corner=list(s.corner) if s.corner else None,
         classes=_classes(seg.label_set, seg.labels), cls=app.cls,
         brush=max(2, int(round(np.hypot(h, w) / 100))),
         tolerance=s.default_tolerance(), **rule_value(app),
@@ -149,12 +154,12 @@ UNCERTAIN_RGBA = (255, 0, 255, 170)
 def _uncertain_png(app: AppSession) -> str | None:
     """The current item's pixels its pre-labelling model was unsure of, as a PNG data URL,
     when the Train tab's "on the canvas" is on and the item has a recorded confidence."""
-    below = getattr(app, "uncertain_below", None)
+    below = app.uncertain_below
     ws = app.workspace
     if below is None or ws.session is None:
         return None
     key = (id(ws.ds), ws.index, float(below))
-    cached = getattr(app, "uncertain_cache", (None, None))
+    cached = app.uncertain_cache
     if cached[0] != key:
         with ws.lock:
             mask = uncertain_pixels(ws.ds, ws.index, float(below))
@@ -219,7 +224,7 @@ def files_html(app: AppSession, only_open: bool = False) -> str:
     with ws.lock:
         statuses = [ds.status(i) for i in range(n)]
         # the Train panel's review order, least sure first (demo/train.py), or the dataset's
-        order = least_sure_first(ds) if getattr(app, "least_sure_first", False) else range(n)
+        order = least_sure_first(ds) if app.least_sure_first else range(n)
     rows = [i for i in order if not only_open or statuses[i] != "reviewed" or i == ws.index]
     cur = ws.index if ws.index is not None else 0
     pos = rows.index(cur) if cur in rows else next((k for k, i in enumerate(rows) if i >= cur), 0)

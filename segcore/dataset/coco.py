@@ -26,7 +26,8 @@ from pathlib import Path
 import numpy as np
 from ..errors import FormatError
 from ..fileio import read_json, write_text
-from ..formats.coco import (annotation_crop, coco_label_set, image_size_of, is_coco, mask_geometry, paint_order,
+from ..formats.rle import annotation_rle, rle_crop, rle_string_counts_many
+from ..formats.coco import (coco_label_set, image_size_of, is_coco, mask_geometry, paint_order,
                             read_coco, to_coco)
 from ..labels import LabelSet
 from ..objects import IdSource, Obj, ObjMask, Objects
@@ -162,13 +163,18 @@ class CocoDataset(InstanceMixin, Dataset):
         img = self._images[i]
         h, w = image_size_of(img, self.json_path.name)
         name = self.json_path.name
-        objs = []
-        for ann in self._by_image.get(img["id"], []):
+        anns, classes, rles = self._by_image.get(img["id"], []), [], []
+        for ann in anns:
             cid = ann.get("category_id")
             cls = self._cat_to_label.get(cid) if not isinstance(cid, bool) else None
             if cls is None:
                 raise FormatError(f"{name}: annotation {ann.get('id')} has unknown category_id {cid!r}")
-            got = annotation_crop(ann, h, w, name)
+            classes.append(cls)
+            rles.append(annotation_rle(ann, h, w, name))
+        counts = rle_string_counts_many([r["counts"] for r in rles])     # one pass for the image
+        objs = []
+        for ann, cls, c in zip(anns, classes, counts):
+            got = rle_crop(c, h, w)
             if got is None:
                 continue            # no pixel: not an object, and kept in the file as it is
             crop, x0, y0 = got

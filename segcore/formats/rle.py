@@ -16,7 +16,7 @@ from pycocotools import mask as mask_utils
 
 from ..errors import FormatError
 
-__all__ = ["rle_string_counts", "rle_crop", "annotation_rle", "annotation_mask", "annotation_crop",
+__all__ = ["rle_string_counts", "rle_string_counts_many", "rle_crop", "annotation_rle", "annotation_mask", "annotation_crop",
            "uncompressed_counts"]
 
 _SHIFT = 5 * np.arange(16, dtype=np.int64)
@@ -50,6 +50,53 @@ def rle_string_counts(counts: str | bytes) -> np.ndarray:
         vals[1::2] = np.cumsum(vals[1::2])
         vals[2::2] = np.cumsum(vals[2::2])
     return vals
+
+
+def rle_string_counts_many(strings) -> list[np.ndarray]:
+    """:func:`rle_string_counts` of many strings in one vectorised pass (an image's 300
+    annotations cost one call, not 300)."""
+    datas = [c.encode("ascii") if isinstance(c, str) else bytes(c) for c in strings]
+    if len(datas) < 2:
+        return [rle_string_counts(d) for d in datas]
+    lens = np.fromiter((len(d) for d in datas), np.int64, len(datas))
+    a = np.frombuffer(b"".join(datas), np.uint8).astype(np.int64) - 48
+    if not a.size:
+        return [a[:0] for _ in datas]
+    if a.min() < 0 or a.max() >= 64:
+        raise ValueError("an RLE string has a character outside its alphabet")
+    ends = (a & 0x20) == 0
+    bounds = np.cumsum(lens)
+    if (lens > 0).any() and not ends[bounds[lens > 0] - 1].all():
+        raise ValueError("an RLE string is truncated")
+    endpos = np.flatnonzero(ends)
+    starts = np.empty_like(endpos)
+    starts[0] = 0
+    starts[1:] = endpos[:-1] + 1
+    nchunks = endpos - starts + 1
+    if nchunks.max() > 12:
+        raise ValueError("an RLE count is too long")
+    k = np.arange(a.size) - np.repeat(starts, nchunks)
+    vals = np.add.reduceat((a & 0x1F) << _SHIFT[k], starts)
+    neg = (a[endpos] & 0x10) != 0
+    if neg.any():
+        vals[neg] -= np.int64(1) << (5 * nchunks[neg])
+    # which string each count belongs to, and its place j in it: from the third on (j > 2)
+    # a count is a delta to the count two before, i.e. a running sum per string and parity
+    owner = np.searchsorted(bounds, endpos, side="right")
+    per = np.bincount(owner, minlength=len(datas))
+    first = np.concatenate([[0], np.cumsum(per)[:-1]])
+    j = np.arange(vals.size) - np.repeat(first, per)
+    for sel in ((j >= 1) & (j % 2 == 1), (j >= 2) & (j % 2 == 0)):
+        idx = np.flatnonzero(sel)
+        if not idx.size:
+            continue
+        v = vals[idx]
+        cs = np.cumsum(v)
+        key = owner[idx]
+        head = np.flatnonzero(np.concatenate([[True], key[1:] != key[:-1]]))
+        before = np.concatenate([[0], cs[head[1:] - 1]])
+        vals[idx] = cs - np.repeat(before, np.diff(np.concatenate([head, [idx.size]])))
+    return np.split(vals, np.cumsum(per)[:-1])
 
 
 def rle_crop(counts, height: int, width: int) -> tuple[np.ndarray, int, int] | None:
@@ -101,15 +148,17 @@ def annotation_rle(ann: dict, height: int, width: int, name: str = "COCO file") 
             polys = [p for p in seg if isinstance(p, list)]
             if not polys or any(len(p) < 6 or len(p) % 2 for p in polys):
                 raise ValueError("a polygon needs at least 3 x, y pairs")
-            if any(isinstance(v, bool) or not isinstance(v, (int, float)) for p in polys for v in p):
+            if not all(type(v) in (int, float) for p in polys for v in p):    # bool is no number here
                 raise ValueError("polygon coordinates must be numbers")
-            arr = np.asarray([v for p in polys for v in p], dtype=np.float64)
+            arrs = [np.asarray(p, dtype=np.float64) for p in polys]
+            arr = np.concatenate(arrs)
             if not np.isfinite(arr).all():
                 raise ValueError("polygon coordinates must be finite")
             # pycocotools walks every edge pixel: a far-away vertex would take forever
             if np.abs(arr).max() > 4 * max(height, width) + 16:
                 raise ValueError("polygon coordinates lie far outside the image")
-            return mask_utils.merge(mask_utils.frPyObjects([[float(v) for v in p] for p in polys], height, width))
+            rles = mask_utils.frPyObjects([a.tolist() for a in arrs], height, width)
+            return rles[0] if len(rles) == 1 else mask_utils.merge(rles)
         if isinstance(seg, dict) and isinstance(seg.get("counts"), list):
             _check_size(seg, height, width)
             if any(isinstance(c, bool) or not isinstance(c, int) for c in seg["counts"]):
