@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gradio as gr
 
+from . import concepts as hc
 from . import export as hx
 from . import helpers as hh
 from . import models as hm
@@ -93,6 +94,10 @@ def build_demo(data=None) -> gr.Blocks:
                     segment_btn = gr.Button("Segment", variant="primary", elem_id="segment-btn", size="sm")
                     prelabel_btn = gr.Button("Pre-label all", elem_id="prelabel-btn", size="sm")
                 replace_cb = gr.Checkbox(False, label="Segment replaces all labels", elem_id="replace", container=False)
+                with gr.Row(equal_height=True):   # SAM 3: every instance of the selected class, by its name
+                    find_btn = gr.Button("Find all", elem_id="find-all-btn", size="sm", scale=1, min_width=60)
+                    find_threshold = gr.Slider(0, 1, 0.5, step=0.05, label="Find all: score above",
+                                               elem_id="find-threshold", scale=2, min_width=110)
                 with gr.Accordion("Model details and weights", open=False):
                     card = gr.Markdown(hm.model_card(first_model))
                     prompter_card = gr.Markdown(hpr.card(), elem_id="prompter-card")
@@ -127,6 +132,11 @@ def build_demo(data=None) -> gr.Blocks:
                     min_size = gr.Number(100, label="pixels", precision=0, scale=1)
                     target = gr.Textbox(label="other class (name or number)", scale=2)
                     helper_btn = gr.Button("Run", elem_id="helper-btn", scale=1)
+                with gr.Row():
+                    prompt_text = gr.Textbox(label="Find all finds the selected class by (empty: its name)",
+                                             placeholder="e.g. sidewalk for pavement", elem_id="class-prompt", scale=4)
+                    prompt_btn = gr.Button("Set", elem_id="class-prompt-btn", scale=1)
+                prompts_info = gr.Markdown(hc.prompts_md(served.dataset), elem_id="class-prompts")
             with gr.Tab("Export", id="export"):
                 fmt = gr.Radio(hx.EXPORT_FORMATS, value="coco_json", label="Format", elem_id="export-format")
                 export_btn = gr.Button("Export", variant="primary", elem_id="export-btn")
@@ -244,7 +254,14 @@ def build_demo(data=None) -> gr.Blocks:
         helper_btn.click(hh.helper, [state, helper_dd, min_size, target, canvas], ws_out, api_name="helper")
         segment_btn.click(hm.segment, [state, api_image, model_dd, weights, replace_cb, canvas], ws_out,
                           api_name="segment").then(hw.first_screen, state, first_screen, api_visibility="private")
-        prelabel_btn.click(hm.prelabel, [state, model_dd, weights, api_scope, canvas], ws_out, api_name="prelabel")
+        prelabel_btn.click(hm.prelabel, [state, model_dd, weights, api_scope, canvas, find_threshold], ws_out,
+                           api_name="prelabel")
+        find_btn.click(action()(hc.find_all), [state, api_class, find_threshold, canvas], ws_out, api_name="find_all")
+        set_prompt = action(outputs=N_OUT + 1)(hc.set_class_prompt)
+        prompt_btn.click(set_prompt, [state, api_class, prompt_text, canvas], [*ws_out, prompts_info],
+                         api_name="set_class_prompt")
+        prompt_text.submit(set_prompt, [state, api_class, prompt_text, canvas], [*ws_out, prompts_info],
+                           api_visibility="private")
         api_buttons["prelabel_current"].click(
             lambda st, m, w, v: hm.prelabel(st, m, w, "current image", v), [state, model_dd, weights, canvas], ws_out,
             api_visibility="private")
