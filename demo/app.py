@@ -94,10 +94,10 @@ def build_demo(data=None) -> gr.Blocks:
                     segment_btn = gr.Button("Segment", variant="primary", elem_id="segment-btn", size="sm")
                     prelabel_btn = gr.Button("Pre-label all", elem_id="prelabel-btn", size="sm")
                 replace_cb = gr.Checkbox(False, label="Segment replaces all labels", elem_id="replace", container=False)
-                with gr.Row(equal_height=True):   # SAM 3: every instance of the selected class, by its name
-                    find_btn = gr.Button("Find all", elem_id="find-all-btn", size="sm", scale=1, min_width=60)
-                    find_threshold = gr.Slider(0, 1, 0.5, step=0.05, label="Find all: score above",
-                                               elem_id="find-threshold", scale=2, min_width=110)
+                # SAM 3: every instance of the selected class, found by its name
+                find_btn = gr.Button("Find all of the selected class", elem_id="find-all-btn", size="sm")
+                find_threshold = gr.Slider(0, 1, 0.5, step=0.05, label="Find all: score above",
+                                           elem_id="find-threshold")
                 with gr.Accordion("Model details and weights", open=False):
                     card = gr.Markdown(hm.model_card(first_model))
                     prompter_card = gr.Markdown(hpr.card(), elem_id="prompter-card")
