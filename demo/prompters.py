@@ -144,7 +144,7 @@ def _encodes(spec) -> bool:
 
 def _info(app) -> dict:
     """What this session worked out for its menu choice: ``{"failed": {name: note}, "download": ...}``."""
-    choice = getattr(app, "prompter_choice", DEFAULT)
+    choice = app.prompter_choice
     got = app.prompter_state
     if got is None or got[0] != choice:
         got = app.prompter_state = (choice, {"failed": {}, "download": None})
@@ -156,20 +156,22 @@ def _fallback(class_name: str | None) -> Choice:
     return resolve("auto", PROMPT, class_name=class_name, offline=True)
 
 
-def _tell(app, note: str, warn: bool) -> None:
-    choice = getattr(app, "prompter_choice", DEFAULT)
-    if choice in app.prompter_told:
+def _tell(app, note: str, warn: bool, what: str = "fallback") -> None:
+    """Say ``note`` once per session, menu choice and ``what`` (a fallback, a download)."""
+    key = f"{app.prompter_choice}:{what}"
+    if key in app.prompter_told:
         return
-    app.prompter_told.add(choice)
-    LOG.info("prompter %s: %s", choice, note)
+    app.prompter_told.add(key)
+    LOG.info("prompter %s: %s", app.prompter_choice, note)
     (gr.Warning if warn else gr.Info)(note)
 
 
-def answer(app, class_name: str | None = None, tell: bool = True) -> tuple[Choice, str | None]:
+def answer(app, class_name: str | None = None, tell: bool = True, start: bool = True) -> tuple[Choice, str | None]:
     """``(the Choice that answers now, a note or None)`` for the session's menu choice and a
-    class: a download is started where needed (GrabCut meanwhile); a choice that cannot be had
-    falls back to the best prompter here, and the session is told once."""
-    choice = getattr(app, "prompter_choice", DEFAULT)
+    class: a download is started where needed (GrabCut meanwhile; ``start=False``: not by this
+    call, as opening an item or drawing the status line); a choice that cannot be had falls back
+    to the best prompter here, and the session is told once."""
+    choice = app.prompter_choice
     info = _info(app)
     title = "auto" if choice == DEFAULT else get(choice).title
     if choice in info["failed"]:
@@ -185,10 +187,12 @@ def answer(app, class_name: str | None = None, tell: bool = True) -> tuple[Choic
             _tell(app, note, warn=choice != DEFAULT)
         return fb, note
     if c.fetch:
-        d = fetch.start(c.name, c.weights)
+        d = fetch.start(c.name, c.weights) if start else fetch.downloading(c.weights)
+        if d is None:
+            return _fallback(class_name), None
         info["download"] = d
         if d.done.is_set() and d.error is None:
-            return answer(app, class_name, tell)          # here now
+            return answer(app, class_name, tell, start)   # here now
         fb = get(c.meanwhile) if c.meanwhile else _fallback(class_name).spec
         fb_choice = resolve(fb.name, PROMPT, offline=True)
         if d.done.is_set():
@@ -200,7 +204,7 @@ def answer(app, class_name: str | None = None, tell: bool = True) -> tuple[Choic
             return fb_choice, note
         note = f"Downloading the {c.spec.title} weights ({c.weights.file_name}); {fb.title} answers meanwhile."
         if tell:
-            _tell(app, note, warn=False)
+            _tell(app, note, warn=False, what="download")
         return fb_choice, note
     if c.note and tell and choice == DEFAULT:
         _tell(app, f"Clicks and boxes use {c.spec.title}: {c.note}", warn=False)
@@ -255,7 +259,7 @@ def _read_and_prefetch(pf: Prefetcher, ds, j: int) -> None:
 
 def _open_prefetcher(app) -> Prefetcher | None:
     """The session's shared model with an encoder, where its choice has one here now."""
-    c, _ = answer(app, None, tell=False)
+    c, _ = answer(app, None, tell=False, start=False)
     if not _encodes(c.spec):
         return None
     return _prefetcher(c)
@@ -285,7 +289,7 @@ def install(app) -> None:
 
 
 def _downloading(app):
-    got = getattr(app, "prompter_state", None)
+    got = app.prompter_state
     d = got[1].get("download") if got is not None else None
     return d if d is not None and not d.done.is_set() else None
 
@@ -293,11 +297,11 @@ def _downloading(app):
 def encoding(app) -> bool:
     """Whether the current item's embedding is still being made (a click now would wait)."""
     ws = app.workspace
-    if ws.session is None or getattr(app, "prompter_state", None) is None:
+    if ws.session is None or app.prompter_state is None:
         return False
     try:
-        c, _ = answer(app, None, tell=False)
-    except Exception:  # noqa: BLE001
+        c, _ = answer(app, None, tell=False, start=False)
+    except Exception:  # noqa: BLE001 - the status line must never fail over this
         return False
     if not _encodes(c.spec):
         return False
@@ -334,7 +338,7 @@ def set_prompter(app, prompter, value=None):
     if text != DEFAULT and text not in menu_names():
         raise _user_error(f"prompter is one of {', '.join([DEFAULT, *menu_names()])}; got {prompter!r}")
     app.prompter_choice, app.prompter_state = text, None   # worked out again: the file may be here now
-    app.prompter_told.discard(text)       # an explicit choice is always answered
+    app.prompter_told = {k for k in app.prompter_told if k.split(":")[0] != text}   # always answered
     c, note = answer(app, None)
     app.workspace.set_prompter(factory(app))
     ws = app.workspace

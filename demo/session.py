@@ -30,8 +30,6 @@ import gradio as gr
 from segcore.dataset import Workspace, open_dataset
 from segcore.dataset.png import open_folder
 from segcore.errors import SegcoreError
-from segcore.models.prompters.selfie import SelfiePrompter
-from segcore.portrait import choose_person_model
 
 from . import folders
 
@@ -71,23 +69,6 @@ class Seed:
         return self
 
 
-@functools.lru_cache(maxsize=1)
-def _person_model():
-    """The selfie model for clicks on a "person" class, where its file can be had (looked for
-    once per process); None: clicks use GrabCut."""
-    return choose_person_model("auto")[0]
-
-
-def default_prompter(class_name: str):
-    """The prompter of a session's clicks and boxes for a class: the selfie model for a class
-    named "person" where its file is here, else None (the weight-free GrabCut prompter)."""
-    if class_name == "person":
-        model = _person_model()
-        if model is not None:
-            return SelfiePrompter(model)
-    return None
-
-
 @dataclass(slots=True, weakref_slot=True)
 class AppSession:
     """What one browser session (or API client) works on, every field declared here: a module
@@ -119,10 +100,10 @@ class AppSession:
     recent: list = field(default_factory=list)   # picture files made for this session, newest last
     # -- the prompter menu (demo/prompters.py) --------------------------------------------------
     prompter_choice: str = "auto"     # the menu "Clicks and boxes with"
-    prompter_state: tuple | None = None   # (choice, {"failed": {name: note}, "download": ...}) for the choice
+    prompter_state: tuple | None = None   # (choice, {"failed": {name: note}, "download": Download})
     prompter_told: set = field(default_factory=set)   # choices whose fallback the session was told
-    # -- weights files the session gave (demo/weights.py) ---------------------------------------
-    given_weights: dict | None = None     # {entry: file} of its own files, for every panel
+    # -- weights files given in Model details or Portrait (demo/weights.py) ----------------------
+    given_weights: dict = field(default_factory=dict)  # registry entry -> this session's own file
     # -- the Train panel (demo/train.py) --------------------------------------------------------
     least_sure_first: bool = False    # the review order: the file list and Next not reviewed
     uncertain_below: float | None = None   # uncertain pixels drawn on the canvas below this (None: off)
@@ -156,10 +137,10 @@ def new_session(served: Served) -> AppSession:
     served.root.mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="session-", dir=served.root))
     if served.dataset is not None:
-        ws = Workspace(served.dataset, served.lock, prompter=default_prompter)
+        ws = Workspace(served.dataset, served.lock)
     else:
         (folder / "dataset").mkdir()
-        ws = Workspace(open_folder(folder / "dataset"), prompter=default_prompter)
+        ws = Workspace(open_folder(folder / "dataset"))
     app = AppSession(served, ws, folder)
     from . import prompters   # (it imports this module)
 

@@ -27,16 +27,7 @@ def given(app) -> dict[str, Path]:
     """``{entry: file}`` of this session's own weights files."""
     from .session import AppSession
 
-    if not isinstance(app, AppSession):
-        return {}
-    got = getattr(app, "given_weights", None)
-    if got is None:
-        got = {}
-        try:
-            app.given_weights = got
-        except AttributeError:
-            pass
-    return got
+    return app.given_weights if isinstance(app, AppSession) else {}
 
 
 def give(app, file, model_name: str | None = None) -> str | None:

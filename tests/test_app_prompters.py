@@ -103,3 +103,45 @@ def test_sam_answers_a_click_right_after_opening_with_that_items_mask(dataset_ap
     (value, _, status), said = submit(c, X, Y, "add", "car", "", api_name="/click_point")
     assert any("Encoding the image for clicks" in m for m in said), said
     assert np.array_equal(mask_of(value) == CAR, want["scene3"]) and prompters.ENCODING not in status
+
+
+def test_auto_fetches_mobile_sam_at_the_first_click_and_the_next_click_uses_it(dataset_app, random_mobile_sam,
+                                                                                monkeypatch, tmp_path):
+    """A local server stands in for the download site (never the network): the first click of a
+    fresh session starts the download, GrabCut answers it and the status line shows the
+    download's progress; once the file is here (checked against the checksum stated for the
+    served file), the next click is MobileSAM's."""
+    import hashlib
+
+    from test_fetch import weights_server
+
+    from segcore.models import fetch
+    from segcore.models.prompters.sam import load_sam
+    from segcore.models.registry import get
+    from segcore.models.weights import checkpoint_dir
+
+    url, folder = dataset_app
+    data = random_mobile_sam.read_bytes()
+    monkeypatch.delenv("SEGCORE_OFFLINE", raising=False)
+    monkeypatch.delenv("SEGCORE_SAM_WEIGHTS", raising=False)
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    monkeypatch.setenv("SEGCORE_WEIGHTS_SHA256", f"mobile_sam.pt={hashlib.sha256(data).hexdigest()}")
+    sam = load_sam("mobile_sam", weights=random_mobile_sam)
+    rgb = load_image(folder / "scene2.png")
+    sam.set_image(rgb)
+    want = sam.predict([(X, Y, True)], multimask=True).mask
+    with weights_server({"mobile_sam.pt": data}, delay=0.004) as (base, srv):
+        monkeypatch.setenv("SEGCORE_WEIGHTS_URL", base)
+        c = Client(url, verbose=False)
+        c.predict("scene0", api_name="/open_item")       # an item no other test labelled
+        assert srv.requests == []                         # opening an item downloads nothing
+        (value, _, status), said = submit(c, X, Y, "add", "car", "", api_name="/click_point")
+        assert "downloading mobile_sam.pt" in status and "GrabCut answers meanwhile" in status, status
+        assert any("Downloading the MobileSAM weights" in m for m in said), said
+        car = mask_of(value) == CAR
+        assert car[60:180, 80:240].mean() > 0.9                        # GrabCut's answer meanwhile
+        fetch.downloading(get("mobile_sam").published).wait(120)
+    assert (checkpoint_dir() / "mobile_sam.pt").read_bytes() == data and len(srv.requests) == 1
+    c.predict("scene2", api_name="/open_item")
+    (value, _, status), _ = submit(c, X, Y, "add", "car", "", api_name="/click_point")
+    assert "downloading" not in status and np.array_equal(mask_of(value) == CAR, want)

@@ -11,7 +11,7 @@ from camvid import CAMVID_CLASSES, camvid_voc, truth_of
 from conftest import run_cli
 from segcore import ModelError, load_model, open_dataset
 from segcore.models.registry import get_model_spec, list_models
-from segcore.models.zoo import SMP_MODELS
+from segcore.models.zoo.smp import SMP_MODELS
 from segcore.train import train
 from test_train import CLASSES, colour_dataset
 
@@ -20,7 +20,8 @@ def test_entries_are_registered_beside_the_project_nets():
     assert {"deeplabv3plus_resnet18", "pspnet_resnet18", "fpn_resnet18"} <= set(list_models(family="smp"))
     for name in SMP_MODELS:
         spec = get_model_spec(name)
-        assert spec.trainable and spec.weights.url is None and spec.size_divisor == 32
+        assert spec.trainable and spec.published.url is None and spec.size_divisor == 32
+        assert spec.tagged("backbone").file_name.startswith(name.split("_")[1])
 
 
 @pytest.mark.parametrize("name", ["deeplabv3plus_resnet18", "pspnet_resnet18", "fpn_resnet18"])

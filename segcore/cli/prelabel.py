@@ -144,7 +144,7 @@ def _concepts(ds, args) -> int:
     from ..dataset.prelabel import todo
     from ..dataset.prelabel_concepts import class_prompts, prelabel_concepts
     from ..errors import ModelError, PromptError
-    from ..models import CONCEPTS, get, names, obtain, resolve
+    from ..models import CONCEPTS, obtain, resolve
     from ..models.fetch import fetch
     from .progress import DownloadBar
 
@@ -161,10 +161,7 @@ def _concepts(ds, args) -> int:
     shown = ", ".join(f"{ds.label_set.names[k]}" + (f" as '{t}'" if t != ds.label_set.names[k] else "")
                       for k, t in prompts.items())
     offline = args.offline or None
-    name = args.concepts
-    if name == "auto" and args.weights:   # a folder named for auto is the best-ranked concept entry's
-        name = min(names(CONCEPTS, auto=True), key=lambda n: get(n).auto[CONCEPTS])
-    choice = resolve(name, CONCEPTS, weights=args.weights, offline=offline)
+    choice = resolve(args.concepts, CONCEPTS, weights=args.weights, offline=offline)
     print(f"finding {len(prompts)} classes ({shown}) in {len(indices)} items with {choice.spec.title}",
           file=sys.stderr)
     progress = DownloadBar()

@@ -111,10 +111,14 @@ def fetch(model: str, w, *, offline: bool | None = None, progress: Progress | No
     one line naming the file and the folder where it cannot (offline, no public download, the
     site unreachable or refusing, a checksum that does not match)."""
     target = checkpoint_dir() / w.file_name
+
+    def missing(why: str) -> WeightsError:
+        return WeightsError(missing_message(model, w.file_name, why, w.files))
+
     if is_offline(offline):
-        raise WeightsError(missing_message(model, w.file_name, "offline: download not attempted"))
+        raise missing("offline: download not attempted")
     if download_url(w) is None:
-        raise WeightsError(missing_message(model, w.file_name, "this model has no public download"))
+        raise missing("this model has no public download")
     files = [(download_url(w, f), target / f, expected_check(w, f), f"{w.file_name}/{f}") for f in w.files] \
         if w.files else [(download_url(w), target, expected_check(w), w.file_name)]
     with _lock(target):
@@ -127,9 +131,8 @@ def fetch(model: str, w, *, offline: bool | None = None, progress: Progress | No
                 _download(url, part, progress, timeout)
             except urllib.error.HTTPError as e:
                 if e.code in (401, 403) and w.gated:
-                    raise WeightsError(missing_message(model, w.file_name, f"download refused: {w.gated}")) from None
-                raise WeightsError(missing_message(model, w.file_name, f"download failed: HTTP {e.code} from "
-                                                   f"{urlparse(url).hostname}")) from None
+                    raise missing(f"download refused: {w.gated}") from None
+                raise missing(f"download failed: HTTP {e.code} from {urlparse(url).hostname}") from None
             except (urllib.error.URLError, OSError, ConnectionError) as e:
                 # The part stays: the next try continues it.
                 reason = getattr(e, "reason", e)
@@ -137,7 +140,7 @@ def fetch(model: str, w, *, offline: bool | None = None, progress: Progress | No
                 why = (f"{host} cannot be reached" if isinstance(e, urllib.error.URLError)
                        else f"{reason.__class__.__name__}, {part.stat().st_size if part.is_file() else 0} bytes kept "
                             "to continue from")
-                raise WeightsError(missing_message(model, w.file_name, f"download failed: {why}")) from None
+                raise missing(f"download failed: {why}") from None
             bad = mismatch(part, check)
             if bad is not None:
                 part.unlink(missing_ok=True)

@@ -93,8 +93,8 @@ def _fetchable(spec: ModelSpec, offline: bool | None) -> bool:
 def _why_missing(spec: ModelSpec, offline: bool | None) -> str:
     w = spec.published
     if download_url(w) is None:
-        return missing_message(spec.name, w.file_name, "this model has no public download")
-    return missing_message(spec.name, w.file_name, "offline: download not attempted")
+        return missing_message(spec.name, w.file_name, "this model has no public download", w.files)
+    return missing_message(spec.name, w.file_name, "offline: download not attempted", w.files)
 
 
 def _need_packages(spec: ModelSpec) -> None:
@@ -245,17 +245,29 @@ def resolve(name: str | None = AUTO, task: str = SEGMENT, *, weights: str | os.P
     name = str(name or AUTO).strip()
     if name != AUTO:
         return _explicit(name, task, weights, dataset, offline)
+    if weights is not None:   # a file for "auto": the entry auto prefers takes it, here or not
+        best = _preferred(task, label_set if label_set is not None else getattr(dataset, "label_set", None),
+                          class_name)
+        if best is not None:
+            return _explicit(best, task, weights, dataset, offline)
     if task == SEGMENT:
         got = _auto_segment(label_set, dataset, offline, fallback)
     elif task == PROMPT:
         got = _auto_prompt(class_name, offline)
     else:
         got = _auto_concepts(offline)
-    if got is not None and weights is not None and got.spec.needs_weights and \
-            (got.weights is None or got.weights.tag != "trained"):
-        w = _user_weights(got.spec, weights)
-        got = replace(got, weights=w, path=w.path, fetch=False, meanwhile=None, note=None)
     return got
+
+
+def _preferred(task: str, label_set, class_name) -> str | None:
+    """The entry ``auto`` ranks first for ``task`` that takes weights, whatever is here."""
+    if task == SEGMENT:
+        scored = [(-shared_classes(s.label_set, label_set), s.auto[SEGMENT], i, s.name)
+                  for i, s in enumerate(specs(SEGMENT)) if SEGMENT in s.auto and s.needs_weights]
+        scored = [t for t in scored if t[0] < 0]
+        return min(scored)[-1] if scored else None
+    ranked = [s for s in _auto_ranked(task, class_name) if s.needs_weights]
+    return ranked[0].name if ranked else None
 
 
 def obtain(name: str | Choice | None = AUTO, task: str = SEGMENT, *, weights=None, dataset=None,

@@ -156,11 +156,13 @@ def named_weights(names=None) -> tuple[dict[str, Path], list[str]]:
     return found, bad
 
 
-def missing_message(model: str, file_name: str | None, why: str) -> str:
-    """The one line said when weights are not here: the file, the folder, and why."""
+def missing_message(model: str, file_name: str | None, why: str, files=()) -> str:
+    """The one line said when weights are not here: the file (a folder: its files), the folder
+    to put it in, and why."""
     if file_name is None:
         return f"model {model} has no weights file; give one"
-    return f"weights for {model} not found: put {file_name} in {checkpoint_dir()} or give the file ({why})"
+    what = f"{file_name}/ ({', '.join(files)})" if files else file_name
+    return f"weights for {model} not found: put {what} in {checkpoint_dir()} or give the file ({why})"
 
 
 def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:

@@ -40,7 +40,11 @@ from test_sam import (AGREEMENT, _compare, make_sam_checkpoint, official_predict
 
 from segcore.image import load  # noqa: E402
 from segcore.models.prompters.prefetch import Prefetcher  # noqa: E402
-from segcore.models.prompters.sam import CHECKPOINTS, load_sam, weights_from_env  # noqa: E402
+from segcore.models.prompters.sam import load_sam  # noqa: E402
+from segcore.models.registry import PROMPT, get, names  # noqa: E402
+from segcore.models.weights import named_weights  # noqa: E402
+
+SAM = names(PROMPT, family="sam")
 
 MAX_CLICKS = 20
 BUDGET_S = 0.15
@@ -49,11 +53,11 @@ BUDGET_S = 0.15
 def sam_weights_from_env() -> dict[str, Path]:
     """``{prompter name: checkpoint}`` from ``SEGCORE_SAM_WEIGHTS`` (empty where unset); a part
     that names no file stops the benchmark."""
-    found, bad = weights_from_env()
+    found, bad = named_weights()
     if bad:
         raise ValueError(f"SEGCORE_SAM_WEIGHTS: {bad[0]!r} is not NAME=FILE or an official file name "
-                         f"({', '.join(ck.file_name for ck in CHECKPOINTS.values())})")
-    return found
+                         f"({', '.join(get(n).published.file_name for n in SAM)})")
+    return {n: p for n, p in found.items() if n in SAM}
 
 
 def models() -> list[str]:
@@ -202,11 +206,11 @@ def noc(ious, thr):
     return next((k + 1 for k, v in enumerate(ious) if v >= thr), MAX_CLICKS)
 
 
-@pytest.mark.parametrize("name", list(CHECKPOINTS))
+@pytest.mark.parametrize("name", SAM)
 def test_noc_with_published_weights(shared_data, name):
     weights = sam_weights_from_env()
     if name not in weights:
-        pytest.skip(f"SEGCORE_SAM_WEIGHTS names no {CHECKPOINTS[name].file_name}")
+        pytest.skip(f"SEGCORE_SAM_WEIGHTS names no {get(name).published.file_name}")
     prompter = load_sam(name, weights=weights[name])
     runs = []
     for _, rgb, masks in coco_objects(shared_data):
