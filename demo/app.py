@@ -11,6 +11,7 @@ import gradio as gr
 
 from segcore.dataset.revisions import set_budget_mb
 
+from . import concepts as hc
 from . import export as hx
 from . import helpers as hh
 from . import models as hm
@@ -102,6 +103,10 @@ def build_demo(data=None, users=None, history_mb: float | None = None) -> gr.Blo
                     segment_btn = gr.Button("Segment", variant="primary", elem_id="segment-btn", size="sm")
                     prelabel_btn = gr.Button("Pre-label all", elem_id="prelabel-btn", size="sm")
                 replace_cb = gr.Checkbox(False, label="Segment replaces all labels", elem_id="replace", container=False)
+                # SAM 3: every instance of the selected class, found by its name
+                find_btn = gr.Button("Find all of the selected class", elem_id="find-all-btn", size="sm")
+                find_threshold = gr.Slider(0, 1, 0.5, step=0.05, label="Find all: score above",
+                                           elem_id="find-threshold")
                 with gr.Accordion("Model details and weights", open=False):
                     card = gr.Markdown(hm.model_card(first_model))
                     prompter_card = gr.Markdown(hpr.card(), elem_id="prompter-card")
@@ -137,6 +142,11 @@ def build_demo(data=None, users=None, history_mb: float | None = None) -> gr.Blo
                     min_size = gr.Number(100, label="pixels", precision=0, scale=1)
                     target = gr.Textbox(label="other class (name or number)", scale=2)
                     helper_btn = gr.Button("Run", elem_id="helper-btn", scale=1)
+                with gr.Row():
+                    prompt_text = gr.Textbox(label="Find all finds the selected class by (empty: its name)",
+                                             placeholder="e.g. sidewalk for pavement", elem_id="class-prompt", scale=4)
+                    prompt_btn = gr.Button("Set", elem_id="class-prompt-btn", scale=1)
+                prompts_info = gr.Markdown(hc.prompts_md(served.dataset), elem_id="class-prompts")
             history = team.history_tab()           # the open item's versions (demo/team.py)
             with gr.Tab("Export", id="export"):
                 fmt = gr.Radio(hx.EXPORT_FORMATS, value="coco_json", label="Format", elem_id="export-format")
@@ -200,11 +210,13 @@ def build_demo(data=None, users=None, history_mb: float | None = None) -> gr.Blo
                 train_timer = gr.Timer(2.0, active=False)
                 train_json = gr.Textbox(visible=False, label="status")
                 train_status_btn = gr.Button("train_status", visible=False)
-        # Inputs of buttons' endpoints that the browser leaves as they are (Segment, Pre-label, Apply).
+        # Inputs of buttons' endpoints that the browser leaves as they are (Segment, Pre-label, Apply,
+        # Find all: its class is the one selected on the canvas, "" here).
         with gr.Column(visible=False):
             api_image = gr.Image(type="filepath", label="image")
             api_scope = gr.Radio(list(hm.SCOPES), value="all unlabelled", label="scope")
             api_obj = gr.Number(None, label="obj_id", precision=0)   # /apply_edit's object
+            api_class = gr.Textbox("", label="class_name")           # /find_all's, /set_class_prompt's
             api_choice = gr.Textbox("mine", label="choice")          # /resolve_conflict's (demo/team.py)
 
         ws_out = [state, canvas, files, status]
@@ -247,7 +259,14 @@ def build_demo(data=None, users=None, history_mb: float | None = None) -> gr.Blo
         helper_btn.click(hh.helper, [state, helper_dd, min_size, target, canvas], ws_out, api_name="helper")
         segment_btn.click(hm.segment, [state, api_image, model_dd, weights, replace_cb, canvas], ws_out,
                           api_name="segment").then(hw.first_screen, state, first_screen, api_visibility="private")
-        prelabel_btn.click(hm.prelabel, [state, model_dd, weights, api_scope, canvas], ws_out, api_name="prelabel")
+        prelabel_btn.click(hm.prelabel, [state, model_dd, weights, api_scope, canvas, find_threshold], ws_out,
+                           api_name="prelabel")
+        find_btn.click(action()(hc.find_all), [state, api_class, find_threshold, canvas], ws_out, api_name="find_all")
+        set_prompt = action(outputs=N_OUT + 1)(hc.set_class_prompt)
+        prompt_btn.click(set_prompt, [state, api_class, prompt_text, canvas], [*ws_out, prompts_info],
+                         api_name="set_class_prompt")
+        prompt_text.submit(set_prompt, [state, api_class, prompt_text, canvas], [*ws_out, prompts_info],
+                           api_visibility="private")
         api_endpoints(state, canvas, ws_out)    # the API's own: open_item, the tools, the objects (demo/api.py)
         export_btn.click(hx.export, [state, fmt, canvas], file_out, api_name="export")
         eval_btn.click(hx.evaluate, [state, gt_file, canvas], [summary, table, confusion], api_name="evaluate")

@@ -14,6 +14,7 @@ from segcore.models.resolve import resolve
 from segcore.models.trained import PREFIX, resolve_trained, trained_models
 from segcore.models.weights import is_offline
 
+from . import concepts
 from .actions import action, current_session
 from .session import UserError
 from .uploads import add_to_uploads
@@ -31,7 +32,8 @@ def model_choices(ds=None) -> list:
             best = m.info.get("best_miou")
             own.append((f"{m.name[len(PREFIX):]} · this dataset's" + (f", val mIoU {best:.2f}" if best is not None else ""),
                         m.name))
-    return own + [(n, n) for n in segment_names()]
+    return own + [(n, n) for n in segment_names()] + \
+        [(f"{get(n).title} · every class by its name", n) for n in concepts.concept_names()]
 
 
 def segment_names() -> list[str]:
@@ -81,6 +83,14 @@ def model_card(name: str, state=None) -> str:
             f"- checkpoint: `{m.path.name}` in the dataset's `.segcore/models/`"])
     spec = get(name)
     c = spec.card()
+    if concepts.is_concepts(name):
+        return "\n".join([f"**{spec.title}**: {spec.description}",
+                          "- classes: the dataset's, each found by its name (or the text set in the Classes tab): "
+                          "Pre-label all finds every class, Find all the selected one",
+                          "- weights: " + ("found on this machine" if c["weights_present"] else
+                                           f"not here yet: `{c['weights_file']}/` (config.json, model.safetensors) "
+                                           "downloads on first use where the network allows; the repository is "
+                                           "gated: accept its licence and log in first")])
     lines = [f"**{name}**: {spec.description}", f"- classes: {c['classes']} ({', '.join(spec.label_set.names[:6])}"
              f"{', ...' if c['classes'] > 6 else ''})"]
     if c["miou"] is not None:
@@ -151,6 +161,9 @@ def _check_segment_model(app, model_name) -> str:
             raise UserError("No model at hand for this dataset's classes: train one in the Train tab, choose a "
                             "model and upload its weights under 'Weights file', or correct with the tools.")
         return best
+    if concepts.is_concepts(name):
+        raise UserError(f"{get(name).title} finds classes by name: press Find all for the selected class, or "
+                        "Pre-label all for every class.")
     if name in names(SEGMENT) and name not in segment_names():
         raise UserError(f"{name} needs a prompt: draw a box (X) or click (Q) on the object instead; "
                         "Segment needs a model that knows the classes.")
@@ -181,13 +194,16 @@ def segment(app, image, model_name, weights, replace=False, value=None, progress
 
 
 @action()
-def prelabel(app, model_name, weights, scope, value=None, progress=gr.Progress()):
+def prelabel(app, model_name, weights, scope, value=None, threshold=0.5, progress=gr.Progress()):
     """Pre-label the current image, every image without labels, or those and the ones a
     model labelled (``"unlabelled and predicted"``: edited and reviewed ones are never
-    touched). Each item records the model's name and its confidence."""
+    touched). Each item records the model's name and its confidence. A concept model (SAM 3)
+    finds every class by its name, keeping instances scored above ``threshold``."""
     ws = app.workspace
     if scope not in SCOPES:
         raise UserError(f"scope is one of: {', '.join(SCOPES)}")
+    if concepts.is_concepts(model_name):
+        return _prelabel_concepts(app, model_name, scope, threshold, progress)
     if scope == "current image":
         current_session(app)
         model_name = _check_segment_model(app, model_name)
@@ -214,4 +230,23 @@ def prelabel(app, model_name, weights, scope, value=None, progress=gr.Progress()
     if ws.index is not None and ws.index in todo:
         ws.open(ws.index)   # show the new labels of the open item (it had none)
     gr.Info(f"Pre-labelled {len(todo) - len(failed)} images with {model_name}"
+            + (f"; {len(failed)} failed, e.g. {failed[0]}" if failed else "") + ".")
+
+
+def _prelabel_concepts(app, model_name, scope, threshold, progress):
+    ws = app.workspace
+    if scope == "current image":
+        raise UserError("To find classes by name in this image, press Find all for each class; Pre-label all "
+                        "finds every class in the images without labels.")
+    if not len(ws):
+        raise UserError("No images to pre-label yet.")
+    ws.save()
+    wanted = ("unlabelled", "predicted") if scope == "unlabelled and predicted" else ("unlabelled",)
+    n, failed = concepts.prelabel_all(app, model_name, wanted, threshold, progress)
+    if not n:
+        gr.Info("Every image has labels already; nothing to pre-label.")
+        return
+    if ws.index is not None and ws.ds.status(ws.index) == "predicted":
+        ws.open(ws.index)   # show the new labels of the open item
+    gr.Info(f"Found every class by name in {n - len(failed)} images with {get(model_name).title}"
             + (f"; {len(failed)} failed, e.g. {failed[0]}" if failed else "") + ".")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 
 HELP = "pre-label a dataset: predict the items without labels; edited and reviewed ones are kept"
 
@@ -13,7 +14,17 @@ def add_arguments(p) -> None:
     p.add_argument("dataset", metavar="DATASET", help="VOC root, COCO JSON, labelme folder or image folder")
     p.add_argument("--model", help="model name (see `segcore models`), or trained:NAME, a model trained on this "
                    "dataset (in its .segcore/models)")
-    p.add_argument("--weights", metavar="FILE", help="checkpoint file (default: the torch hub cache)")
+    p.add_argument("--concepts", nargs="?", const="auto", metavar="MODEL",
+                   help="find every class by its name (default model: auto, SAM 3; each image encoded once for "
+                        "all classes); instead of --model")
+    p.add_argument("--threshold", type=float, default=0.5,
+                   help="--concepts: keep instances scored above this (0-1, default 0.5)")
+    p.add_argument("--prompt", action="append", default=[], metavar="CLASS=TEXT",
+                   help="--concepts: find CLASS by TEXT (e.g. pavement=sidewalk), kept in the dataset's "
+                        ".segcore/prompts.json for later runs and the app; CLASS= sets it back to its name")
+    p.add_argument("--weights", metavar="FILE",
+                   help="checkpoint file (default: the torch hub cache); with --concepts, SAM 3's folder "
+                        "(config.json, model.safetensors)")
     p.add_argument("--images", metavar="DIR", help="COCO: the folder of its images")
     p.add_argument("--overwrite", choices=("predicted",), help="also predict again items a model labelled")
     p.add_argument("--offline", action="store_true", help="never try to download weights")
@@ -29,14 +40,18 @@ def add_arguments(p) -> None:
 
 
 def run(args) -> int:
-    from tqdm import tqdm
-
     from ..dataset import open_dataset
     from ..dataset.prelabel import class_mapping, prelabel, todo
     from ..errors import ModelError
     from ..models.registry import load_model
 
     ds = open_dataset(args.dataset, images=args.images)
+    if args.concepts or args.prompt:
+        if args.model:
+            raise ModelError("give either --model or --concepts")
+        if not args.concepts:
+            raise ModelError("--prompt goes with --concepts")
+        return _concepts(ds, args)
     if not args.model:
         if not args.sort_by_confidence:
             raise ModelError("give --model NAME (or --sort-by-confidence to print the review order)")
@@ -65,11 +80,18 @@ def run(args) -> int:
             print(f"warning: the dataset has no class {', '.join(missing[:5])}: those pixels become void",
                   file=sys.stderr)
     indices = todo(ds, overwrite)
-    done = failed = 0
-    bar = tqdm(total=len(indices), unit="image", desc="prelabel", disable=None)
     steps = prelabel(ds, model, overwrite_predicted=overwrite, indices=indices, model_name=args.model)
     if args.ray:
         steps = _ray_steps(ds, model, indices, args)
+    return _report(ds, steps, indices, args)
+
+
+def _report(ds, steps, indices, args) -> int:
+    """Run ``steps`` with a progress bar; one line per failure, a summary at the end."""
+    from tqdm import tqdm
+
+    done = failed = 0
+    bar = tqdm(total=len(indices), unit="image", desc="prelabel", disable=None)
     for step in steps:
         bar.update(1)
         if step.outcome == "failed":
@@ -114,3 +136,61 @@ def _ray_steps(ds, model, indices, args):
             continue
         ds.write_labels(i, lut[labels], status="predicted")
         yield PrelabelStep(i, ds[i].name, "predicted")
+
+
+def _concepts(ds, args) -> int:
+    """Every class found by name with SAM 3 in the items without labels."""
+    from ..dataset.concept_prompts import set_concept_prompt
+    from ..dataset.prelabel import todo
+    from ..dataset.prelabel_concepts import class_prompts, prelabel_concepts
+    from ..errors import ModelError, PromptError
+    from ..models import CONCEPTS, obtain, resolve
+    from ..models.fetch import fetch
+    from .progress import DownloadBar
+
+    if not 0 <= args.threshold <= 1:
+        raise PromptError(f"--threshold is between 0 and 1, got {args.threshold}")
+    for spec in args.prompt:
+        cls, eq, text = spec.partition("=")
+        if not eq or not cls.strip():
+            raise ModelError(f"--prompt is CLASS=TEXT (e.g. pavement=sidewalk), got {spec!r}")
+        set_concept_prompt(ds, cls.strip(), text)
+    prompts = class_prompts(ds)
+    overwrite = args.overwrite == "predicted"
+    indices = todo(ds, overwrite)
+    shown = ", ".join(f"{ds.label_set.names[k]}" + (f" as '{t}'" if t != ds.label_set.names[k] else "")
+                      for k, t in prompts.items())
+    offline = args.offline or None
+    choice = resolve(args.concepts, CONCEPTS, weights=args.weights, offline=offline)
+    print(f"finding {len(prompts)} classes ({shown}) in {len(indices)} items with {choice.spec.title}",
+          file=sys.stderr)
+    progress = DownloadBar()
+    try:
+        if args.ray:       # the actors load the model; here the weights are only made present
+            if choice.fetch:
+                choice = replace(choice, path=fetch(choice.spec.name, choice.weights, offline=offline,
+                                                    progress=progress), fetch=False)
+            steps = _ray_concepts(ds, indices, prompts, choice, args)
+        else:
+            model, choice = obtain(choice, CONCEPTS, offline=offline, device=args.device, progress=progress)
+            steps = prelabel_concepts(ds, model, threshold=args.threshold, overwrite_predicted=overwrite,
+                                      indices=indices, model_name=choice.name)
+    finally:
+        progress.close()
+    return _report(ds, steps, indices, args)
+
+
+def _ray_concepts(ds, indices, prompts, choice, args):
+    """The concept model on Ray actors (the weights found, or fetched, here first); each item
+    written back here, as the local path does."""
+    from ..dataset.prelabel import PrelabelStep
+    from ..dataset.prelabel_concepts import write_found
+    from ..models.ray_concepts import concepts_with_ray
+
+    for i, shape, found, err in concepts_with_ray(ds, indices, prompts, model=choice.spec.name, weights=choice.path,
+                                                  threshold=args.threshold, device=args.device, address=args.ray):
+        if err:
+            yield PrelabelStep(i, ds[i].name, "failed", err)
+            continue
+        score = write_found(ds, i, found, shape, choice.name)
+        yield PrelabelStep(i, ds[i].name, "predicted", confidence=score)

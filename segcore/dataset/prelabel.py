@@ -29,7 +29,8 @@ from ..labels import LabelSet
 from .base import Dataset
 
 __all__ = ["prelabel", "class_mapping", "PrelabelStep", "todo", "least_sure_first", "next_least_sure",
-           "uncertain_pixels", "uncertain_overlay", "confidence_path", "item_confidence", "status_note"]
+           "uncertain_pixels", "uncertain_overlay", "confidence_path", "item_confidence", "status_note",
+           "keep_confidence"]
 
 
 @dataclass(frozen=True)
@@ -71,7 +72,8 @@ def confidence_path(ds: Dataset, i: int) -> Path:
     return ds._status.path.parent / "confidence" / f"{ds.names[i]}.png"
 
 
-def _keep_confidence(ds: Dataset, i: int, conf: np.ndarray | None) -> None:
+def keep_confidence(ds: Dataset, i: int, conf: np.ndarray | None) -> None:
+    """Keep item ``i``'s per-pixel confidence ``(H, W)`` float 0-1 (None: forget it)."""
     from PIL import Image
 
     path = confidence_path(ds, i)
@@ -166,7 +168,7 @@ def prelabel(ds: Dataset, model, *, overwrite_predicted: bool = False, indices=N
                     raise FormatError(f"{item.name} was labelled by someone else meanwhile; left as it is")
                 ds.write_labels(i, lut[seg.labels], status="predicted", by=by,
                                 tool=f"model {model_name}")
-                _keep_confidence(ds, i, seg.confidence)
+                keep_confidence(ds, i, seg.confidence)
                 ds.set_item_info(i, model=model_name, confidence=score)
         except SegcoreError as e:
             yield PrelabelStep(i, item.name, "failed", str(e))
