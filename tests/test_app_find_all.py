@@ -142,17 +142,15 @@ def test_find_all_paints_a_class_map_under_the_overwrite_rule(tmp_path, monkeypa
 
 
 @pytest.mark.slow
-def test_find_all_button_in_the_browser(tmp_path, monkeypatch, sam3_dir):
+def test_find_all_button_in_the_browser(tmp_path, monkeypatch, sam3_dir, browser):
     """Class 1 (car) picked with its key, Find all pressed: the toast says what was found, the
     canvas shows it, and moving on writes it."""
     import tempfile
     from pathlib import Path
 
-    from playwright.sync_api import sync_playwright
-
     from conftest import scene_dataset
     from segcore import open_dataset
-    from test_browser import ARGS, CHROMIUM, Canvas
+    from test_browser import Canvas
 
     folder = scene_dataset(tmp_path / "scenes", n=2)
     ds = open_dataset(folder)
@@ -163,24 +161,22 @@ def test_find_all_button_in_the_browser(tmp_path, monkeypatch, sam3_dir):
     demo, url = _serve(folder, monkeypatch, sam3_dir)
     shots = Path(tempfile.mkdtemp(prefix="segcore-find-all-"))
     try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            page = browser.new_page(viewport={"width": 1366, "height": 768})
-            page.goto(url)
-            page.wait_for_function("() => document.querySelector('#canvas .sc-ws')?.dataset.shown", timeout=60_000)
-            cv = Canvas(page)
-            number = page.locator("#find-threshold input[type=number]")
-            number.fill(str(THRESHOLD))
-            number.press("Enter")
-            number.blur()                       # the keys go to the canvas again
-            page.keyboard.press("1")
-            before = cv.shown()
-            page.locator("#find-all-btn").click()
-            page.get_by_text("pixels took the class").first.wait_for(timeout=60_000)
-            cv.wait_update(before)
-            page.screenshot(path=str(shots / "find-all.png"))
-            cv.key("d")
-            browser.close()
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(url)
+        page.wait_for_function("() => document.querySelector('#canvas .sc-ws')?.dataset.shown", timeout=60_000)
+        cv = Canvas(page)
+        number = page.locator("#find-threshold input[type=number]")
+        number.fill(str(THRESHOLD))
+        number.press("Enter")
+        number.blur()                       # the keys go to the canvas again
+        page.keyboard.press("1")
+        before = cv.shown()
+        page.locator("#find-all-btn").click()
+        page.get_by_text("pixels took the class").first.wait_for(timeout=60_000)
+        cv.wait_update(before)
+        page.screenshot(path=str(shots / "find-all.png"))
+        cv.key("d")
+        page.close()
     finally:
         demo.close()
     print(f"screenshots in {shots}")

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from conftest import free_port, scene_dataset
+from conftest import scene_dataset, serve_app
 from segcore.dataset import open_dataset
-from test_browser import ARGS, CHROMIUM, Canvas, status
+from test_browser import Canvas, status
 
 N_ITEMS = 16
 READY = "() => document.querySelector('#canvas .sc-ws')?.dataset.shown"
@@ -19,24 +19,9 @@ READY = "() => document.querySelector('#canvas .sc-ws')?.dataset.shown"
 @pytest.fixture(scope="module")
 def walk_app(tmp_path_factory):
     """``(url, folder)``: the app on 16 scenes."""
-    from demo.app import build_demo
-
     folder = scene_dataset(tmp_path_factory.mktemp("walk") / "scenes", n=N_ITEMS)
-    demo = build_demo(folder).queue(default_concurrency_limit=4)
-    port = free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
-    yield f"http://127.0.0.1:{port}/", folder
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+    with serve_app(folder) as url:
+        yield url, folder
 
 
 def item_number(page) -> int:

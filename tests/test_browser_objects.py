@@ -16,7 +16,6 @@ import pytest
 
 from segcore import open_dataset
 from test_browser_canvas import View, open_page
-from test_browser import ARGS, CHROMIUM
 
 TEDDY = "000000000612.jpg"          # teddy bears touching each other
 
@@ -30,29 +29,15 @@ MASK_RGBA = """([x, y]) => new Promise((done) => {
 
 @pytest.fixture(scope="module")
 def coco_app(shared_data, tmp_path_factory):
-    from conftest import free_port
-    from demo.app import build_demo
+    from conftest import serve_app
 
     src = shared_data / "coco-24"
     folder = tmp_path_factory.mktemp("coco")
     data = json.loads((src / "annotations.json").read_text())
     (folder / "annotations.json").write_text(json.dumps(data, indent=1))
     (folder / "images").symlink_to(src / "images")
-    demo = build_demo(folder / "annotations.json").queue(default_concurrency_limit=4)
-    port = free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
-    yield f"http://127.0.0.1:{port}/", folder / "annotations.json"
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+    with serve_app(folder / "annotations.json") as url:
+        yield url, folder / "annotations.json"
 
 
 def anns(path) -> dict[int, dict]:
