@@ -54,7 +54,7 @@ def open_note(app: AppSession) -> None:
     if app.presence is None or ws.name is None or app.told_open == ws.name:
         return
     app.told_open = ws.name
-    who = others_here(app).get(ws.name)
+    who = app.presence.others(max_age=0).get(ws.name)   # fresh: the file list's read may be a second old
     if who:
         names = ", ".join(who) if who != ["local"] else "another session"
         gr.Info(f"{names} {'has' if len(who) == 1 else 'have'} {ws.name} open too: your changes and theirs are "
