@@ -1,6 +1,8 @@
 """Layout and wiring of the app: one workspace screen (file list, canvas with tools and
 classes, the buttons to move and correct), then panels acting on the current image.
-Handlers live in workspace.py, uploads.py, helpers.py, models.py, prompters.py, export.py and portrait.py; algorithms
+Handlers are plain functions of the session (demo/actions.py makes them events) in
+workspace.py, tools.py, uploads.py, helpers.py, models.py, prompters.py, export.py, portrait.py
+and train.py; the canvas's requests reach the same ones through protocol.py; algorithms live
 in segcore."""
 
 from __future__ import annotations
@@ -12,14 +14,17 @@ from . import helpers as hh
 from . import models as hm
 from . import portrait as hp
 from . import prompters as hpr
+from . import protocol
 from . import train as ht
 from . import uploads as hu
 from . import workspace as hw
+from .actions import N_OUT, action
+from .api import api_endpoints
 from .canvas import TOOLS, make_canvas
 from .session import Seed, cleanup, serve, serve_pictures
 from .views import md_escape
 
-KEYS = ("**Keys**: A / D previous / next · Enter apply · Ctrl+Z / Y undo / redo · R reviewed · 0-9 class · "
+KEYS = ("**Keys**: A / D prev / next · Enter apply · Ctrl+Z / Y undo, redo · R reviewed · 0-9 class · "
         f"{' '.join(key for *_, key in TOOLS)} tools · [ ] size · wheel + - zoom · F fit · Shift+1 1:1 · Space+drag pan")
 
 FILES_JS = """
@@ -183,21 +188,11 @@ def build_demo(data=None) -> gr.Blocks:
                 train_timer = gr.Timer(2.0, active=False)
                 train_json = gr.Textbox(visible=False, label="status")
                 train_status_btn = gr.Button("train_status", visible=False)
-        # Inputs of the API-only endpoints (gradio_client); the browser uses the canvas.
+        # Inputs of buttons' endpoints that the browser leaves as they are (Segment, Pre-label, Apply).
         with gr.Column(visible=False):
-            api_item = gr.Textbox(label="item")
-            api_x, api_y = gr.Number(label="x"), gr.Number(label="y")
-            api_x1, api_y1 = gr.Number(label="x1"), gr.Number(label="y1")
-            api_mode = gr.Textbox("add", label="mode")
-            api_class = gr.Textbox("", label="class_name")
-            api_tol = gr.Number(None, label="tolerance")
-            api_overwrite = gr.Textbox("", label="overwrite")
-            api_locked = gr.Checkbox(True, label="locked")
-            api_points = gr.JSON(label="points")
             api_image = gr.Image(type="filepath", label="image")
             api_scope = gr.Radio(list(hm.SCOPES), value="all unlabelled", label="scope")
-            api_buttons = {n: gr.Button(n) for n in ("open_item", "click_point", "box", "wand", "prelabel_current",
-                                                     "lock_class", "set_overwrite", "set_erase_to", "polygon")}
+            api_obj = gr.Number(None, label="obj_id", precision=0)   # /apply_edit's object
 
         ws_out = [state, canvas, files, status]
         both = [state, canvas]
@@ -207,50 +202,38 @@ def build_demo(data=None) -> gr.Blocks:
         model_dd.change(hm.model_card, [model_dd, state], card, api_name="model_card")
         model_dd.input(lambda m: m, model_dd, model_mem, api_visibility="private")
         demo.load(lambda m: hm.recall_model(m, served.dataset), model_mem, model_dd, api_visibility="private")
-        prompter_dd.change(hw.action()(hpr.set_prompter), [state, prompter_dd, canvas], ws_out, api_name="set_prompter")
+        prompter_dd.change(action()(hpr.set_prompter), [state, prompter_dd, canvas], ws_out, api_name="set_prompter")
         prompter_dd.input(lambda p: p, prompter_dd, prompter_mem, api_visibility="private")
         status.change(hpr.watch, state, status_timer, api_visibility="private", show_progress="hidden")
         status_timer.tick(hpr.tick, state, [status, status_timer], api_visibility="private", show_progress="hidden")
-        # Clicks made while one is being answered queue up (the page draws their markers at once).
-        canvas.select(hw.canvas_select, both, ws_out, api_visibility="private", trigger_mode="multiple",
+        # The canvas's requests (tools, keys, the buttons below it), one at a time from the page's
+        # queue, each answered with its number (demo/protocol.py); the buttons' events are the API's.
+        canvas.select(protocol.on_canvas, both, ws_out, api_visibility="private", trigger_mode="multiple",
                       show_progress="hidden")
-        files.select(hw.select_file, both, ws_out, api_visibility="private")
-        only_open.change(hw.set_filter, [state, only_open, canvas], ws_out, api_visibility="private")
+        files.select(action()(hw.select_file), both, ws_out, api_visibility="private")
+        only_open.change(action()(hw.set_filter), [state, only_open, canvas], ws_out, api_visibility="private")
         add_files.upload(hu.add_images, [state, add_files, canvas], [*ws_out, add_files], api_name="add_images")
-        prev_btn.click(hw.prev_item, both, ws_out, api_name="prev_item")
-        next_btn.click(hw.next_item, both, ws_out, api_name="next_item")
-        open_btn.click(hw.next_open, both, ws_out, api_name="next_not_reviewed")
-        apply_btn.click(hw.apply_edit, both, ws_out, api_name="apply_edit")
-        undo_btn.click(hw.undo, both, ws_out, api_name="undo")
-        redo_btn.click(hw.redo, both, ws_out, api_name="redo")
-        reviewed_btn.click(hw.mark_reviewed, both, ws_out, api_name="mark_reviewed")
-        class_btn.click(hw.add_class, [state, class_name, canvas], [*ws_out, class_name], api_name="add_class").then(
+        prev_btn.click(action()(hw.prev_item), both, ws_out, api_name="prev_item")
+        next_btn.click(action()(hw.next_item), both, ws_out, api_name="next_item")
+        open_btn.click(action()(hw.next_open), both, ws_out, api_name="next_not_reviewed")
+        apply_btn.click(action()(hw.apply_edit), [*both, api_obj], ws_out, api_name="apply_edit")
+        undo_btn.click(action(apply_pending=False)(hw.undo), both, ws_out, api_name="undo")
+        redo_btn.click(action(apply_pending=False)(hw.redo), both, ws_out, api_name="redo")
+        reviewed_btn.click(action()(hw.mark_reviewed), both, ws_out, api_name="mark_reviewed")
+        add_class = action(outputs=N_OUT + 1)(hw.add_class)
+        class_btn.click(add_class, [state, class_name, canvas], [*ws_out, class_name], api_name="add_class").then(
             hw.first_screen, state, first_screen, api_visibility="private")
-        class_name.submit(hw.add_class, [state, class_name, canvas], [*ws_out, class_name], api_visibility="private").then(
+        class_name.submit(add_class, [state, class_name, canvas], [*ws_out, class_name], api_visibility="private").then(
             hw.first_screen, state, first_screen, api_visibility="private")
         for ev in (first_btn.click, first_classes.submit):
-            ev(hw.add_classes, [state, first_classes, canvas], [*ws_out, first_classes], api_visibility="private").then(
+            ev(action(outputs=N_OUT + 1)(hw.add_classes), [state, first_classes, canvas], [*ws_out, first_classes],
+               api_visibility="private").then(
                 hw.first_screen, state, first_screen, api_visibility="private")
         helper_btn.click(hh.helper, [state, helper_dd, min_size, target, canvas], ws_out, api_name="helper")
         segment_btn.click(hm.segment, [state, api_image, model_dd, weights, replace_cb, canvas], ws_out,
                           api_name="segment").then(hw.first_screen, state, first_screen, api_visibility="private")
         prelabel_btn.click(hm.prelabel, [state, model_dd, weights, api_scope, canvas], ws_out, api_name="prelabel")
-        api_buttons["prelabel_current"].click(
-            lambda st, m, w, v: hm.prelabel(st, m, w, "current image", v), [state, model_dd, weights, canvas], ws_out,
-            api_visibility="private")
-        api_buttons["open_item"].click(hw.open_item, [state, api_item, canvas], ws_out, api_name="open_item")
-        api_buttons["click_point"].click(hw.click_point, [state, api_x, api_y, api_mode, api_class, api_overwrite, canvas],
-                                         ws_out, api_name="click_point")
-        api_buttons["box"].click(hw.box, [state, api_x, api_y, api_x1, api_y1, api_class, api_overwrite, canvas], ws_out,
-                                 api_name="box")
-        api_buttons["wand"].click(hw.wand, [state, api_x, api_y, api_tol, api_class, api_overwrite, canvas], ws_out,
-                                  api_name="wand")
-        api_buttons["polygon"].click(hw.polygon, [state, api_points, api_class, api_overwrite, canvas], ws_out,
-                                     api_name="polygon")
-        api_buttons["lock_class"].click(hw.lock_class, [state, api_class, api_locked, canvas], ws_out, api_name="lock_class")
-        api_buttons["set_overwrite"].click(hw.set_overwrite, [state, api_overwrite, canvas], ws_out,
-                                           api_name="set_overwrite")
-        api_buttons["set_erase_to"].click(hw.set_erase_to, [state, api_class, canvas], ws_out, api_name="set_erase_to")
+        api_endpoints(state, canvas, ws_out)    # the API's own: open_item, the tools, the objects (demo/api.py)
         export_btn.click(hx.export, [state, fmt, canvas], file_out, api_name="export")
         eval_btn.click(hx.evaluate, [state, gt_file, canvas], [summary, table, confusion], api_name="evaluate")
         cutout_btn.click(hp.cutout, [state, source, person_weights, background, colour, background_file, matting, canvas],

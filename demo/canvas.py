@@ -1,5 +1,7 @@
-"""The workspace canvas: a ``gr.HTML`` whose script (``static/canvas.js``) draws the photo, the
-mask, click markers and pending brush strokes, and sends clicks to the server.
+"""The workspace canvas: a ``gr.HTML`` whose script (``static/canvas/*.js``, joined in the order
+of :data:`PARTS`) draws the photo, the mask, click markers and pending brush strokes, and sends
+what the user does to the server (one event, ``select``: :class:`CanvasEvent`, answered by
+:mod:`demo.protocol`).
 
 Why not ``gr.ImageEditor``: it sends the whole canvas as three PNGs the browser encodes on
 every apply (2.4 s of a 3.7 s round trip at 1 MP measured here) and re-uploads them each time
@@ -15,7 +17,7 @@ from pathlib import Path
 import gradio as gr
 
 TOOLS = [("add", "Add", "Q"), ("remove", "Remove", "E"), ("box", "Box", "X"), ("wand", "Wand", "W"),
-         ("brush", "Brush", "B"), ("eraser", "Eraser", "N"), ("polygon", "Polygon", "P")]
+         ("brush", "Brush", "B"), ("eraser", "Eraser", "N"), ("polygon", "Polygon", "P"), ("select", "Select", "V")]
 
 TEMPLATE = """
 <div class="sc-ws">
@@ -27,12 +29,17 @@ TEMPLATE = """
     <label title="Draw only the outlines of the mask's regions (O)">outline <input class="sc-outline" type="checkbox"></label>
   </div>
   <div class="sc-body">
-    <div class="sc-stage"><div class="sc-view"><img class="sc-photo" alt=""><img class="sc-mask" alt=""><img class="sc-uncert" alt=""></div><canvas class="sc-draw"></canvas></div>
+    <div class="sc-stage"><div class="sc-view"><img class="sc-photo" alt=""><img class="sc-mask" alt=""><img class="sc-edges" alt=""><img class="sc-uncert" alt=""></div><canvas class="sc-draw"></canvas></div>
     <div class="sc-side">
       <label class="sc-opt" title="Which pixels a tool may change">overwrite <select class="sc-overwrite"><option value="unlocked">all but locked</option><option value="any">any pixel</option><option value="unlabelled">only unlabelled</option></select></label>
       <label class="sc-opt" title="What the eraser and Remove write">erase to <select class="sc-erase"></select></label>
       <input class="sc-filter" type="search" placeholder="filter classes ( / )" title="Type to filter the classes: the only one left is selected, Enter selects the first, Esc clears">
       <div class="sc-classes"></div><div class="sc-legend"></div>
+      <div class="sc-objs">
+        <div class="sc-objhead"><span class="sc-objcount">Objects</span><select class="sc-objfilter" title="Show the objects of one class"></select><button class="sc-new" type="button" title="New object (M): the next tool starts a new object of the selected class">+ new <kbd>M</kbd></button></div>
+        <div class="sc-objlist"></div>
+        <div class="sc-objbar"><select class="sc-objclass" title="The selected object's class (it keeps its id)"></select><button class="sc-fwd" type="button" title="Bring forward (above the next object it overlaps)">&#9650;</button><button class="sc-bwd" type="button" title="Send backward (below the next object it overlaps)">&#9660;</button><button class="sc-del" type="button" title="Delete the object (Delete)">&times;</button></div>
+      </div>
     </div>
   </div>
   <div class="sc-hint"></div>
@@ -44,7 +51,7 @@ CSS = """
 .sc-ws { display: flex; flex-direction: column; gap: 4px; }
 .sc-bar { display: flex; flex-wrap: wrap; gap: 4px; align-items: center; font-size: 13px; }
 .sc-bar label { display: inline-flex; align-items: center; gap: 4px; margin-left: 8px; }
-.sc-bar input[type=range] { width: 90px; }
+.sc-bar input[type=range] { width: 72px; }
 .sc-tool { padding: 3px 8px; border: 1px solid #9ca3af; border-radius: 6px; background: #f9fafb; color: #111827; cursor: pointer; }
 .sc-tool.sc-on { background: #2563eb; color: #fff; border-color: #1d4ed8; }
 .sc-tool kbd { font-size: 10px; opacity: .75; }
@@ -80,14 +87,42 @@ input.sc-sw::-webkit-color-swatch { border: none; }
 .sc-name { flex: 1; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .sc-n { font-size: 11px; opacity: .7; }
 .sc-hint { font-size: 12px; opacity: .8; min-height: 16px; }
+.sc-edges { image-rendering: pixelated; }
+.sc-objs { display: none; border-top: 1px solid rgba(128,128,128,.3); margin-top: 4px; padding-top: 3px; }
+.sc-objs.sc-shown { display: block; }
+.sc-objhead { display: flex; align-items: center; gap: 4px; font-size: 12px; padding: 0 2px 0 6px; }
+.sc-objcount { font-weight: 600; white-space: nowrap; }
+.sc-objfilter { flex: 1; min-width: 0; font-size: 11px; padding: 0 2px; border: 1px solid #9ca3af; border-radius: 4px; background: #fff; color: #111827; }
+.sc-new { font-size: 11px; padding: 0 5px; border: 1px solid #9ca3af; border-radius: 5px; background: #f9fafb; color: #111827; cursor: pointer; white-space: nowrap; }
+.sc-new kbd { font-size: 9px; opacity: .7; }
+.sc-objlist { overflow-y: auto; margin-top: 2px; }
+.sc-obj { display: flex; align-items: center; gap: 5px; padding: 1px 6px; border-radius: 5px; cursor: pointer; font-size: 12px; }
+.sc-obj:hover { background: rgba(37, 99, 235, .12); }
+.sc-obj.sc-on { background: rgba(37, 99, 235, .25); font-weight: 600; box-shadow: inset 4px 0 0 var(--sc-col, #2563eb); }
+.sc-obj .sc-sw { width: 11px; height: 11px; }
+.sc-obj .sc-id { font-size: 11px; opacity: .7; flex: none; }
+.sc-obj.sc-hidden .sc-name, .sc-obj.sc-hidden .sc-sw { opacity: .4; }
+.sc-objbar { display: none; align-items: center; gap: 3px; padding: 3px 2px 0 6px; }
+.sc-objbar.sc-shown { display: flex; }
+.sc-objbar select { flex: 1; min-width: 0; font-size: 12px; padding: 1px 2px; border: 1px solid #9ca3af; border-radius: 4px; background: #fff; color: #111827; }
+.sc-objbar button { font-size: 11px; width: 22px; padding: 1px 0; border: 1px solid #9ca3af; border-radius: 4px; background: #f9fafb; color: #111827; cursor: pointer; }
+.sc-objbar .sc-del { font-size: 14px; line-height: 1; color: #b91c1c; }
 """
 
-JS = (Path(__file__).with_name("static") / "canvas.js").read_text(encoding="utf-8")
+#: The script's parts (``static/canvas/<part>.js``), in the order they are joined: gr.HTML runs
+#: one script (js_on_load), and each part is a closure over the shared state (``state.js``)
+#: that reaches the others at run time. Only ``protocol.js`` talks to Python.
+PARTS = ("state", "protocol", "view", "draw", "tools", "classes", "objects", "settings", "messages", "keys", "main")
+STATIC = Path(__file__).with_name("static") / "canvas"
 
-#: What the canvas's events say (``CanvasEvent.tool``): a point tool's click, a closed polygon,
-#: a class row's padlock or colour, or a change of what is drawn (eyes, outline, a big photo's
-#: whole mask; those travel in the canvas value).
-EVENTS = ("add", "remove", "box", "wand", "polygon", "lock", "colour", "view")
+
+def script() -> str:
+    """The canvas's js_on_load: its parts joined, each under a line naming its file."""
+    return "\n".join(f"// ---- static/canvas/{name}.js\n" + (STATIC / f"{name}.js").read_text(encoding="utf-8")
+                     for name in PARTS)
+
+
+JS = script()
 
 
 @dataclass
@@ -112,7 +147,6 @@ class CanvasState:
     photo_scale: float = 1.0
     markers: list = field(default_factory=list)     # [x, y, 1 add / 0 remove] of the click run
     box: list | None = None
-    corner: list | None = None                      # a box's first corner
     brush: int = 6
     tolerance: int = 16                             # the wand's start for this photo
     overwrite: str = "unlocked"
@@ -122,6 +156,13 @@ class CanvasState:
     background: int | None = None
     legend: list = field(default_factory=list)      # unlabelled / overlap rows
     uncertain: str | None = None                    # uncertain pixels layer, PNG data URL
+    objects: list | None = None                     # the item's objects, top first (None: no objects);
+    #                                                 see demo/object_views.rows
+    selected: int | None = None                     # the selected object's id (None: a tool starts a new one)
+    selected_outline: list = field(default_factory=list)   # its outlines, [[[x, y], ...], ...]
+    edges: str | None = None                        # object boundaries layer, PNG data URL
+    ack: int | None = None                          # the page's request this value answers (its req)
+    taken: list = field(default_factory=list)       # ids of the pending strokes it took (applied or dropped)
 
     def to_value(self) -> dict:
         return asdict(self)
@@ -130,16 +171,25 @@ class CanvasState:
 @dataclass(frozen=True)
 class CanvasEvent:
     """The payload of the canvas's ``select`` event, read in one place. The page sends
-    ``{index: [x, y] or null, value: {tool, cls, ...}}`` (gr.SelectData's public fields)."""
+    ``{index: [x, y] or null, value: {tool, req, cls, ...}}`` (gr.SelectData's public fields);
+    ``tool`` names the action (demo/protocol.py's table: a tool, a key's action, a class row's
+    padlock or colour, or ``view``: what is drawn changed, in the value)."""
 
     tool: str
+    req: int | None = None          # the page's number for the request, returned as the value's ack
+    item: str | None = None         # the item the user pointed at (a tool's event), CanvasState.item
     x: int = -1
     y: int = -1
     cls: int | None = None          # the class row or the class selected in the list
     tolerance: float | None = None  # the wand's slider
     points: tuple = ()              # a polygon's corners, image pixels
+    box: tuple = ()                 # a box: x0, y0, x1, y1 (x1, y1 exclusive), image pixels
     locked: bool = False            # a padlock's new state
     colour: str = ""                # a swatch's new colour, #rrggbb
+    obj: int | None = None          # the object a row's action names
+    where: str = ""                 # reorder: forward / backward / front / back
+    hidden: bool = False            # an object's eye: its new state
+    step: int = 1                   # Tab / Shift+Tab: 1 / -1
 
     @classmethod
     def of(cls, evt: gr.SelectData) -> "CanvasEvent":
@@ -151,10 +201,18 @@ class CanvasEvent:
                 return kind(v)
             except (TypeError, ValueError):
                 return default
-        return cls(tool=str(d.get("tool", "")), x=num(x, int, -1), y=num(y, int, -1),
+
+        def seq(v):
+            return tuple(map(tuple, v)) if isinstance(v, list) and all(isinstance(p, list) for p in v) else ()
+        box = d.get("box")
+        return cls(tool=str(d.get("tool", "")), req=num(d.get("req"), int, None),
+                   item=None if d.get("item") is None else str(d["item"]), x=num(x, int, -1), y=num(y, int, -1),
                    cls=num(d.get("cls"), int, None), tolerance=num(d.get("tolerance"), float, None),
-                   points=tuple(map(tuple, d.get("points") or ())) if isinstance(d.get("points"), list) else (),
-                   locked=bool(d.get("locked")), colour=str(d.get("colour") or ""))
+                   points=seq(d.get("points")),
+                   box=tuple(box) if isinstance(box, list) and len(box) == 4 else (),
+                   locked=bool(d.get("locked")), colour=str(d.get("colour") or ""),
+                   obj=num(d.get("obj"), int, None), where=str(d.get("where") or ""),
+                   hidden=bool(d.get("hidden")), step=-1 if num(d.get("step"), int, 1) < 0 else 1)
 
 
 def make_canvas(value: dict | None = None) -> gr.HTML:

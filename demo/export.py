@@ -17,9 +17,9 @@ from segcore.dataset import evaluate as score
 from segcore.dataset import export_dataset
 from segcore.formats import labelme, voc
 
+from .actions import action, current_session
 from .models import path_of
 from .session import UserError
-from .workspace import current_session, action
 
 #: The Export menu: ``(label, value)``; the values are the API's and stay as they are.
 EXPORT_FORMATS = [("VOC PNG (this image)", "voc_png"), ("labelme JSON (this image)", "labelme_json"),

@@ -6,8 +6,8 @@ import gradio as gr
 
 from segcore import edit
 
+from .actions import action, class_index, current_session
 from .session import UserError
-from .workspace import class_index, current_session, action
 
 #: The helper menu: ``(label, value)``; the values are the API's and stay as they are.
 HELPERS = [("fill holes in the class", "fill_holes"), ("remove islands smaller than (pixels)", "remove_islands"),

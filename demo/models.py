@@ -13,9 +13,9 @@ from segcore.models.choose import PROMPT_ONLY, best_model
 from segcore.models.registry import get_model_spec, list_models
 from segcore.train.job import PREFIX, resolve_trained, trained_models
 
+from .actions import action, current_session
 from .session import UserError
 from .uploads import add_to_uploads
-from .workspace import current_session, action
 
 
 SCOPES = ("all unlabelled", "unlabelled and predicted", "current image")

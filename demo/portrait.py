@@ -11,9 +11,9 @@ from PIL import Image
 from segcore import portrait as cutout_lib
 from segcore.models.registry import get_model_spec, list_models
 
+from .actions import action, current_session
 from .models import path_of
 from .session import UserError
-from .workspace import current_session, action
 
 CURRENT = "the current mask"
 BACKGROUNDS = ["transparent", "colour", "blur", "image"]

@@ -108,7 +108,7 @@ def resolve(app, tell: bool = True):
     """``(prefetcher or None, note or None)`` for the session's choice, worked out once per choice
     (a failed load is not retried until the menu is set again). ``None``: the weight-free
     prompters. ``tell``: say the note, once per session and choice."""
-    choice = getattr(app, "prompter_choice", DEFAULT)
+    choice = app.prompter_choice
     got = app.prompter_state
     if got is None or got[0] != choice:
         name = "mobile_sam" if choice == "auto" else choice
@@ -196,7 +196,7 @@ def install(app) -> None:
 def encoding(app) -> bool:
     """Whether the current item's embedding is still being made (a click now would wait)."""
     ws = app.workspace
-    got = getattr(app, "prompter_state", None)
+    got = app.prompter_state
     if ws.session is None or got is None or got[1] is None:
         return False
     return got[1].state(item_key(ws.ds, ws.name, ws.session.rgb)) in ("queued", "running")

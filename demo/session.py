@@ -88,32 +88,46 @@ def default_prompter(class_name: str):
     return None
 
 
-@dataclass
+@dataclass(slots=True, weakref_slot=True)
 class AppSession:
+    """What one browser session (or API client) works on, every field declared here: a module
+    that needs a session's state adds its field to this class (slots: no attribute can be
+    added from outside)."""
+
     served: Served
     workspace: Workspace
     folder: Path                      # this session's pictures, exports, uploads
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # -- the canvas (demo/views.py, demo/actions.py) -------------------------------------------
     counter: int = 0
-    photo_url: str | None = None
-    photo_key: tuple | None = None
-    recent: list = field(default_factory=list)
     cls: int = 1                      # the class selected in the list
     only_open: bool = False           # the file list shows only items not reviewed
     n_classes: int = 0                # how many classes the browser was last shown
-    key: str = field(default_factory=lambda: secrets.token_urlsafe(24))   # the pictures' key
-    photo: bytes | None = None        # the canvas photo (JPEG) served under the key
-    photo_name: str = ""
-    overlap: tuple = (None, 0)        # (item key, pixels two instances cover) for the legend
     hidden: frozenset = frozenset()   # classes the canvas does not draw (the eyes in the list)
     outline: bool = False             # the canvas draws the mask's outlines only
+    overlap: tuple = (None, 0)        # (the objects, pixels two of them cover) for the legend
+    edges_cache: tuple = (None, None, None)   # (the objects, shape, PNG data URL) of their boundaries
+    # -- the photo served to the canvas (demo/views.py, photo_response) -------------------------
+    key: str = field(default_factory=lambda: secrets.token_urlsafe(24))   # the pictures' key
+    photo_url: str | None = None
+    photo_key: tuple | None = None
+    photo: bytes | None = None        # the canvas photo (JPEG) served under the key
+    photo_name: str = ""
     photo_full: object = None         # the photo at full resolution (RGB) where the canvas got a smaller one
     photo_full_jpeg: bytes | None = None   # ... as JPEG, made when the user first zooms past the smaller one
     full_mask: bool = False           # the canvas is sent the whole mask of a big photo (zoomed in)
     photo_scale: float = 1.0          # the canvas photo's size relative to the photo's
-    prompter_choice: str = "auto"     # the menu "Clicks and boxes with" (demo/prompters.py)
+    recent: list = field(default_factory=list)   # picture files made for this session, newest last
+    # -- the prompter menu (demo/prompters.py) --------------------------------------------------
+    prompter_choice: str = "auto"     # the menu "Clicks and boxes with"
     prompter_state: tuple | None = None   # (choice, its prefetcher or None, note): worked out once
     prompter_told: set = field(default_factory=set)   # choices whose fallback the session was told
+    # -- the Train panel (demo/train.py) --------------------------------------------------------
+    least_sure_first: bool = False    # the review order: the file list and Next not reviewed
+    uncertain_below: float | None = None   # uncertain pixels drawn on the canvas below this (None: off)
+    uncertain_cache: tuple = (None, None)  # ((dataset, item, threshold), PNG data URL) of that layer
+    train_plot_key: tuple | None = None    # (training, epochs) of the curve last drawn
+    train_seen: tuple | None = None        # (training, state) the model menus were last updated for
 
     def set_photo(self, jpeg: bytes) -> str:
         """Serve ``jpeg`` as this session's photo; returns its URL (new with each picture)."""
@@ -209,7 +223,7 @@ def photo_response(key: str, name: str):
             app.photo_full_jpeg = jpeg.tobytes() if ok else None
         if app.photo_full_jpeg is not None:
             return Response(app.photo_full_jpeg, media_type="image/jpeg", headers=cache)
-    if app is None or app.photo is None or getattr(app, "photo_name", None) != name:
+    if app is None or app.photo is None or app.photo_name != name:
         return Response(status_code=404)
     return Response(app.photo, media_type="image/jpeg", headers=cache)
 
@@ -243,6 +257,12 @@ class UserError(Exception):
     """A mistake of the browser user, said in the app's words."""
 
 
+def user_message(e: Exception) -> str:
+    """A user's mistake as the app says it: one line, no server folders, capitalised."""
+    message = _without_upload_dirs(str(e))
+    return message[:1].upper() + message[1:]
+
+
 def from_api(request) -> bool:
     """Whether an event came from a script (gradio_client marks its calls "x-gradio-user: api")."""
     headers = getattr(request, "headers", None)
@@ -272,9 +292,8 @@ def user_errors(n_outputs: int):
             try:
                 return fn(*bound.args, **bound.kwargs)
             except (SegcoreError, UserError) as e:
-                message = _without_upload_dirs(str(e))
+                message = user_message(e)
             LOG.info("user error in %s: %s", fn.__name__, message)
-            message = message[:1].upper() + message[1:]
             if from_api(request):
                 raise gr.Error(message, print_exception=False)
             gr.Warning(message)

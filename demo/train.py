@@ -15,8 +15,8 @@ from segcore.train.job import DEFAULT_MODEL, PREFIX, start_training, stop_traini
 from segcore.train.plot import curve_png
 
 from . import models as hm
-from .session import UserError, user_errors
-from .workspace import current_session, action
+from .actions import action, current_session
+from .session import AppSession, UserError, user_errors
 
 INCLUDE = ("reviewed", "edited", "predicted")
 ORDERS = ("dataset order", "least sure first")
@@ -62,7 +62,7 @@ def _plot(app, rec: dict):
     """The curve as a picture file, redrawn only when an epoch was added."""
     history = rec.get("history") or []
     key = (rec.get("name"), len(history))
-    if getattr(app, "train_plot_key", None) == key:
+    if app.train_plot_key == key:
         return gr.skip()
     path = app.picture_path(".png")
     path.write_bytes(curve_png(history))
@@ -119,7 +119,7 @@ def stop(app, value=None):
 def poll(state, current_model, current_trained):
     """The browser's timer: progress, curve, and the menus once a model is ready; the timer
     stops when no training runs."""
-    if not hasattr(state, "workspace"):
+    if not isinstance(state, AppSession):
         return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.Timer(active=False)
     app = state
     ds = _dataset(app)
@@ -127,7 +127,7 @@ def poll(state, current_model, current_trained):
     running = rec.get("state") == "running"
     plot = _plot(app, rec) if rec.get("state") != "none" else gr.skip()
     menus = (gr.skip(), gr.skip())
-    if getattr(app, "train_seen", None) != (rec.get("name"), rec.get("state")):
+    if app.train_seen != (rec.get("name"), rec.get("state")):
         app.train_seen = (rec.get("name"), rec.get("state"))
         choices = hm.model_choices(ds)
         own = [c for c in choices if c[1].startswith(PREFIX)]

@@ -14,8 +14,8 @@ from segcore.dataset.base import IMAGE_EXTS
 from segcore.dataset.png import open_folder
 from segcore.image import image_size
 
+from .actions import N_OUT, More, action, app_of, out
 from .session import AppSession, UserError
-from .workspace import N_OUT, app_of, action, out
 
 KEY = re.compile(r"^[0-9a-f]{32}$")
 
@@ -55,7 +55,7 @@ def add_images(app, files, value=None):
     if not paths:
         raise UserError("Choose one or more images to add.")
     add_to_uploads(app, paths)
-    return (*out(app), gr.update(value=None))
+    return More((gr.update(value=None),))
 
 
 def add_to_uploads(app: AppSession, paths) -> int:

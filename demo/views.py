@@ -15,7 +15,7 @@ from segcore.dataset.prelabel import least_sure_first, status_note, uncertain_pi
 from segcore.edit import background_index
 from segcore.render import outline_mask
 
-from . import prompters
+from . import object_views, prompters
 from .canvas import CanvasState
 from .session import AppSession, dataset_key
 
@@ -102,6 +102,12 @@ def _full_url(app: AppSession) -> str | None:
     return f"{head}/full-{name}"
 
 
+def item_key(app: AppSession) -> str | None:
+    """The open item's short id for the page (``CanvasState.item``): names no path."""
+    ws = app.workspace
+    return None if ws.session is None else f"{dataset_key(ws.ds)}:{ws.index}"
+
+
 def canvas_value(app: AppSession) -> dict:
     """The canvas component's value (see :class:`demo.canvas.CanvasState`)."""
     return canvas_state(app).to_value()
@@ -121,24 +127,28 @@ def canvas_state(app: AppSession) -> CanvasState:
         app.cls = 1            # the classes came (a model's, or one added): select the first
     app.cls, app.n_classes = min(app.cls, n - 1), n
     photo = _photo_url(app)
-    shown = seg.labels
+    shown = s.shown_labels if s.has_objects else seg.labels     # hidden objects are not drawn
     if app.photo_scale < 1 and not app.full_mask:
         # A big photo's mask at the canvas photo's size until the user zooms past it (then the
         # page asks for it whole, "full_mask"): 48 MP would cost the browser a second to draw.
         ph, pw = _preview_shape(s.shape, app.photo_scale)
-        shown = cv2.resize(seg.labels, (pw, ph), interpolation=cv2.INTER_NEAREST)
+        shown = cv2.resize(shown, (pw, ph), interpolation=cv2.INTER_NEAREST)
+    objects = {}
+    if s.has_objects:
+        objects = dict(objects=object_views.rows(s), selected=s.selected,
+                       selected_outline=object_views.selected_outline(s),
+                       edges=object_views.edges_png(app, s, shown.shape))
     return CanvasState(
-        item=f"{dataset_key(ws.ds)}:{ws.index}", seq=app.counter, w=w, h=h,
+        item=item_key(app), seq=app.counter, w=w, h=h,
         photo=photo, mask=mask_png(shown, seg.label_set, app.hidden, app.outline),
         hidden=sorted(app.hidden), outline=app.outline, full_mask=app.full_mask,
         photo_full=_full_url(app), photo_scale=app.photo_scale,
         markers=[[x, y, int(p)] for x, y, p in s.markers],
         box=list(run.box) if run and run.box else None,
-        corner=list(s.corner) if s.corner else None,
         classes=_classes(seg.label_set, seg.labels), cls=app.cls,
         brush=max(2, int(round(np.hypot(h, w) / 100))),
         tolerance=s.default_tolerance(), **rule_value(app),
-        legend=_legend(app, seg), uncertain=_uncertain_png(app),
+        legend=_legend(app, s), uncertain=_uncertain_png(app), **objects,
     )
 
 
@@ -149,12 +159,12 @@ UNCERTAIN_RGBA = (255, 0, 255, 170)
 def _uncertain_png(app: AppSession) -> str | None:
     """The current item's pixels its pre-labelling model was unsure of, as a PNG data URL,
     when the Train tab's "on the canvas" is on and the item has a recorded confidence."""
-    below = getattr(app, "uncertain_below", None)
+    below = app.uncertain_below
     ws = app.workspace
     if below is None or ws.session is None:
         return None
     key = (id(ws.ds), ws.index, float(below))
-    cached = getattr(app, "uncertain_cache", (None, None))
+    cached = app.uncertain_cache
     if cached[0] != key:
         with ws.lock:
             mask = uncertain_pixels(ws.ds, ws.index, float(below))
@@ -177,24 +187,15 @@ def rule_value(app: AppSession) -> dict:
             "void": ls.void_index, "background": background_index(ls)}
 
 
-def _legend(app: AppSession, seg) -> list:
-    """Rows under the classes: unlabelled pixels, and pixels two instances cover (COCO)."""
+def _legend(app: AppSession, s) -> list:
+    """Rows under the classes: unlabelled pixels, and pixels two objects cover."""
+    seg = s.seg
     total = seg.labels.size
     void = int((seg.labels == seg.label_set.void_index).sum())
     rows = [["unlabelled", "#%02x%02x%02x" % VOID_SHOWN, f"{void / total * 100:.1f}%" if void else ""]]
-    ws = app.workspace
-    key = (id(ws.ds), ws.index)
-    if app.overlap[0] != key:      # read once per item, as the file holds it
-        try:
-            with ws.lock:
-                overlap = ws.ds.overlap(ws.index)
-            n = 0 if overlap is None else int(overlap.sum())
-        except Exception:   # an item whose file changed under us: no overlap row rather than no canvas
-            n = 0
-        app.overlap = (key, n)
-    n = app.overlap[1]
+    n = object_views.overlap_pixels(app, s) if s.has_objects else 0
     if n:
-        rows.append(["overlap (smaller on top)", "", f"{n / total * 100:.1f}%"])
+        rows.append(["overlap (the higher shown)", "", f"{n / total * 100:.1f}%"])
     return rows
 
 
@@ -219,7 +220,7 @@ def files_html(app: AppSession, only_open: bool = False) -> str:
     with ws.lock:
         statuses = [ds.status(i) for i in range(n)]
         # the Train panel's review order, least sure first (demo/train.py), or the dataset's
-        order = least_sure_first(ds) if getattr(app, "least_sure_first", False) else range(n)
+        order = least_sure_first(ds) if app.least_sure_first else range(n)
     rows = [i for i in order if not only_open or statuses[i] != "reviewed" or i == ws.index]
     cur = ws.index if ws.index is not None else 0
     pos = rows.index(cur) if cur in rows else next((k for k, i in enumerate(rows) if i >= cur), 0)

@@ -29,6 +29,7 @@ def test_the_fast_jpeg_decode_is_pillows_with_its_rotation(tmp_path):
 
 def test_a_big_photo_comes_small_first_then_whole(tmp_path):
     from demo import views, workspace as hw
+    from demo.actions import action
     from demo.session import new_session, photo_response, serve
 
     folder = tmp_path / "big"
@@ -46,7 +47,7 @@ def test_a_big_photo_comes_small_first_then_whole(tmp_path):
     full = value["photo_full"].split("/")[4]
     assert Image.open(io.BytesIO(photo_response(key, full).body)).size == (4000, 3000)
     # Zoomed in: the page asks for the whole mask; a 1-pixel stroke lands exactly.
-    value = hw.apply_edit(app, {"full_mask": True, "pending": [{"points": [[3999, 0], [3999, 2999]], "radius": 0,
+    value = action()(hw.apply_edit)(app, {"full_mask": True, "pending": [{"points": [[3999, 0], [3999, 2999]], "radius": 0,
                                                                   "cls": 1}]})[1]
     mask = Image.open(io.BytesIO(base64.b64decode(value["mask"].split(",")[1])))
     assert mask.size == (4000, 3000) and value["full_mask"]

@@ -87,6 +87,7 @@ def test_walk_correct_reload(dataset_app):
             page.keyboard.press("w")
             cv.click(160, 120)
             assert "undo available" in status(page)
+            page.get_by_text("The wand took 19,200 pixels").first.wait_for(timeout=10_000)
             page.screenshot(path=str(shots / "wand.png"))
             # Person (2), brush (B): a stroke along the top, applied with Enter.
             page.keyboard.press("2")
@@ -106,9 +107,9 @@ def test_walk_correct_reload(dataset_app):
             assert (labels[20, 20:101] == 2).all() and (labels[220, 20:101] == 2).all()
             # A mistake: a box whose corners coincide. A message, no Error badge, views intact.
             page.keyboard.press("x")
-            cv.click(30, 30)
+            page.mouse.click(*cv.at(30, 30))          # the first corner is marked on the page
             page.mouse.click(*cv.at(30, 30))
-            page.get_by_text("must differ").first.wait_for(timeout=15_000)
+            page.get_by_text("at least 2 pixels wide").first.wait_for(timeout=15_000)
             page.screenshot(path=str(shots / "mistake.png"))
             assert page.locator(".error").count() == 0
             assert page.locator("#canvas .sc-photo").get_attribute("src")

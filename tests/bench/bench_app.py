@@ -38,13 +38,14 @@ def _dataset(folder, h, w):
     return folder
 
 
-def _serve_timed(tmp_path, h, w, handler: str):
-    """``(demo, port, server seconds)``: the app on a photo of ``h x w``, with the workspace
-    handler ``handler`` timed on every call (wrapped while the app is built)."""
-    from demo import workspace as hw
+def _serve_timed(tmp_path, h, w):
+    """``(demo, port, server seconds)``: the app on a photo of ``h x w``, with the handler of
+    the canvas's requests (keys and clicks) timed on every call (wrapped while the app is built)."""
+    from demo import protocol as hw
     from demo.app import build_demo
 
     server = []
+    handler = "on_canvas"
     original = getattr(hw, handler)
 
     @functools.wraps(original)      # Gradio finds the event parameter by the signature
@@ -71,7 +72,7 @@ def test_apply_round_trip(size, tmp_path):
 
 
     h, w = SIZES[size]
-    demo, port, server = _serve_timed(tmp_path, h, w, "apply_edit")
+    demo, port, server = _serve_timed(tmp_path, h, w)
     rows = []
     try:
         with sync_playwright() as pw:
@@ -118,7 +119,7 @@ def test_click_round_trip(size, tmp_path):
     from segcore.prompts import click_seeds
 
     h, w = SIZES[size]
-    demo, port, server = _serve_timed(tmp_path, h, w, "canvas_select")
+    demo, port, server = _serve_timed(tmp_path, h, w)
     rows = []
     try:
         with sync_playwright() as pw:

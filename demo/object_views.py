@@ -1,0 +1,68 @@
+"""What the canvas shows of an item's objects: the object list's rows, the boundaries between
+objects (so objects of one class are told apart), and the selected object's outline."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import cv2
+import numpy as np
+from PIL import Image
+
+from segcore.render import outline_mask
+
+from .session import AppSession
+
+#: Object boundaries on the canvas: a dark line over the mask (the rest clear).
+EDGE_RGBA = (17, 24, 39, 200)
+
+
+def rows(session) -> list[dict] | None:
+    """An item's objects, top first (None: an item without objects): id, class (its name), cls
+    (its index), area (pixels), share (of the image, 0-1), bbox (COCO x, y, w, h), order (draw
+    order, 0 at the bottom), hidden, locked, selected."""
+    if session is None or not session.has_objects:
+        return None
+    return [{"id": r.id, "class": r.name, "cls": r.cls, "area": r.area, "share": round(r.share, 6),
+             "bbox": [round(float(v), 2) for v in r.bbox], "order": r.order, "hidden": r.hidden,
+             "locked": r.locked, "selected": r.selected} for r in session.object_rows()]
+
+
+def edges_png(app: AppSession, session, shape: tuple[int, int]) -> str | None:
+    """The boundaries of the visible objects (between two objects, and between an object and
+    what no object covers) as a PNG data URL of ``shape`` (the mask's size), made once per
+    state of the objects."""
+    objects = session.objects
+    cached = app.edges_cache
+    if cached[0] is objects and cached[1] == shape:
+        return cached[2]
+    top = objects.top_map(visible_only=True)
+    if top.shape != shape:
+        top = cv2.resize(top.astype(np.float32), shape[::-1], interpolation=cv2.INTER_NEAREST).astype(np.int32)
+    thick = max(1, round(max(shape) / 1000))
+    edge = outline_mask((top + 1).astype(np.uint16), thick) & (top >= 0)
+    img = Image.frombytes("P", shape[::-1], edge.astype(np.uint8).tobytes())
+    img.putpalette([0, 0, 0, *EDGE_RGBA[:3]] + [0] * (768 - 6))
+    buf = io.BytesIO()
+    img.save(buf, format="PNG", compress_level=1, transparency=bytes([0, EDGE_RGBA[3]]))
+    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    app.edges_cache = (objects, shape, url)
+    return url
+
+
+def selected_outline(session) -> list:
+    """The selected object's outlines (outer and holes), ``[[[x, y], ...], ...]`` image pixels
+    (the centres of its boundary pixels); [] where none is selected or it is hidden."""
+    k = session.selected
+    if k is None or session.objects.get(k).hidden:
+        return []
+    return [c.tolist() for c in session.outline(k)]
+
+
+def overlap_pixels(app: AppSession, session) -> int:
+    """How many pixels two or more objects cover (the legend's overlap row)."""
+    objects = session.objects
+    if app.overlap[0] is not objects:
+        app.overlap = (objects, int(objects.overlap().sum()))
+    return app.overlap[1]

@@ -1,0 +1,115 @@
+// The protocol with Python, in one place: what the page asks (send) and what it is told
+// (onValue). The page sends one event, 'select', with gr.SelectData's public fields: the pixel
+// as `index`, what happened as `value` (demo/canvas.py's CanvasEvent reads it). Requests go one
+// at a time, in the order they were made: a key pressed or a click made while one is answered
+// waits in the outbox instead of being dropped. Each carries a number (`req`) that its answer
+// returns (`ack`); strokes carry ids, and an answer names those it took (`taken`).
+parts.protocol = (() => {
+  const WATCHDOG_MS = 30000;    // an answer that never comes (a server crash) frees the queue
+
+  function setValue(patch) { props.value = Object.assign({}, val(), patch); }
+
+  // A choice the page makes (the class, the rule, an eye, the outline): in the value at once,
+  // and kept when the answer to a request sent before it arrives with the old one.
+  function choose(patch) {
+    S.stamp += 1;
+    for (const [k, v] of Object.entries(patch)) S.chosen[k] = {at: S.stamp, value: v};
+    setValue(patch);
+  }
+
+  // A finished brush or eraser stroke: pending (drawn over the photo) until an action takes it.
+  function addStroke(stroke) {
+    S.pending.push(Object.assign(stroke, {id: S.nextStroke++, item: val().item}));
+    setValue({pending: S.pending});
+  }
+
+  // Ask Python: `what` is {tool, ...} (a tool's click, a key's action, a change of the view).
+  function send(what) {
+    S.outbox.push({what, upto: S.nextStroke - 1});
+    pump();
+    parts.draw.redraw();
+  }
+
+  function pump() {
+    if (S.inflight || !S.outbox.length) return;
+    const {what, upto} = S.outbox.shift();
+    const req = ++S.req;
+    S.inflight = {req, what, upto, stamp: S.stamp, watchdog: setTimeout(() => release(req), WATCHDOG_MS)};
+    // The strokes painted before this request was made go with it (and are applied first).
+    setValue({pending: S.pending.filter((s) => s.id <= upto)});
+    trigger('select', {index: what.x === undefined ? null : [what.x, what.y], value: Object.assign({}, what, {req})});
+  }
+
+  function release(req) {
+    if (!S.inflight || S.inflight.req !== req) return;
+    clearTimeout(S.inflight.watchdog);
+    S.inflight = null;
+    pump();
+  }
+
+  // Requests not answered yet of the point tools (their markers are drawn at once).
+  function clicksOnTheWay() {
+    return [...(S.inflight ? [S.inflight] : []), ...S.outbox].map((q) => q.what)
+      .filter((w) => w.tool === 'add' || w.tool === 'remove');
+  }
+
+  // The choices remembered in this browser that live on the server too (the overwrite rule,
+  // the outline): told once, when the first photo is here.
+  let told = false;
+  function tell() {
+    const v = val(), patch = {};
+    if (told || !v.w) return;
+    told = true;
+    const m = S.memory;
+    if (m.overwrite && m.overwrite !== v.overwrite) patch.overwrite = m.overwrite;
+    if (m.outline !== undefined && !!m.outline !== !!v.outline) patch.outline = !!m.outline;
+    if (Object.keys(patch).length) { E.overwrite.value = patch.overwrite || E.overwrite.value; setView(patch); }
+  }
+
+  // Show the mask drawn otherwise (an eye, the outline switch, a big photo's whole mask):
+  // the server draws it again.
+  function setView(patch) {
+    choose(patch);
+    parts.classes.render();
+    send({tool: 'view'});
+  }
+
+  // A value from Python: the answer to this page's request, or to any other event of the app.
+  function onValue() {
+    const v = val();
+    E.root.dataset.arrived = String(performance.now());
+    const answer = S.inflight && v.ack === S.inflight.req ? S.inflight : null;
+    const taken = new Set(v.taken || []);
+    S.pending = S.pending.filter((s) => !taken.has(s.id) && s.item === v.item);
+    const patch = {pending: S.pending};
+    if (answer) {
+      for (const [k, c] of Object.entries(S.chosen)) if (c.at > answer.stamp) patch[k] = c.value;
+      clearTimeout(answer.watchdog);
+      S.inflight = null;                                  // answered: the next goes once this is shown
+    }
+    setValue(patch);
+    const shown = S.shown;
+    if (v.seq !== shown.seq) shown.seq = v.seq;
+    E.root.dataset.markers = String((v.markers || []).length);   // for tests: the run's clicks shown
+    if (v.photo !== shown.photo) { E.photo.src = v.photo || ''; shown.photo = v.photo; shown.full = null; E.root.dataset.full = '0'; }
+    if (v.mask !== shown.mask) { E.mask.src = v.mask || ''; shown.mask = v.mask; }
+    if (v.edges !== shown.edges) { E.edges.src = v.edges || ''; shown.edges = v.edges; }   // object boundaries
+    // The pre-labelling model's uncertain pixels (Train tab), over the mask.
+    if (v.uncertain !== shown.uncertain) { E.uncert.src = v.uncertain || ''; shown.uncertain = v.uncertain; }
+    else E.root.dataset.shown = String(v.seq ?? '');
+    if (v.item !== shown.item) {
+      shown.item = v.item;
+      S.view.fitted = true;                               // a new photo opens fitted
+      S.poly = null; S.corner = null;
+      if (window.__segcoreMessages) window.__segcoreMessages.closeAll();
+      parts.settings.newPhoto(v);
+    }
+    parts.classes.render();
+    parts.objects.render();
+    parts.view.fit();
+    tell();
+    pump();
+  }
+
+  return {setValue, choose, addStroke, send, setView, clicksOnTheWay, onValue};
+})();

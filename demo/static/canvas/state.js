@@ -1,0 +1,44 @@
+// The workspace canvas: photo, mask, markers and pending brush strokes, with the tools.
+// Runs as gr.HTML's js_on_load (demo/canvas.py joins the files of this folder in the order of
+// its PARTS): `element`, `props`, `trigger` and `watch` come from Gradio. Each file is one part,
+// a closure registered on `parts` that reaches the others through it at run time; they share
+// the elements (E) and one state object (S). Only protocol.js talks to Python.
+
+const $ = (s) => element.querySelector(s);
+const E = {
+  root: $('.sc-ws'), body: $('.sc-body'), stage: $('.sc-stage'), view: $('.sc-view'),
+  photo: $('.sc-photo'), mask: $('.sc-mask'), edges: $('.sc-edges'), uncert: $('.sc-uncert'), draw: $('.sc-draw'),
+  classes: $('.sc-classes'), legend: $('.sc-legend'), side: $('.sc-side'), filter: $('.sc-filter'),
+  size: $('.sc-size'), tol: $('.sc-tol'), opacity: $('.sc-opacity'), outline: $('.sc-outline'),
+  overwrite: $('.sc-overwrite'), erase: $('.sc-erase'), hint: $('.sc-hint'),
+  tools: [...element.querySelectorAll('.sc-tool')],
+  objs: $('.sc-objs'), objcount: $('.sc-objcount'), objfilter: $('.sc-objfilter'), objlist: $('.sc-objlist'),
+  objbar: $('.sc-objbar'), objclass: $('.sc-objclass'), newobj: $('.sc-new'), fwd: $('.sc-fwd'), bwd: $('.sc-bwd'),
+  del: $('.sc-del'),
+};
+const ctx = E.draw.getContext('2d');
+
+const S = {
+  tool: 'add',
+  // The view: screen (CSS) pixels per image pixel, and where the image's corner is in the
+  // stage. `fitted` until the user zooms or pans: then edits and resizes keep the view.
+  view: {z: 1, ox: 0, oy: 0, fit: 1, fitted: true, sw: 0, sh: 0},
+  hover: null,        // the image pixel under the pointer ([x, y]; null: off the image)
+  drawing: null,      // the brush or eraser stroke being drawn
+  panning: null,      // a pan under way: where it started
+  space: false,       // Space held: a drag pans
+  poly: null,         // the polygon being drawn: its corners in image pixels (null: none open)
+  corner: null,       // a box's first corner, until the second click sends the box
+  // Strokes painted and not applied yet: {id, item, points, radius, erase, cls}. They travel
+  // in the value's `pending`; an answer lists the ids it took (`taken`).
+  pending: [], nextStroke: 1,
+  // Requests to Python, one at a time in the order made (protocol.js).
+  outbox: [], inflight: null, req: 0,
+  // Choices the page made (class, rule, eyes...): field -> {at, value}; `stamp` counts them.
+  chosen: {}, stamp: 0,
+  shown: {},          // what is on screen: seq, item, photo, mask, uncertain, full
+  memory: {},         // choices remembered across reloads (localStorage)
+};
+const parts = {};
+const val = () => props.value || {};
+const colour = (k) => { const c = (val().classes || [])[k]; return c ? c[1] : '#ffffff'; };
