@@ -107,6 +107,7 @@ class AppSession:
     outline: bool = False             # the canvas draws the mask's outlines only
     overlap: tuple = (None, 0)        # (the objects, pixels two of them cover) for the legend
     edges_cache: tuple = (None, None, None)   # (the objects, shape, PNG data URL) of their boundaries
+    polygon_noted: tuple = ()         # (edit session, version) whose polygon notice was shown (demo/polygons.py)
     # -- the photo served to the canvas (demo/views.py, photo_response) -------------------------
     key: str = field(default_factory=lambda: secrets.token_urlsafe(24))   # the pictures' key
     photo_url: str | None = None

@@ -137,6 +137,7 @@ def canvas_state(app: AppSession) -> CanvasState:
     if s.has_objects:
         objects = dict(objects=object_views.rows(s), selected=s.selected,
                        selected_outline=object_views.selected_outline(s),
+                       polygon=object_views.selected_polygon(s), polygon_offset=object_views.polygon_offset(s),
                        edges=object_views.edges_png(app, s, shown.shape))
     return CanvasState(
         item=item_key(app), seq=app.counter, w=w, h=h,

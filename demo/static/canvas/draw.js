@@ -59,9 +59,10 @@ parts.draw = (() => {
       ctx.lineWidth = dpr; ctx.strokeStyle = '#000000'; ctx.stroke();
     }
     if (S.poly) polygon();
-    if ((v.selected_outline || []).length) selection(v.selected_outline);
+    // a polygon object: its vertices as handles (vertices.js); a mask object: its pixel outline
+    if (!parts.vertices.draw() && (v.selected_outline || []).length) selection(v.selected_outline);
     const n = S.pending.length, k = onTheWay.length;
-    E.hint.textContent = (v.w ? HINTS[S.tool] + parts.objects.target() : 'No image yet: add images, or start the app with a dataset') +
+    E.hint.textContent = (v.w ? HINTS[S.tool] + parts.objects.target() + parts.vertices.hint() : 'No image yet: add images, or start the app with a dataset') +
       (n ? ` · ${n} stroke${n > 1 ? 's' : ''} not applied yet (Enter applies)` : '') +
       (k ? ` · ${k} click${k > 1 ? 's' : ''} on the way` : '');
   }

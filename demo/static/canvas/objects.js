@@ -25,12 +25,14 @@ parts.objects = (() => {
     r.className = 'sc-obj' + (o.id === v.selected ? ' sc-on' : '') + (o.hidden ? ' sc-hidden' : '');
     r.style.setProperty('--sc-col', col);
     r.dataset.id = o.id;
-    r.title = `object ${o.id}: ${o.class}, ${o.area.toLocaleString()} pixels, draw order ${o.order}`;
-    r.innerHTML = '<span class="sc-sw"></span><span class="sc-name"></span><span class="sc-id"></span>' +
+    r.title = `object ${o.id}: ${o.class}, ${o.vertices ? 'a polygon of ' + o.vertices + ' vertices' : 'a mask'}, ` +
+      `${o.area.toLocaleString()} pixels, draw order ${o.order}`;
+    r.innerHTML = '<span class="sc-sw"></span><span class="sc-name"></span><span class="sc-poly"></span><span class="sc-id"></span>' +
       '<span class="sc-n"></span><button class="sc-eye" type="button"></button><button class="sc-lock" type="button"></button>';
     r.querySelector('.sc-sw').style.background = col;
     r.querySelector('.sc-name').textContent = o.class;
     r.querySelector('.sc-id').textContent = '#' + o.id;
+    r.querySelector('.sc-poly').textContent = o.vertices ? '\u2B20' + o.vertices : '';     // a polygon: its vertices
     r.querySelector('.sc-n').textContent = (o.share * 100).toFixed(1) + '%';
     const eye = r.querySelector('.sc-eye');
     eye.innerHTML = o.hidden ? EYE_OFF_SVG : EYE_SVG;
@@ -79,6 +81,7 @@ parts.objects = (() => {
     const sel = selected();
     E.objbar.classList.toggle('sc-shown', !!sel);
     if (sel) options(E.objclass, names.map((n, k) => [k, n]), sel.cls);
+    E.simp.style.display = sel && !sel.vertices ? '' : 'none';       // a mask can become a polygon
     const cur = E.objlist.querySelector('.sc-on');
     if (cur) cur.scrollIntoView({block: 'nearest'});
   }
@@ -97,6 +100,7 @@ parts.objects = (() => {
     const sel = selected(), cls = v.cls ?? 1, names = (v.classes || []).map((c) => c[0]);
     const removing = S.tool === 'eraser' || S.tool === 'remove';
     if (S.tool === 'select') return '';
+    if (S.tool === 'polygon') return ` · a new ${names[cls] ?? 'object'} polygon`;
     if (sel && (sel.cls === cls || removing)) return ` · on ${sel.class} #${sel.id}`;
     if (removing) return ' · on the top object under it';
     return ` · a new ${names[cls] ?? 'object'} object`;
@@ -108,6 +112,7 @@ parts.objects = (() => {
   E.fwd.addEventListener('click', () => { const s = selected(); if (s) ask({tool: 'reorder', obj: s.id, where: 'forward'}); });
   E.bwd.addEventListener('click', () => { const s = selected(); if (s) ask({tool: 'reorder', obj: s.id, where: 'backward'}); });
   E.del.addEventListener('click', () => { const s = selected(); if (s) ask({tool: 'delete_object', obj: s.id}); });
+  E.simp.addEventListener('click', () => { const s = selected(); if (s) ask({tool: 'simplify', obj: s.id, tolerance: 1}); });
 
   // Keys: M a new object, Tab / Shift+Tab the next / previous one, Delete the selected one.
   function key(what, back) {

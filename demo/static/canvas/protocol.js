@@ -104,6 +104,7 @@ parts.protocol = (() => {
       if (window.__segcoreMessages) window.__segcoreMessages.closeAll();
       parts.settings.newPhoto(v);
     }
+    parts.vertices.onValue();
     parts.classes.render();
     parts.objects.render();
     parts.view.fit();
