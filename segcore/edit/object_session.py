@@ -138,6 +138,7 @@ class ObjectSession(ObjectRules, ObjectActions, VertexActions, EditSession):
             changed = int((objects.class_map() != self.objects.class_map()).sum())
         self.last_changed = changed
         before = self.objects
+        self.clipped = 0
         self.unpolygoned = tuple(o.id for o in objects if o.polygon is None and o is not before.find(o.id)
                                  and getattr(before.find(o.id), "polygon", None) is not None)
         step = Step(objects, selected, note, new and selected is None)

@@ -179,7 +179,6 @@ class VertexActions:
         poly = Polygon(parts, rule_name).check(self.shape)
         mask = self._raster(poly)
         cls = None if cls is None or cls == "" else self.class_index(cls)
-        self.clipped = 0
         if erase or obj is not None or self._unlabels(cls):
             self.region(mask.full(self.shape), cls, overwrite, obj, erase)
             return self.selected
@@ -187,14 +186,15 @@ class VertexActions:
             raise PromptError("choose a class for the new object")
         rule = self._rule(overwrite)
         rule.check_target(cls, self.label_set)
-        objects = self.objects
+        objects, clipped = self.objects, 0
         if self._protected_hit(None, mask, rule) is not None:
             allowed = mask.intersect(self.writable(None, rule))
             if allowed is None:
                 raise PromptError("the polygon lies on pixels the overwrite rule keeps; nothing to add")
-            self.clipped = mask.area - allowed.area
+            clipped = mask.area - allowed.area
             new = Obj(objects.new_id(), int(cls), allowed)
         else:
             new = Obj(objects.new_id(), int(cls), mask, polygon=poly)
         self._commit(objects.add(new), new.id, changed=new.area)
+        self.clipped = clipped
         return new.id

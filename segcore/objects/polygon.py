@@ -31,7 +31,7 @@ import numpy as np
 from ..errors import PromptError
 from .mask import ObjMask
 
-__all__ = ["Polygon", "RULES", "KINDS", "MAX_VERTICES", "parse_parts"]
+__all__ = ["Polygon", "RULES", "KINDS", "MAX_VERTICES", "parse_parts", "rule_offset"]
 
 RULES = ("coco", "labelme")
 KINDS = ("polygon", "rectangle")
@@ -40,6 +40,12 @@ MAX_VERTICES = 10_000
 _OFFSET = {"coco": 0.0, "labelme": 0.5}
 
 Point = tuple[float, float]
+
+
+def rule_offset(rule: str) -> float:
+    """What to add to a file coordinate under ``rule`` to get the image coordinate where pixel
+    ``x`` spans ``[x, x + 1]``: 0 for COCO, 0.5 for labelme."""
+    return _OFFSET[rule]
 
 
 def _num(v, what: str = "a vertex") -> float:
@@ -107,7 +113,7 @@ class Polygon:
     @property
     def offset(self) -> float:
         """Add to a file coordinate to get the image coordinate (pixel ``x`` spans ``[x, x + 1]``)."""
-        return _OFFSET[self.rule]
+        return rule_offset(self.rule)
 
     def vertices(self) -> list[list[Point]]:
         """The editable points of each part (a rectangle: its four corners)."""
