@@ -347,3 +347,36 @@ def test_simplifying_every_coco24_mask_at_1px(shared_data, capsys):
     assert len(r) == 130
     assert np.median(r[:, 0]) >= 0.98 and r[big, 0].min() >= 0.97
     assert np.median(r[:, 1]) <= 0.15 and np.median(r[big, 1]) <= 0.1
+
+
+def test_voc_polygon_follows_pycocotools_and_is_written_as_its_pixels(tmp_path):
+    """A VOC root with SegmentationObject holds pixels: a polygon drawn there is pycocotools'
+    rasterisation, written into both PNGs; reopened, it is a mask object of the same pixels."""
+    from PIL import Image
+
+    from segcore.formats.voc import write_label_png
+    from segcore.labels import LabelSet as LS, voc_colormap
+
+    root = tmp_path / "voc"
+    for d in ("JPEGImages", "SegmentationClass", "SegmentationObject"):
+        (root / d).mkdir(parents=True)
+    Image.fromarray(np.zeros((60, 80, 3), np.uint8)).save(root / "JPEGImages" / "a.jpg")
+    cls = np.zeros((60, 80), np.uint8)
+    obj = np.zeros((60, 80), np.uint8)
+    cls[5:15, 5:20], obj[5:15, 5:20] = 15, 1
+    write_label_png(root / "SegmentationClass" / "a.png", cls, LS.voc())
+    im = Image.fromarray(obj, mode="P")
+    im.putpalette(voc_colormap().ravel().tolist())
+    im.save(root / "SegmentationObject" / "a.png")
+    ws = Workspace(open_dataset(root))
+    s = ws.open(0)
+    pts = [[30.0, 20.0], [70.5, 25.0], [60.0, 55.0], [35.0, 50.0]]
+    k = s.polygon(pts, "car")
+    want = mask_utils.decode(mask_utils.frPyObjects([[v for p in pts for v in p]], 60, 80)[0]).astype(bool)
+    assert s.objects.get(k).polygon.rule == "coco"
+    assert np.array_equal(s.objects.get(k).mask.full((60, 80)), want)
+    ws.save()
+    got = np.asarray(Image.open(root / "SegmentationObject" / "a.png"))
+    assert np.array_equal(got == k, want)
+    back = open_dataset(root).read_objects(0).get(k)
+    assert back.polygon is None and np.array_equal(back.mask.full((60, 80)), want)
