@@ -1,5 +1,7 @@
 """``segcore-app [DATASET]`` / ``python -m demo [--data DATASET] [--host 127.0.0.1] [--port 7860]
-[--offline]``: start the app on localhost, on a dataset or on uploads."""
+[--offline] [--users FILE] [--history-mb N]``: start the app on localhost, on a dataset or on
+uploads. On a network (``--share``, a ``--host`` other than loopback) it needs accounts
+(``--users``), unless ``--no-auth`` says the network is trusted."""
 
 import argparse
 import logging
@@ -37,7 +39,20 @@ def main() -> None:
     parser.add_argument("--offline", action="store_true",
                         help="never try to download a model's weights (same as SEGCORE_OFFLINE=1)")
     parser.add_argument("--max-file-size", default=MAX_FILE_SIZE, help=f"largest upload (default {MAX_FILE_SIZE})")
+    parser.add_argument("--users", metavar="FILE",
+                        help="accounts (segcore users add NAME --file FILE): a login page, and every route "
+                             "refused to anyone not logged in")
+    parser.add_argument("--no-auth", action="store_true",
+                        help="allow --share or a non-loopback --host without --users (a trusted network)")
+    parser.add_argument("--history-mb", type=float, metavar="N",
+                        help="keep the dataset's history of versions within N megabytes (kept with the "
+                             "dataset; default 256)")
     args = parser.parse_args()
+    from .auth import load_users, needs_accounts
+
+    why = needs_accounts(args.host, args.share)
+    if why and not args.users and not args.no_auth:
+        parser.exit(1, f"error: {why}: give accounts (--users FILE) or, on a trusted network, --no-auth\n")
     # Before Gradio is imported: its cache (copies of uploads and downloads) goes inside the
     # app's own folder, which goes with the server (a killed server's, at the next start).
     from . import folders
@@ -55,14 +70,15 @@ def main() -> None:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     from segcore.errors import SegcoreError
 
-    from .app import CSS, build_demo
+    from .app import build_demo
 
     try:
-        demo = build_demo(args.data or args.dataset)
+        users = load_users(args.users) if args.users else None
+        demo = build_demo(args.data or args.dataset, users=users, history_mb=args.history_mb)
     except SegcoreError as e:
         parser.exit(1, f"error: {e}\n")
     demo.queue(max_size=32, default_concurrency_limit=4).launch(
-        server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size, css=CSS)
+        server_name=args.host, server_port=args.port, share=args.share, max_file_size=args.max_file_size, css=demo.css)
 
 
 if __name__ == "__main__":

@@ -153,7 +153,7 @@ def take(app: AppSession, value, strokes: bool = True, obj_id=None) -> list:
     painted = pending_of(v) if strokes else []
     if painted and ws.session is not None:
         if ws.session.paint(painted, **on_object(app, obj_id)):
-            ws.changed()
+            ws.changed(tool="eraser" if all(isinstance(p, dict) and p.get("erase") for p in painted) else "brush")
     return painted if ws.session is not None else []
 
 
@@ -170,7 +170,11 @@ def view(app: AppSession, v: dict) -> None:
 
 
 def reply(app: AppSession, result, value, taken: list, ack: int | None = None):
-    """The outputs for a handler's ``result`` (see the module's docstring)."""
+    """The outputs for a handler's ``result`` (see the module's docstring), after others'
+    changes to the open item came in (:func:`demo.team.after`)."""
+    from . import team   # (it imports this module)
+
+    team.after(app)
     if isinstance(result, Kept):
         kept = set(stroke_ids(result.pending))
         dropped = [s for s in pending_of(value) if isinstance(s, dict) and s.get("id") not in kept]

@@ -9,17 +9,21 @@ from __future__ import annotations
 
 import gradio as gr
 
+from segcore.dataset.revisions import set_budget_mb
+
 from . import export as hx
 from . import helpers as hh
 from . import models as hm
 from . import portrait as hp
 from . import prompters as hpr
 from . import protocol
+from . import team
 from . import train as ht
 from . import uploads as hu
 from . import workspace as hw
 from .actions import N_OUT, action
 from .api import api_endpoints
+from .auth import protect
 from .canvas import TOOLS, make_canvas
 from .session import Seed, cleanup, serve, serve_pictures
 from .views import md_escape
@@ -41,6 +45,7 @@ FILES_CSS = """
 .sc-file:hover { background: rgba(37, 99, 235, .12); }
 .sc-cur { background: rgba(37, 99, 235, .25); font-weight: 600; }
 .sc-more { font-size: 11px; opacity: .7; padding: 2px 6px; }
+.sc-file[data-here]::after { content: " • " attr(data-here); color: #b45309; font-size: 11px; font-weight: 400; }
 """
 CSS = """
 .gradio-container { padding-top: 4px !important; }
@@ -58,10 +63,14 @@ CSS = """
 """
 
 
-def build_demo(data=None) -> gr.Blocks:
+def build_demo(data=None, users=None, history_mb: float | None = None) -> gr.Blocks:
     """The app; ``data``: a dataset to serve (VOC root, COCO file, labelme or image folder),
-    else every session works on the images it uploads."""
-    served = serve(data)
+    else every session works on the images it uploads; ``users``: accounts
+    (:class:`segcore.accounts.Users`: a login page, every route refused without one);
+    ``history_mb``: the served dataset's history budget (kept with the dataset)."""
+    served = serve(data, users)
+    if history_mb is not None and served.dataset is not None:
+        set_budget_mb(served.dataset.root, history_mb)
     uploads = served.dataset is None
     with gr.Blocks(title="segcore: correct segmentation masks") as demo:
         state = gr.State(Seed(served), delete_callback=cleanup)
@@ -106,6 +115,7 @@ def build_demo(data=None) -> gr.Blocks:
                         first_classes = gr.Textbox(show_label=False, placeholder="e.g. road, car, person, tree",
                                                    elem_id="first-classes", scale=4, container=False)
                         first_btn = gr.Button("Start labelling", variant="primary", elem_id="first-btn", scale=1)
+                conflict = team.conflict_bar()       # shown while the open item has a conflict
                 canvas = make_canvas()
                 with gr.Row(elem_id="actions"):
                     prev_btn = gr.Button("◀ Previous (A)", elem_id="prev-btn", size="sm", min_width=60)
@@ -126,6 +136,7 @@ def build_demo(data=None) -> gr.Blocks:
                     min_size = gr.Number(100, label="pixels", precision=0, scale=1)
                     target = gr.Textbox(label="other class (name or number)", scale=2)
                     helper_btn = gr.Button("Run", elem_id="helper-btn", scale=1)
+            history = team.history_tab()           # the open item's versions (demo/team.py)
             with gr.Tab("Export", id="export"):
                 fmt = gr.Radio(hx.EXPORT_FORMATS, value="coco_json", label="Format", elem_id="export-format")
                 export_btn = gr.Button("Export", variant="primary", elem_id="export-btn")
@@ -193,9 +204,11 @@ def build_demo(data=None) -> gr.Blocks:
             api_image = gr.Image(type="filepath", label="image")
             api_scope = gr.Radio(list(hm.SCOPES), value="all unlabelled", label="scope")
             api_obj = gr.Number(None, label="obj_id", precision=0)   # /apply_edit's object
+            api_choice = gr.Textbox("mine", label="choice")          # /resolve_conflict's (demo/team.py)
 
         ws_out = [state, canvas, files, status]
         both = [state, canvas]
+        team.wire(state, canvas, files, status, conflict, history, api_choice)   # conflicts, history, presence
         demo.load(hu.load, [state, key], [*ws_out, key], api_visibility="private").then(
             hw.first_screen, state, first_screen, api_visibility="private").then(
             hpr.recall, prompter_mem, prompter_dd, api_visibility="private")   # after the session exists
@@ -251,8 +264,9 @@ def build_demo(data=None) -> gr.Blocks:
         uncertain_btn.click(ht.uncertain, [state, below, canvas], [state, uncertain_img], api_name="uncertain")
         uncertain_cb.change(ht.show_uncertain, [state, uncertain_cb, below, canvas], ws_out, api_name="show_uncertain")
         below.release(ht.show_uncertain, [state, uncertain_cb, below, canvas], ws_out, api_visibility="private")
-    demo.css = CSS
-    return serve_pictures(demo)
+    demo.css = CSS + team.CSS
+    demo = serve_pictures(demo)
+    return protect(demo, users) if users is not None else demo
 
 
 if __name__ == "__main__":

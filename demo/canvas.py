@@ -21,6 +21,12 @@ TOOLS = [("add", "Add", "Q"), ("remove", "Remove", "E"), ("box", "Box", "X"), ("
 
 TEMPLATE = """
 <div class="sc-ws">
+  <svg style="display:none" aria-hidden="true">
+    <symbol id="sc-i-eye" viewBox="0 0 14 10"><path d="M1 5c3-5 9-5 12 0c-3 5-9 5-12 0z" fill="none" stroke="currentColor" stroke-width="1.3"/><circle cx="7" cy="5" r="1.8" fill="currentColor"/></symbol>
+    <symbol id="sc-i-eye-off" viewBox="0 0 14 10"><path d="M1 5c3-5 9-5 12 0c-3 5-9 5-12 0z" fill="none" stroke="currentColor" stroke-width="1.3"/><path d="M2 9L12 1" stroke="currentColor" stroke-width="1.4"/></symbol>
+    <symbol id="sc-i-locked" viewBox="0 0 11 12"><rect x="1" y="5" width="9" height="7" rx="1" fill="currentColor"/><path d="M3 5V3.5a2.5 2.5 0 0 1 5 0V5" fill="none" stroke="currentColor" stroke-width="1.4"/></symbol>
+    <symbol id="sc-i-open" viewBox="0 0 11 12"><rect x="1" y="5" width="9" height="7" rx="1" fill="currentColor"/><path d="M3 5V3.5a2.5 2.5 0 0 1 5 0" fill="none" stroke="currentColor" stroke-width="1.4"/></symbol>
+  </svg>
   <div class="sc-bar">
     {tools}
     <label title="Brush radius in image pixels ([ and ]; 0 paints a 1-pixel line)">size <input class="sc-size" type="range" min="0" max="60" value="6"></label>
@@ -95,6 +101,7 @@ input.sc-sw::-webkit-color-swatch { border: none; }
 .sc-objfilter { flex: 1; min-width: 0; font-size: 11px; padding: 0 2px; border: 1px solid #9ca3af; border-radius: 4px; background: #fff; color: #111827; }
 .sc-new { font-size: 11px; padding: 0 5px; border: 1px solid #9ca3af; border-radius: 5px; background: #f9fafb; color: #111827; cursor: pointer; white-space: nowrap; }
 .sc-new kbd { font-size: 9px; opacity: .7; }
+.sc-new.sc-on { background: #2563eb; color: #fff; border-color: #1d4ed8; }
 .sc-objlist { overflow-y: auto; margin-top: 2px; }
 .sc-obj { display: flex; align-items: center; gap: 5px; padding: 1px 6px; border-radius: 5px; cursor: pointer; font-size: 12px; }
 .sc-obj:hover { background: rgba(37, 99, 235, .12); }
@@ -160,8 +167,10 @@ class CanvasState:
     uncertain: str | None = None                    # uncertain pixels layer, PNG data URL
     objects: list | None = None                     # the item's objects, top first (None: no objects);
     #                                                 see demo/object_views.rows
-    selected: int | None = None                     # the selected object's id (None: a tool starts a new one)
+    selected: int | None = None                     # the selected object's id (None: nothing selected)
+    new_object: bool = False                        # "+ new" pressed: the next tool starts a new object
     selected_outline: list = field(default_factory=list)   # its outlines, [[[x, y], ...], ...]
+    outlines: dict | None = None                    # every visible object's, simplified: {id: [[x0, y0, ...], ...]}
     edges: str | None = None                        # object boundaries layer, PNG data URL
     polygon: dict | None = None                     # the selected polygon object's vertices (its handles):
     #                                                 {id, parts, shape, rule, offset}, see demo/object_views

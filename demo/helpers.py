@@ -28,6 +28,6 @@ def helper(app, action, min_size, target, value=None):
         raise UserError(f"Unknown helper {action!r}; choose one of the list.")
     if (new != s.labels).any():
         s.push(new)
-        app.workspace.changed()
+        app.workspace.changed(tool=action.replace("_", " "))
     else:
         gr.Info("Nothing to change.")

@@ -187,7 +187,7 @@ def prelabel(app, model_name, weights, scope, value=None, progress=gr.Progress()
     failed = []
     with ws.lock:
         steps = prelabel_items(ws.ds, model, indices=todo, overwrite_predicted="predicted" in wanted,
-                               model_name=model_name)
+                               model_name=model_name, by=ws.user)
         for step in progress.tqdm(steps, total=len(todo), desc="pre-labelling"):
             if step.outcome == "failed":
                 failed.append(f"{step.name}: {step.message}")

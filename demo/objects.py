@@ -36,14 +36,15 @@ def target(app: AppSession, obj_id) -> int:
     return s.objects.get(k).id
 
 
-def _follow(app: AppSession, s) -> None:
+def follow(app: AppSession, s) -> None:
     """The class list follows the selected object, so the next tool acts on it."""
-    if s.selected is not None:
+    if s.has_objects and s.selected is not None:
         app.cls = s.objects.get(s.selected).cls
 
 
-def _done(app: AppSession) -> None:
-    app.workspace.changed()
+def _done(app: AppSession, what: str) -> None:
+    """Saved like every edit; ``what`` made it (the item's history says so)."""
+    app.workspace.changed(tool=what)
 
 
 def list_objects(app, value=None):
@@ -52,20 +53,21 @@ def list_objects(app, value=None):
 
 
 def select_object(app, obj_id, value=None):
-    """Select an object by id; empty: nothing (the next tool starts a new object)."""
+    """Select an object by id; empty: nothing (an Add click or the wand then acts on the object
+    of its class under it, other tools start a new object)."""
     s = object_session(app)
     s.select(object_id(obj_id))
-    _follow(app, s)
-    _done(app)
+    follow(app, s)
+    _done(app, "select")
 
 
 def select_at(app, x, y, value=None):
     """Select the top visible object at pixel ``(x, y)`` (none there: nothing selected)."""
     s = object_session(app)
     if s.select_at(x, y) is None:
-        gr.Info("No object here: nothing is selected, and the next tool starts a new object.")
-    _follow(app, s)
-    _done(app)
+        gr.Info("No object here: nothing is selected.")
+    follow(app, s)
+    _done(app, "select")
 
 
 def select_next(app, step=1, value=None):
@@ -74,14 +76,14 @@ def select_next(app, step=1, value=None):
     if not len(s.objects):
         raise UserError("This image has no objects yet.")
     s.select_next(-1 if float(step or 1) < 0 else 1)
-    _follow(app, s)
-    _done(app)
+    follow(app, s)
+    _done(app, "select")
 
 
 def new_object(app, value=None):
-    """Nothing selected: the next tool starts a new object of the selected class."""
+    """The next tool starts a new object of the selected class, whatever it lands on."""
     object_session(app).new_object()
-    _done(app)
+    _done(app, "new object")
 
 
 def set_object_class(app, obj_id, class_name, value=None):
@@ -92,13 +94,13 @@ def set_object_class(app, obj_id, class_name, value=None):
     s.set_class(k, cls)
     if s.selected == k:
         app.cls = cls
-    _done(app)
+    _done(app, "object class")
 
 
 def delete_object(app, obj_id=None, value=None):
     """Delete an object: its pixels show what lies beneath."""
     object_session(app).delete(target(app, obj_id))
-    _done(app)
+    _done(app, "delete object")
 
 
 def reorder_object(app, obj_id, where, value=None):
@@ -110,7 +112,7 @@ def reorder_object(app, obj_id, where, value=None):
     k = target(app, obj_id)
     if not object_session(app).reorder(k, where):
         gr.Info(f"Object {k} stays where it is: no object it overlaps lies {'above' if where in ('forward', 'front') else 'beneath'} it.")
-    _done(app)
+    _done(app, "reorder")
 
 
 def _flag(value) -> bool:
@@ -120,10 +122,10 @@ def _flag(value) -> bool:
 def hide_object(app, obj_id, hidden=True, value=None):
     """Hide (or show) an object on the canvas; it stays in the file."""
     object_session(app).set_hidden(target(app, obj_id), _flag(hidden))
-    _done(app)
+    _done(app, "hide object")
 
 
 def lock_object(app, obj_id, locked=True, value=None):
     """Lock (or unlock) an object: under the rule "unlocked" no tool changes it or paints over it."""
     object_session(app).set_locked(target(app, obj_id), _flag(locked))
-    _done(app)
+    _done(app, "lock object")

@@ -45,8 +45,8 @@ def _points(points):
     return points
 
 
-def _done(app: AppSession) -> None:
-    app.workspace.changed()
+def _done(app: AppSession, what: str) -> None:
+    app.workspace.changed(tool=what)     # the item's history names what made the version
 
 
 def vertices(app, obj_id=None, value=None):
@@ -59,34 +59,34 @@ def set_vertices(app, obj_id, points, overwrite="", value=None):
     """The object (a polygon, or a mask that becomes one) takes the vertices ``points``:
     ``[[x, y], ...]`` (or JSON text of it; several parts ``[[[x, y], ...], ...]`` in COCO)."""
     object_session(app).set_vertices(_obj(obj_id), _points(points), overwrite_rule(overwrite))
-    _done(app)
+    _done(app, "set vertices")
 
 
 def move_vertex(app, obj_id, index, x, y, part=0, overwrite="", value=None):
     """Vertex ``index`` (0-based, of ``part``) moves to ``(x, y)``."""
     object_session(app).move_vertex(_obj(obj_id), _int(index, "index"), x, y, _int(part or 0, "part"),
                                     overwrite_rule(overwrite))
-    _done(app)
+    _done(app, "move vertex")
 
 
 def insert_vertex(app, obj_id, index, x, y, part=0, overwrite="", value=None):
     """A new vertex ``(x, y)`` at position ``index``: between vertices ``index - 1`` and ``index``."""
     object_session(app).insert_vertex(_obj(obj_id), _int(index, "index"), x, y, _int(part or 0, "part"),
                                       overwrite_rule(overwrite))
-    _done(app)
+    _done(app, "insert vertex")
 
 
 def delete_vertex(app, obj_id, index, part=0, overwrite="", value=None):
     """Vertex ``index`` is removed (a polygon keeps at least three)."""
     object_session(app).delete_vertex(_obj(obj_id), _int(index, "index"), _int(part or 0, "part"),
                                       overwrite_rule(overwrite))
-    _done(app)
+    _done(app, "delete vertex")
 
 
 def move_polygon(app, obj_id, dx, dy, overwrite="", value=None):
     """The whole polygon moves by ``(dx, dy)`` pixels."""
     object_session(app).move_polygon(_obj(obj_id), dx, dy, overwrite_rule(overwrite))
-    _done(app)
+    _done(app, "move polygon")
 
 
 def simplify(app, obj_id=None, tolerance=None, overwrite="", value=None):
@@ -100,7 +100,7 @@ def simplify(app, obj_id=None, tolerance=None, overwrite="", value=None):
         raise UserError("No object is selected: select one (click it with Select, V) or give its id.")
     before = s.objects.get(k)
     o = s.simplify(k, tol, overwrite_rule(overwrite))
-    _done(app)
+    _done(app, "simplify")
     holes, filled = s.filled
     note = f" {holes} hole{'s' if holes > 1 else ''} filled ({filled:,} pixels): a polygon holds none." if holes else ""
     gr.Info(f"Object {o.id} is a polygon of {o.polygon.n_vertices} vertices (its pixel outline had "

@@ -11,6 +11,7 @@ it (another session's key is needed to see its pictures) and ``n`` changes with 
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import hashlib
 import inspect
@@ -53,11 +54,12 @@ class Served:
     dataset: object | None = None
     lock: threading.RLock = field(default_factory=threading.RLock)
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="app-", dir=ROOT)))
+    users: object | None = None       # the accounts (segcore.accounts.Users), None: everyone is local
 
 
-def serve(data: str | os.PathLike | None) -> Served:
-    """Open the dataset to serve (``None``: uploads only)."""
-    return Served(open_dataset(data) if data else None)
+def serve(data: str | os.PathLike | None, users=None) -> Served:
+    """Open the dataset to serve (``None``: uploads only); ``users``: its accounts."""
+    return Served(open_dataset(data) if data else None, users=users)
 
 
 class Seed:
@@ -108,6 +110,9 @@ class AppSession:
     overlap: tuple = (None, 0)        # (the objects, pixels two of them cover) for the legend
     edges_cache: tuple = (None, None, None)   # (the objects, shape, PNG data URL) of their boundaries
     polygon_noted: tuple = ()         # (edit session, version) whose polygon notice was shown (demo/polygons.py)
+    mask_cache: tuple = (None, None, None, None)   # (labels, label set, what is drawn, PNG data URL)
+    outlines_cache: tuple = (None, None)   # (the objects, their simplified outlines by id)
+    outline_parts: dict = field(default_factory=dict)   # id -> (object, its simplified outlines)
     # -- the photo served to the canvas (demo/views.py, photo_response) -------------------------
     key: str = field(default_factory=lambda: secrets.token_urlsafe(24))   # the pictures' key
     photo_url: str | None = None
@@ -129,6 +134,11 @@ class AppSession:
     uncertain_cache: tuple = (None, None)  # ((dataset, item, threshold), PNG data URL) of that layer
     train_plot_key: tuple | None = None    # (training, epochs) of the curve last drawn
     train_seen: tuple | None = None        # (training, state) the model menus were last updated for
+    # -- working as a team (demo/team.py) -------------------------------------------------------
+    presence: object = None           # segcore.dataset.presence.Presence on the served dataset
+    told_open: str | None = None      # the item whose "open elsewhere too" the user was told
+    seen_presence: tuple = ()         # who-has-what-open as the file list last showed it
+    shown_conflict: object = None     # the conflict the page was last shown (None: none)
 
     def set_photo(self, jpeg: bytes) -> str:
         """Serve ``jpeg`` as this session's photo; returns its URL (new with each picture)."""
@@ -161,8 +171,9 @@ def new_session(served: Served) -> AppSession:
         (folder / "dataset").mkdir()
         ws = Workspace(open_folder(folder / "dataset"), prompter=default_prompter)
     app = AppSession(served, ws, folder)
-    from . import prompters   # (it imports this module)
+    from . import prompters, team   # (they import this module)
 
+    team.join(app)            # who saves (the logged-in user), and where the session is
     prompters.install(app)    # clicks and boxes by the chosen prompter, items encoded ahead
     SESSIONS[app.key] = app
     if len(ws):
@@ -187,6 +198,8 @@ def cleanup(app: AppSession | None) -> None:
     try:
         with app.lock:
             app.workspace.close()
+            if app.presence is not None:
+                app.presence.leave()
     finally:
         shutil.rmtree(app.folder, ignore_errors=True)
 
@@ -264,6 +277,11 @@ def user_message(e: Exception) -> str:
     return message[:1].upper() + message[1:]
 
 
+#: The request of the event being handled (set by :func:`user_errors`): who makes it (with
+#: accounts, ``request.username``) and whether a script does (:func:`from_api`).
+REQUEST: contextvars.ContextVar = contextvars.ContextVar("segcore_request", default=None)
+
+
 def from_api(request) -> bool:
     """Whether an event came from a script (gradio_client marks its calls "x-gradio-user: api")."""
     headers = getattr(request, "headers", None)
@@ -290,10 +308,13 @@ def user_errors(n_outputs: int):
         def wrapper(*args, **kwargs):
             bound = full.bind_partial(*args, **kwargs)
             request = bound.arguments.pop("segcore_request", None)
+            token = REQUEST.set(request)
             try:
                 return fn(*bound.args, **bound.kwargs)
             except (SegcoreError, UserError) as e:
                 message = user_message(e)
+            finally:
+                REQUEST.reset(token)
             LOG.info("user error in %s: %s", fn.__name__, message)
             if from_api(request):
                 raise gr.Error(message, print_exception=False)

@@ -23,7 +23,7 @@ def edited(app: AppSession, result, before, what: str) -> None:
     s = app.workspace.session
     n = 0 if result is None else int((s.labels != before).sum())
     if result is not None:
-        app.workspace.changed()
+        app.workspace.changed(tool=what)
     rule = app.workspace.rule.overwrite
     if what == "wand":
         if n:

@@ -14,16 +14,22 @@ from segcore.dataset.base import IMAGE_EXTS
 from segcore.dataset.png import open_folder
 from segcore.image import image_size
 
+from . import team
 from .actions import N_OUT, More, action, app_of, out
-from .session import AppSession, UserError
+from .session import REQUEST, AppSession, UserError
 
 KEY = re.compile(r"^[0-9a-f]{32}$")
 
 
 # -- session start ------------------------------------------------------------------------
-def load(state, key):
-    """Page load: a browser keeps its uploads across reloads through a key in its storage."""
-    app = app_of(state)
+def load(state, key, request: gr.Request = None):
+    """Page load: a browser keeps its uploads across reloads through a key in its storage.
+    The session starts here, as the logged-in user (with accounts)."""
+    token = REQUEST.set(request)
+    try:
+        app = app_of(state)
+    finally:
+        REQUEST.reset(token)
     if app.uploads:
         if not (isinstance(key, str) and KEY.match(key)):
             key = secrets.token_hex(16)
@@ -34,6 +40,7 @@ def load(state, key):
             folder.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(str(app.workspace.ds.root), folder)
             app.workspace.ds = open_folder(folder)
+    team.open_note(app)
     return (*out(app), key)
 
 

@@ -135,13 +135,14 @@ def canvas_state(app: AppSession) -> CanvasState:
         shown = cv2.resize(shown, (pw, ph), interpolation=cv2.INTER_NEAREST)
     objects = {}
     if s.has_objects:
-        objects = dict(objects=object_views.rows(s), selected=s.selected,
+        objects = dict(objects=object_views.rows(s), selected=s.selected, new_object=s.new_pending,
                        selected_outline=object_views.selected_outline(s),
                        polygon=object_views.selected_polygon(s), polygon_offset=object_views.polygon_offset(s),
+                       outlines=object_views.outlines(app, s),
                        edges=object_views.edges_png(app, s, shown.shape))
     return CanvasState(
         item=item_key(app), seq=app.counter, w=w, h=h,
-        photo=photo, mask=mask_png(shown, seg.label_set, app.hidden, app.outline),
+        photo=photo, mask=_mask(app, shown, seg.label_set),
         hidden=sorted(app.hidden), outline=app.outline, full_mask=app.full_mask,
         photo_full=_full_url(app), photo_scale=app.photo_scale,
         markers=[[x, y, int(p)] for x, y, p in s.markers],
@@ -151,6 +152,17 @@ def canvas_state(app: AppSession) -> CanvasState:
         tolerance=s.default_tolerance(), **rule_value(app),
         legend=_legend(app, s), uncertain=_uncertain_png(app), **objects,
     )
+
+
+def _mask(app: AppSession, shown: np.ndarray, label_set) -> str:
+    """:func:`mask_png` of ``shown``, made again only when the labels, the classes or what is
+    drawn changed (a selection, a hidden object's row, a lock send the same mask again)."""
+    key = (frozenset(app.hidden), app.outline)
+    labels, ls, drawn, url = app.mask_cache
+    if labels is not shown or ls is not label_set or drawn != key:
+        url = mask_png(shown, label_set, app.hidden, app.outline)
+        app.mask_cache = (shown, label_set, key, url)
+    return url
 
 
 #: Uncertain pixels on the canvas: magenta, half opaque (the rest clear).
@@ -227,12 +239,18 @@ def files_html(app: AppSession, only_open: bool = False) -> str:
     pos = rows.index(cur) if cur in rows else next((k for k, i in enumerate(rows) if i >= cur), 0)
     lo = max(0, pos - FILE_WINDOW // 2)
     shown = rows[lo:lo + FILE_WINDOW]
+    here = app.presence.others() if app.presence is not None else {}    # open in other sessions
     out = []
     for i in shown:
         mark, col = STATUS_MARK[statuses[i]]
         on = ' class="sc-file sc-cur"' if i == ws.index else ' class="sc-file"'
         note = html.escape(status_note(ds, i, statuses[i]))
-        out.append(f'<div{on} data-i="{i}" title="{note}"><span style="color:{col}">{mark}</span> '
+        who = here.get(ds.names[i])
+        if who:       # shown after the name by the stylesheet (the row's text stays the name)
+            names = ", ".join(who) if who != ["local"] else "another session"
+            note += html.escape(f" · open in another session ({names})")
+            who = f' data-here="{html.escape(names)}"'
+        out.append(f'<div{on} data-i="{i}"{who or ""} title="{note}"><span style="color:{col}">{mark}</span> '
                    f'{html.escape(ds.names[i])}</div>')
     more = len(rows) - len(shown)
     tail = f'<div class="sc-more">… {more} more (move with A / D)</div>' if more > 0 else ""
@@ -258,5 +276,8 @@ def status_md(app: AppSession) -> str:
         status = status_note(ws.ds, ws.index)
     steps = "undo available" if s.history.can_undo else "no edits yet"
     saved = "saving…" if ws.dirty else "saved"
+    conflict = " · ⚠ **conflict**: Keep mine or Take theirs, above the image" if ws.conflict is not None else ""
+    you = f" · you: {md_escape(ws.user)} ({'reviewer' if ws.reviewer else 'annotator'})" \
+        if app.served.users is not None else ""
     return (f"**{md_escape(ws.name)}** · item {ws.index + 1} of {len(ws)} · {status} · "
-            f"{s.shape[1]}×{s.shape[0]} · {steps} · {saved}{prompters.status_note(app)}")
+            f"{s.shape[1]}×{s.shape[0]} · {steps} · {saved}{conflict}{you}{prompters.status_note(app)}")

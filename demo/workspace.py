@@ -13,6 +13,7 @@ import gradio as gr
 from segcore.dataset.prelabel import next_least_sure
 
 from .actions import Kept, More, current_session, pending_of
+from .objects import follow
 from .session import AppSession, UserError
 
 
@@ -72,14 +73,18 @@ def undo(app, value=None):
     pending = pending_of(value)
     if pending:
         return Kept(pending[:-1])
-    current_session(app).undo()
-    app.workspace.changed()
+    s = current_session(app)
+    s.undo()
+    follow(app, s)              # the object selected again: its class is the tools' again
+    app.workspace.changed(tool="undo")
 
 
 def redo(app, value=None):
     """Redo a step; strokes not yet applied stay pending. Made with ``apply_pending=False``."""
-    current_session(app).redo()
-    app.workspace.changed()
+    s = current_session(app)
+    s.redo()
+    follow(app, s)
+    app.workspace.changed(tool="redo")
     return Kept(pending_of(value))
 
 

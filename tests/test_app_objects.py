@@ -290,8 +290,13 @@ def test_camvid_voc_objects_sky_is_a_class(camvid_app):
     assert sky["class"] == "sky" and sky["area"] > 1000
     cls_png = root / "SegmentationClass" / f"{name}.png"
     before = np.asarray(Image.open(cls_png))
+    c.predict(sky["id"], api_name="/select_object")
     canvas, _, _ = c.predict(sky["id"], "building", api_name="/set_object_class")
-    assert next(r for r in canvas["objects"] if r["id"] == sky["id"])["cls"] == 1
+    assert next(r for r in canvas["objects"] if r["id"] == sky["id"])["cls"] == 1 and canvas["cls"] == 1
+    canvas, _, _ = c.predict(api_name="/undo")         # the class change undone: the tools' class follows
+    assert canvas["cls"] == 0 and next(r for r in canvas["objects"] if r["id"] == sky["id"])["cls"] == 0
+    canvas, _, _ = c.predict(api_name="/redo")
+    assert canvas["cls"] == 1
     c.predict(api_name="/mark_reviewed")
     after = np.asarray(Image.open(cls_png))
     obj = np.asarray(Image.open(root / "SegmentationObject" / f"{name}.png"))

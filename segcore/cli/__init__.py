@@ -14,7 +14,7 @@ from ..errors import SegcoreError
 
 __all__ = ["main", "console_main"]
 
-COMMANDS = ("predict", "prelabel", "train", "models", "convert", "eval", "cutout", "prompt")
+COMMANDS = ("predict", "prelabel", "train", "models", "convert", "eval", "cutout", "prompt", "users")
 
 
 def build_parser() -> argparse.ArgumentParser:

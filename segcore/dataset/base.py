@@ -8,6 +8,7 @@ checks on label maps, and the kept previous versions.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -21,7 +22,9 @@ from ..errors import FormatError
 from ..fileio import write_with
 from ..image import load
 from ..labels import LabelSet, voc_colormap
-from . import history
+from . import history, sync
+from .lock import DatasetLock
+from .revisions import ItemLog, Version
 from .status import LABELLED, STATUSES, StatusStore, check_status
 
 __all__ = ["Dataset", "Item", "ExportItem", "natural_key", "IMAGE_EXTS", "find_image", "place_image"]
@@ -105,6 +108,7 @@ class Dataset:
         self._index = {n: i for i, n in enumerate(names)}
         self._status = StatusStore(status_path)
         self._label_set = label_set
+        self._lock: DatasetLock | None = None
 
     # -- what a subclass provides -------------------------------------------------------
     def image_path(self, i: int) -> Path | None:
@@ -170,9 +174,11 @@ class Dataset:
     def set_status(self, i: int, status: str) -> None:
         i = self._check(i)
         check_status(status)
-        if status in LABELLED and not self._has_label_file(i):
-            raise FormatError(f"{self._names[i]} has no labels yet; it cannot be {status}")
-        self._status.set(self._names[i], status)
+        with self.lock:
+            self.refresh(i)
+            if status in LABELLED and not self._has_label_file(i):
+                raise FormatError(f"{self._names[i]} has no labels yet; it cannot be {status}")
+            self._status.set(self._names[i], status)
 
     def item_info(self, i: int) -> dict:
         """What pre-labelling recorded of item ``i``: ``model`` (its name), ``confidence``
@@ -180,7 +186,8 @@ class Dataset:
         return self._status.info(self._names[self._check(i)])
 
     def set_item_info(self, i: int, **fields) -> None:
-        self._status.set_info(self._names[self._check(i)], **fields)
+        with self.lock:
+            self._status.set_info(self._names[self._check(i)], **fields)
 
     def counts(self) -> dict[str, int]:
         """How many items have each status."""
@@ -214,8 +221,10 @@ class Dataset:
 
     def set_label_set(self, label_set: LabelSet) -> None:
         """Give a dataset without classes its classes (written to its class list)."""
-        self._write_classes(label_set)
-        self._label_set = label_set
+        with self.lock:
+            self.refresh()
+            self._write_classes(label_set)
+            self._label_set = label_set
 
     def add_class(self, name: str, color=None) -> int:
         """Add a class at the end (colour: the next VOC colormap entry not in use); returns its index."""
@@ -278,9 +287,14 @@ class Dataset:
                               f"{self.root.name}'s {len(ls)} classes")
         return labels
 
-    def write_labels(self, i: int, labels: np.ndarray, status: str = "edited") -> None:
+    def write_labels(self, i: int, labels: np.ndarray, status: str = "edited", *, by: str = "local",
+                     tool: str = "", previous: np.ndarray | None = None, digest: str | None = None):
         """Write item ``i``'s labels in the dataset's own format, atomically, keeping the
-        previous version; its status becomes ``status``.
+        previous version; its status becomes ``status``. The version is recorded (``by``: who,
+        ``tool``: with what; see :mod:`.revisions`) and returned. This writes whatever is on
+        disk: a session that may race another saves through :func:`.sync.save_item`, which
+        merges (``previous`` / ``digest``: the labels on disk and their digest, where the
+        caller has just read them under the lock).
 
         The status is recorded before the labels are written: if the process dies between the
         two, the old labels are still there and an edit is never taken for a prediction.
@@ -294,8 +308,56 @@ class Dataset:
         if size is not None and tuple(size) != labels.shape:
             raise FormatError(f"{self._names[i]}: labels are {labels.shape[1]}x{labels.shape[0]} but the "
                               f"image is {size[1]}x{size[0]}")
-        self._status.set(self._names[i], status)
-        self._write(i, labels)
+        with self.lock:
+            if digest is None:
+                self.refresh(i)
+                digest = self.item_digest(i)
+                try:
+                    previous = self.read_labels(i)
+                except FormatError:
+                    previous = None       # a broken file is replaced (its copy kept in history/)
+            sync.before_write(self, i, previous, digest)
+            self._status.set(self._names[i], status)
+            self._write(i, labels)
+            return sync.after_write(self, i, labels, previous, by, tool)
+
+    # -- several hands on one dataset (see .sync) -------------------------------------------
+    @property
+    def lock(self) -> DatasetLock:
+        """The dataset's lock, across threads and processes (``with ds.lock:``)."""
+        if self._lock is None:
+            self._lock = DatasetLock(self.root)
+        return self._lock
+
+    def refresh(self, i: int | None = None) -> None:
+        """Forget what is cached of item ``i``'s labels (every item's: None) where its files
+        changed on disk since they were read (another process wrote them)."""
+        self._status.reload()
+
+    def item_stamp(self, i: int) -> tuple:
+        """A cheap fingerprint of item ``i``'s label files (size, time, inode): when it is
+        unchanged, so are the labels."""
+        out = []
+        for p in self.label_files(self._check(i)):
+            try:
+                st = p.stat()
+                out.append((st.st_mtime_ns, st.st_size, st.st_ino))
+            except OSError:
+                out.append(None)
+        return tuple(out)
+
+    def item_digest(self, i: int) -> str:
+        """A hash of item ``i``'s labels as on disk ("" where it has none)."""
+        i = self._check(i)
+        if not self._has_label_file(i):
+            return ""
+        h = hashlib.sha1()
+        for p in self.label_files(i):
+            try:
+                h.update(p.read_bytes())
+            except OSError:
+                h.update(b"-")
+        return h.hexdigest()
 
     def image_size(self, i: int) -> tuple[int, int] | None:
         """``(H, W)`` of item ``i``'s image, read from its header (None if unknown)."""
@@ -307,8 +369,16 @@ class Dataset:
     def _keep(self, path: Path) -> None:
         history.keep_previous(self.root, path)
 
+    def item_versions(self, i: int) -> list[Version]:
+        """Every kept version of item ``i`` (who, when, with what), oldest first."""
+        return ItemLog(self.root, self._names[self._check(i)]).versions()
+
+    def read_version(self, i: int, number: int) -> np.ndarray:
+        """``(H, W)`` uint8: item ``i``'s labels as version ``number`` had them."""
+        return ItemLog(self.root, self._names[self._check(i)]).read(number)
+
     def versions(self, i: int) -> list[Path]:
-        """Kept previous versions of item ``i``'s label files, oldest first."""
+        """Kept copies of item ``i``'s label files before each overwrite, oldest first."""
         return [v for p in self.label_files(self._check(i)) for v in history.versions(self.root, p)]
 
 

@@ -23,6 +23,8 @@ writes. An image with no annotations counts as unlabelled until segcore has writ
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from pathlib import Path
 
@@ -41,6 +43,14 @@ from .registry import register_format
 from .status import LABELLED
 
 __all__ = ["CocoDataset"]
+
+
+def _stamp(path: Path):
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
 
 
 def json_kind(path) -> str | None:
@@ -81,15 +91,9 @@ def geometry(o: Obj, shape, like=None) -> dict:
 class CocoDataset(InstanceMixin, Dataset):
     def __init__(self, json_path: Path, images: Path | None = None, label_set: LabelSet | None = None):
         self.json_path = Path(json_path)
-        text = self.json_path.read_text(encoding="utf-8") if self.json_path.is_file() else ""
-        self._layout = json_layout(text)
-        self.data = read_coco(self.json_path)
+        self._load()
         name = self.json_path.name
-        self._images = list(self.data["images"])
         cats = sorted(self.data["categories"], key=lambda c: c["id"])
-        self._by_image: dict = {}
-        for ann in self.data["annotations"]:
-            self._by_image.setdefault(ann["image_id"], []).append(ann)
         file_names = [img["file_name"] for img in self._images]
         if len({img["id"] for img in self._images}) != len(self._images):
             raise FormatError(f"{name}: two images share an id")
@@ -113,6 +117,49 @@ class CocoDataset(InstanceMixin, Dataset):
         self._image_dirs = [Path(images)] if images is not None else [folder, folder / "images"]
         super().__init__(folder, file_names, folder / ".segcore" / f"{self.json_path.stem}.status.json",
                          label_set)
+
+    def _load(self) -> None:
+        """Read the file (again): its images, annotations by image, and layout."""
+        text = self.json_path.read_text(encoding="utf-8") if self.json_path.is_file() else ""
+        self._stamp = _stamp(self.json_path)
+        self._layout = json_layout(text)
+        self.data = read_coco(self.json_path)
+        self._images = list(self.data["images"])
+        self._by_image: dict = {}
+        for ann in self.data["annotations"]:
+            self._by_image.setdefault(ann["image_id"], []).append(ann)
+
+    def refresh(self, i: int | None = None) -> None:
+        """Read the file again if another process or program wrote it since (every save
+        does so under the lock first, so it changes only its own item of what is there)."""
+        super().refresh(i)
+        if _stamp(self.json_path) == self._stamp:
+            return
+        self._load()
+        self._ids.see(*(a["id"] for a in self.data["annotations"] if isinstance(a.get("id"), int)))
+        by_name = {img["file_name"]: img for img in self._images}
+        self._images = [by_name.get(n, {"id": None, "file_name": n}) for n in self._names]
+        for c in sorted(self.data["categories"], key=lambda c: c["id"]):   # classes another server added
+            if c["id"] not in self._cat_to_label and c["name"] != "background":
+                ls = self.label_set
+                k = ls.names.index(c["name"]) if c["name"] in ls.names else None
+                if k is None:
+                    from ..labels import voc_colormap
+
+                    color = tuple(int(v) for v in voc_colormap()[len(ls) % 256])
+                    self._label_set = ls = LabelSet(ls.names + (c["name"],), ls.colors + (color,), ls.void_index,
+                                                    ls.void_color)
+                    k = len(ls) - 1
+                self._cat_to_label[c["id"]] = k
+                self._label_to_cat[k] = c["id"]
+
+    def item_digest(self, i: int) -> str:
+        """A hash of the item's own annotations (other items' changes leave it as it is)."""
+        i = self._check(i)
+        if not self._has_label_file(i):
+            return ""
+        anns = sorted(self._by_image.get(self._images[i]["id"], []), key=lambda a: str(a.get("id")))
+        return hashlib.sha1(json.dumps(anns, sort_keys=True).encode("utf-8")).hexdigest()
 
     # -- the format ---------------------------------------------------------------------
     @classmethod
@@ -273,6 +320,7 @@ class CocoDataset(InstanceMixin, Dataset):
     def _save(self) -> None:
         self._keep(self.json_path)
         write_text(self.json_path, dumps(self.data, self._layout), keep_backup=False)
+        self._stamp = _stamp(self.json_path)
 
     def _write_classes(self, label_set: LabelSet) -> None:
         cats = self.data["categories"]

@@ -36,7 +36,8 @@ class InstanceMixin:
     # -- what the file holds ----------------------------------------------------------
     def _remember(self, i: int, objects: Objects) -> None:
         cache = self.__dict__.setdefault("_disk", OrderedDict())
-        cache[self._names[i]] = {o.id: o for o in objects}
+        # with the files' stamp: another process's write makes it stale (read again)
+        cache[self._names[i]] = (self.item_stamp(i), {o.id: o for o in objects})
         cache.move_to_end(self._names[i])
         while len(cache) > self._ON_DISK:
             cache.popitem(last=False)
@@ -45,10 +46,11 @@ class InstanceMixin:
         """``{id: Obj}`` of the objects item ``i``'s file holds now."""
         cache = self.__dict__.setdefault("_disk", OrderedDict())
         got = cache.get(self._names[i])
-        if got is None:
+        if got is None or got[0] != self.item_stamp(i):
+            self.refresh(i)
             self._remember(i, self._objects(i))
             got = cache[self._names[i]]
-        return got
+        return got[1]
 
     def _forget(self, i: int) -> None:
         self.__dict__.setdefault("_disk", OrderedDict()).pop(self._names[i], None)

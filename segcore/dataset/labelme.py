@@ -62,6 +62,14 @@ def geometry(o: Obj, shape) -> dict:
     return shape_geometry(o.mask.full(shape))
 
 
+def _file_stamp(path: Path):
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_mtime_ns, st.st_size, st.st_ino
+
+
 @register_format("labelme", priority=10)
 class LabelmeDataset(InstanceMixin, Dataset):
     def __init__(self, root: Path, only: Path | None = None, label_set: LabelSet | None = None):
@@ -75,9 +83,12 @@ class LabelmeDataset(InstanceMixin, Dataset):
                 jsons = {e.name[:-5]: Path(e.path) for e in it if e.name.endswith(".json") and e.is_file()
                          and not e.name.startswith(".")}
         names = sorted(set(images) | set(jsons), key=natural_key)
+        self._only = only
+        self._root_stamp = _file_stamp(root)
         self._images = images
         self._jsons = jsons
         self._json_cache: dict[str, dict] = {}
+        self._json_stamp: dict[str, tuple] = {}
         self._layouts: dict[str, dict] = {}
         self._shape_ids: dict[str, tuple] = {}      # name -> (file stamp, id of each shape)
         self._id_sources: dict[str, IdSource] = {}  # name -> new ids of that item
@@ -129,9 +140,32 @@ class LabelmeDataset(InstanceMixin, Dataset):
         if name not in self._json_cache:
             self._json_cache.clear()  # one file kept: embedded images make them large
             path = self._jsons[name]
+            self._json_stamp[name] = _file_stamp(path)
             self._json_cache[name] = read_labelme(path)
             self._layouts[name] = json_layout(path.read_text(encoding="utf-8"))
         return self._json_cache[name]
+
+    def refresh(self, i: int | None = None) -> None:
+        super().refresh(i)
+        if i is None:
+            names = list(self._json_cache)
+            if self._only is None and _file_stamp(self.root) != self._root_stamp:   # a file came or went
+                self._root_stamp = _file_stamp(self.root)
+                with os.scandir(self.root) as it:
+                    found = {e.name[:-5]: Path(e.path) for e in it if e.name.endswith(".json") and e.is_file()
+                             and not e.name.startswith(".")}
+                self._jsons = {n: p for n, p in found.items() if n in self._index}
+        else:
+            names = [self._names[self._check(i)]]
+            path = self._jsons.get(names[0], self.root / f"{names[0]}.json")
+            if path.is_file():
+                self._jsons[names[0]] = path
+            else:
+                self._jsons.pop(names[0], None)
+        for name in names:
+            path = self._jsons.get(name)
+            if name in self._json_cache and (path is None or _file_stamp(path) != self._json_stamp.get(name)):
+                del self._json_cache[name]     # another program wrote it: read it again
 
     @property
     def label_set(self) -> LabelSet | None:
@@ -305,6 +339,7 @@ class LabelmeDataset(InstanceMixin, Dataset):
             self._keep(path)
             write_text(path, dumps(data, self._layouts[name]), keep_backup=False)
             self._shape_ids[name] = (self._stamp(path), [v for v, _ in final])
+            self._json_stamp[name] = _file_stamp(path)
         self._remember(i, written)
         return mapping
 

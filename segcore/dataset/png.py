@@ -37,11 +37,32 @@ class PngDataset(Dataset):
         self._images = images
         self.label_dir = label_dir
         self.classes_file = classes_file
-        self._have = set()
-        if label_dir.is_dir():
-            with os.scandir(label_dir) as it:
-                self._have = {e.name[:-4] for e in it if e.name.endswith(".png") and e.is_file()}
+        self._have: set[str] = set()
+        self._dir_stamp = None
+        self._scan()
         super().__init__(root, names, root / ".segcore" / "status.json", label_set)
+
+    def _scan(self) -> None:
+        """Which items have a label file (one listing of the folder; again when it changed)."""
+        try:
+            stamp = self.label_dir.stat().st_mtime_ns
+        except OSError:
+            stamp = None
+        if stamp == self._dir_stamp:
+            return
+        self._dir_stamp, self._have = stamp, set()
+        if stamp is not None:
+            with os.scandir(self.label_dir) as it:
+                self._have = {e.name[:-4] for e in it if e.name.endswith(".png") and e.is_file()}
+
+    def refresh(self, i: int | None = None) -> None:
+        super().refresh(i)
+        if i is None:
+            self._scan()
+        elif self._label_path(i).is_file():
+            self._have.add(self._names[i])
+        else:
+            self._have.discard(self._names[i])
 
     @staticmethod
     def _names_of(images: list[Path]) -> list[str]:

@@ -140,10 +140,11 @@ def status_note(ds: Dataset, i: int, status: str | None = None) -> str:
 
 
 def prelabel(ds: Dataset, model, *, overwrite_predicted: bool = False, indices=None, model_name: str | None = None,
-             **predict_kw) -> Iterator[PrelabelStep]:
+             by: str = "local", **predict_kw) -> Iterator[PrelabelStep]:
     """Predict the items of ``ds`` that have no labels (or ``indices``); yields one step per
     item. ``model`` is a loaded Segmenter; ``model_name`` (default its registry name) is
-    recorded with each item's confidence. A dataset without classes takes the model's."""
+    recorded with each item's confidence; ``by``: who ran it (the items' history records
+    it). A dataset without classes takes the model's."""
     model_ls = model.spec.label_set if getattr(model, "spec", None) is not None else model.label_set
     if ds.label_set is None:
         ds.set_label_set(model_ls)
@@ -159,9 +160,14 @@ def prelabel(ds: Dataset, model, *, overwrite_predicted: bool = False, indices=N
         try:
             seg = model.predict(ds.read_image(i), **predict_kw)
             score = item_confidence(seg)
-            ds.write_labels(i, lut[seg.labels], status="predicted")
-            _keep_confidence(ds, i, seg.confidence)
-            ds.set_item_info(i, model=model_name, confidence=score)
+            with ds.lock:        # another session may have labelled it while the model ran
+                ds.refresh(i)
+                if ds.status(i) not in allowed:
+                    raise FormatError(f"{item.name} was labelled by someone else meanwhile; left as it is")
+                ds.write_labels(i, lut[seg.labels], status="predicted", by=by,
+                                tool=f"model {model_name}")
+                _keep_confidence(ds, i, seg.confidence)
+                ds.set_item_info(i, model=model_name, confidence=score)
         except SegcoreError as e:
             yield PrelabelStep(i, item.name, "failed", str(e))
             continue

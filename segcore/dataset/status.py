@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 
 from ..errors import FormatError
@@ -23,6 +24,8 @@ __all__ = ["STATUSES", "LABELLED", "StatusStore", "check_status"]
 STATUSES = ("unlabelled", "predicted", "edited", "reviewed")
 #: Statuses that mean the item has labels.
 LABELLED = ("predicted", "edited", "reviewed")
+#: Seconds a read trusts what it read of the file before looking at it again.
+RECHECK = 1.0
 
 
 def check_status(status: str) -> str:
@@ -33,30 +36,61 @@ def check_status(status: str) -> str:
 
 class StatusStore:
     """``{item name: status}`` backed by ``path`` (``{"version": 1, "items": {...},
-    "info": {name: {"model": str, "confidence": float}}}``)."""
+    "info": {name: {"model": str, "confidence": float}}}``).
+
+    Several processes may share the file: a change is made under the dataset's lock on what
+    the file holds then (:meth:`reload` first), and reads notice another process's write
+    within :data:`RECHECK` seconds."""
 
     def __init__(self, path: str | os.PathLike):
         self.path = Path(path)
         self._items: dict[str, str] = {}
         self._info: dict[str, dict] = {}
-        if self.path.is_file():
-            try:
-                data = json.loads(self.path.read_text(encoding="utf-8"))
-                items = data["items"]
-                self._items = {str(k): v for k, v in items.items() if v in STATUSES}
-            except (OSError, ValueError, KeyError, TypeError, AttributeError):
-                # A damaged status file costs the records, never the labels: statuses then
-                # follow from the files, and the next write replaces it.
-                self._items = {}
-                data = {}
-            info = data.get("info") if isinstance(data, dict) else None
-            if isinstance(info, dict):
-                self._info = {str(k): _clean_info(v) for k, v in info.items() if isinstance(v, dict)}
+        self._stamp = None
+        self._checked = 0.0
+        self._load()
+
+    def _file_stamp(self):
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_size, st.st_ino
+
+    def _load(self) -> None:
+        self._stamp, self._checked = self._file_stamp(), time.monotonic()
+        self._items, self._info = {}, {}
+        if self._stamp is None:
+            return
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+            items = data["items"]
+            self._items = {str(k): v for k, v in items.items() if v in STATUSES}
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            # A damaged status file costs the records, never the labels: statuses then
+            # follow from the files, and the next write replaces it.
+            self._items = {}
+            data = {}
+        info = data.get("info") if isinstance(data, dict) else None
+        if isinstance(info, dict):
+            self._info = {str(k): _clean_info(v) for k, v in info.items() if isinstance(v, dict)}
+
+    def reload(self) -> None:
+        """Read the file again if another process changed it."""
+        if self._file_stamp() != self._stamp:
+            self._load()
+        self._checked = time.monotonic()
+
+    def _fresh(self) -> None:
+        if time.monotonic() - self._checked > RECHECK:
+            self.reload()
 
     def get(self, name: str) -> str | None:
+        self._fresh()
         return self._items.get(name)
 
     def set(self, name: str, status: str) -> None:
+        self.reload()
         if self._items.get(name) == check_status(status):
             return
         self._items[name] = status
@@ -64,10 +98,12 @@ class StatusStore:
 
     def info(self, name: str) -> dict:
         """What pre-labelling recorded of item ``name`` (``model``, ``confidence``); {} if nothing."""
+        self._fresh()
         return dict(self._info.get(name, {}))
 
     def set_info(self, name: str, **fields) -> None:
         """Record ``fields`` (``model``, ``confidence``, ``order``) of item ``name``; None removes one."""
+        self.reload()
         rec = dict(self._info.get(name, {}))
         rec.update(fields)
         rec = _clean_info({k: v for k, v in rec.items() if v is not None})
@@ -84,6 +120,7 @@ class StatusStore:
         if self._info:
             obj["info"] = self._info
         write_text(self.path, json.dumps(obj, indent=0, sort_keys=True), keep_backup=False)
+        self._stamp = self._file_stamp()
 
 
 def _clean_info(rec: dict) -> dict:

@@ -3,10 +3,17 @@
 ``Workspace(ds)`` holds the current item (an :class:`~segcore.edit.EditSession`; for an item of
 an instance dataset, COCO, labelme, VOC with ``SegmentationObject``, an
 :class:`~segcore.edit.ObjectSession` that edits its objects) and saves corrections back to the
-dataset in its own format (objects through ``write_objects``, class maps ``write_labels``). Every change is saved by a background
-writer shortly after it is made (the latest version wins; an edit is never waited on), and
-moving to another item, marking it reviewed or closing waits for the writer, so what is on
-disk is always the last thing the user saw.
+dataset in its own format (objects through ``write_objects``, class maps ``write_labels``).
+Every change is saved by a background writer shortly after it is made (:mod:`.autosave`; an
+edit is never waited on), and moving to another item, marking it reviewed or closing waits for
+the writer, so what is on disk is always the last thing the user saw.
+
+Several workspaces (browser sessions, servers) may work on one item: each save is merged with
+what others saved since (:mod:`.sync`: per pixel, or per object on instance datasets); their
+changes come into this session at its next action (:meth:`Workspace.sync`, under its whole undo
+history, so undo never takes another's work back), and where both changed the same pixels or
+object differently the user settles it (:meth:`Workspace.resolve`). Who saves is ``user``; only
+a ``reviewer`` marks items reviewed.
 """
 
 from __future__ import annotations
@@ -20,12 +27,15 @@ from ..edit.apply import ApplyRule
 from ..edit.object_session import ObjectSession
 from ..edit.session import EditSession
 from ..models.prompters import Prompter
-from ..errors import FormatError, SegcoreError
+from ..errors import AccessError, ConflictError, FormatError, SegcoreError
 from ..labels import LabelSet
 from ..segmentation import Segmentation
+from .autosave import Saver
 from .base import Dataset
 from .colors import set_class_color
 from .prelabel import class_mapping
+from .shared import SharedItem
+from .sync import read_item, save_item
 
 __all__ = ["Workspace", "BACKGROUND_ONLY"]
 
@@ -33,73 +43,42 @@ __all__ = ["Workspace", "BACKGROUND_ONLY"]
 BACKGROUND_ONLY = LabelSet(("background",))
 
 
-class _Saver:
-    """One background writer: ``submit`` replaces what is waiting, ``flush`` waits for it."""
-
-    def __init__(self, write: Callable[[int, object, str], None]):
-        self._write = write
-        self._cv = threading.Condition()
-        self._pending: tuple | None = None
-        self._busy = False
-        self._error: Exception | None = None
-        self._thread: threading.Thread | None = None
-
-    def submit(self, index: int, labels, status: str) -> None:
-        """``labels``: a class map, or the item's Objects."""
-        with self._cv:
-            self._pending = (index, labels, status)
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._loop, daemon=True, name="segcore-autosave")
-                self._thread.start()
-            self._cv.notify_all()
-
-    def _loop(self) -> None:
-        while True:
-            with self._cv:
-                if self._pending is None:
-                    return
-                job, self._pending, self._busy = self._pending, None, True
-            try:
-                self._write(*job)
-            except Exception as e:  # kept for flush(), which reports it to the user
-                with self._cv:
-                    self._error = e
-            finally:
-                with self._cv:
-                    self._busy = False
-                    self._cv.notify_all()
-
-    def flush(self) -> None:
-        """Wait until everything submitted is written; raise the writer's error, if any."""
-        with self._cv:
-            while self._pending is not None or self._busy:
-                self._cv.wait()
-            err, self._error = self._error, None
-        if err is not None:
-            raise err
-
-
-class Workspace:
+class Workspace(SharedItem):
     """A dataset being corrected. ``lock`` guards the dataset when several workspaces
-    (browser sessions) share one ``Dataset`` object."""
+    (browser sessions) share one ``Dataset`` object. ``user``: who saves (an account's name,
+    or ``local``); ``reviewer``: whether they may set or clear "reviewed"."""
 
     def __init__(self, ds: Dataset, lock: threading.RLock | None = None,
                  prompter: Callable[[str], Prompter] | Prompter | None = None,
-                 rule: ApplyRule | None = None):
-        self.ds = ds
+                 rule: ApplyRule | None = None, user: str = "local", reviewer: bool = True):
         self.lock = lock or threading.RLock()
+        self._saver = Saver(ds, lambda: self.user, self.lock)
+        self._saver.status_rule = self._status_rule
+        self.ds = ds
+        self.user = user
+        self.reviewer = reviewer
         self.prompter = prompter       # for clicks and boxes: one, or one per class name
         self.rule = rule or ApplyRule()
         self.index: int | None = None
         self.session: EditSession | None = None
         self.prediction: Segmentation | None = None   # the model's last mask of this item
         self._saved_version = 0
-        self._saver = _Saver(self._write)
-        self._renumber: dict = {}       # {item: {session id: file id}} from the writer
+        self._stamp = None                 # the open item's files when last looked at
+        self._told: ConflictError | None = None
         self.skipped: list[tuple[int, str, str]] = []   # items the last move could not read
+        self.notes: list[str] = []         # what the user should hear (others' changes came in)
         #: Called as ``on_open(i, rgb)`` once item ``i`` is open (the app starts encoding it for
         #: clicks there, and the next item too).
         self.on_open: Callable[[int, np.ndarray], None] | None = None
+
+    @property
+    def ds(self) -> Dataset:
+        return self._ds
+
+    @ds.setter
+    def ds(self, ds: Dataset) -> None:
+        """Another dataset (the app's uploads move folders): saved to from now on."""
+        self._ds = self._saver.ds = ds
 
     # -- classes -----------------------------------------------------------------------
     @property
@@ -155,24 +134,25 @@ class Workspace:
         i = self.ds._check(int(i))
         self.save()
         rgb = self.ds.read_image(i)
+        with self.lock:
+            state, digest = read_item(self.ds, i)
+            self._stamp = self.ds.item_stamp(i)
         if self.ds.has_objects:
-            with self.lock:
-                objects = self.ds.read_objects(i)
-            if objects.shape != rgb.shape[:2]:
-                raise FormatError(f"{self.ds.names[i]}: its labels are {objects.shape[1]}x{objects.shape[0]} but "
+            if state.shape != rgb.shape[:2]:
+                raise FormatError(f"{self.ds.names[i]}: its labels are {state.shape[1]}x{state.shape[0]} but "
                                   f"the image is {rgb.shape[1]}x{rgb.shape[0]}")
-            self.session = ObjectSession(rgb, objects, prompter=self.prompter, rule=self.rule)
+            self.session = ObjectSession(rgb, state, prompter=self.prompter, rule=self.rule)
         else:
-            with self.lock:
-                labels = self.ds.read_labels(i)
-            if labels is None:   # nothing labelled yet: void, or the class named background
-                labels = np.full(rgb.shape[:2], self.label_set.unlabelled, np.uint8)
-            elif labels.shape != rgb.shape[:2]:
-                raise FormatError(f"{self.ds.names[i]}: its labels are {labels.shape[1]}x{labels.shape[0]} but "
+            if state is None:   # nothing labelled yet: void, or the class named background
+                state = np.full(rgb.shape[:2], self.label_set.unlabelled, np.uint8)
+            elif state.shape != rgb.shape[:2]:
+                raise FormatError(f"{self.ds.names[i]}: its labels are {state.shape[1]}x{state.shape[0]} but "
                                   f"the image is {rgb.shape[1]}x{rgb.shape[0]}")
-            self.session = EditSession(rgb, Segmentation(labels, self.label_set), prompter=self.prompter,
+            self.session = EditSession(rgb, Segmentation(state, self.label_set), prompter=self.prompter,
                                        rule=self.rule)
         self.index, self.prediction, self._saved_version = i, None, 0
+        self._saver.start(i, state, digest)
+        self._told = None
         if self.on_open is not None:
             self.on_open(i, rgb)
         return self.session
@@ -220,20 +200,14 @@ class Workspace:
         raise FormatError(f"no item can be read, e.g. {self.skipped[0][2]}")
 
     # -- saving --------------------------------------------------------------------------
-    def _write(self, i: int, labels, status: str = "edited") -> None:
-        with self.lock:
-            if self.ds.label_set is None:
-                self.ds.set_label_set(self.label_set)
-            if status == "edited" and self.ds.status(i) == "reviewed":
-                status = "reviewed"   # correcting a reviewed item keeps it reviewed
-            elif status == "replaced":
-                status = "edited"     # a model replaced its labels: to be reviewed again
-            if isinstance(labels, np.ndarray):
-                self.ds.write_labels(i, labels, status=status)
-                return
-            mapping = self.ds.write_objects(i, labels, status=status)
-            if mapping:
-                self._renumber.setdefault(i, {}).update(mapping)
+    def _status_rule(self, current: str, status: str) -> str:
+        """The status a save writes, from the one on disk: correcting a reviewed item keeps it
+        reviewed when a reviewer does it, and sends it back to review otherwise."""
+        if status == "edited" and current == "reviewed":
+            return "reviewed" if self.reviewer else "edited"
+        if status == "replaced":
+            return "edited"     # a model replaced its labels: to be reviewed again
+        return status
 
     def _current(self):
         """What the current item's session holds: its objects, or its class map."""
@@ -242,20 +216,24 @@ class Workspace:
 
     def _apply_renumber(self) -> None:
         """New objects the writer gave other ids take them in the session (main thread)."""
-        with self.lock:
-            mapping = self._renumber.pop(self.index, None) if self._renumber else None
+        mapping = self._saver.take_renumber()
         if mapping and self.session is not None and self.session.has_objects:
             self.session.renumber(mapping)
 
-    def changed(self, status: str = "edited") -> None:
-        """Call after each edit of the current item: it is saved in the background."""
+    def changed(self, status: str = "edited", tool: str = "") -> None:
+        """Call after each edit of the current item: it is saved in the background. ``tool``:
+        what made the edit (kept in the item's history). Held while a conflict is open."""
         self._apply_renumber()
-        if self.dirty:
+        if self.dirty and self.conflict is None:
+            if self.ds.label_set is None:
+                with self.lock:
+                    self.ds.set_label_set(self.label_set)
             self._saved_version = self.session.version
-            self._saver.submit(self.index, self._current(), status)
+            self._saver.submit(self._current(), status, tool)
 
     def save(self) -> None:
-        """Write the current item now if it changed, and wait for the background writer."""
+        """Write the current item now if it changed, and wait for the background writer.
+        Raises :class:`ConflictError` while a conflict is open (nothing is lost: settle it)."""
         self.changed()
         self._saver.flush()
         self._apply_renumber()
@@ -264,13 +242,17 @@ class Workspace:
         """Save and set the current item's status to reviewed (or back to edited)."""
         if self.session is None:
             raise FormatError("open an item first")
+        if not self.reviewer:
+            raise AccessError(f"only a reviewer can {'mark' if reviewed else 'unmark'} items reviewed; "
+                              f"{self.user} is an annotator")
         self.save()
         with self.lock:
             if self.ds.status(self.index) == "unlabelled":
-                if self.session.has_objects:
-                    self.ds.write_objects(self.index, self.session.objects, status="edited")
-                else:
-                    self.ds.write_labels(self.index, self.session.labels, status="edited")
+                saved = save_item(self.ds, self.index, self._saver.base, self._current(), user=self.user,
+                                  tool="marked reviewed", status="edited")
+                if saved.renumber and self.session.has_objects:
+                    self.session.renumber(saved.renumber)
+                self._saver.rebase(saved.labels, saved.digest)
             self.ds.set_status(self.index, "reviewed" if reviewed else "edited")
             return self.ds.status(self.index)
 
@@ -298,10 +280,11 @@ class Workspace:
             self.session.last_changed = 0
             return seg
         self.session.replace(seg)
+        tool = f"model {getattr(getattr(model, 'spec', None), 'name', '') or type(model).__name__}"
         if status in ("unlabelled", "predicted"):
-            self.changed("predicted")
+            self.changed("predicted", tool)
         else:
-            self.changed("replaced" if replace else "edited")
+            self.changed("replaced" if replace else "edited", tool)
         return seg
 
     def set_prompter(self, prompter: Callable[[str], Prompter] | Prompter | None) -> None:

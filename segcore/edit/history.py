@@ -74,6 +74,20 @@ class History:
             self._current, self._note = step.unpack(), step.note
         return self._current
 
+    def rebase(self, fn, note_fn=None) -> None:
+        """Change every step's label map by ``fn`` (``(H, W)`` uint8 -> the same), and each
+        step's note by ``note_fn``: another session's changes go under the whole history, so
+        that undo never takes them back. Not a step itself."""
+        cur = self._current
+        self._current = Segmentation(fn(cur.labels), cur.label_set, cur.confidence)
+        if note_fn is not None:
+            self._note = note_fn(self._note)
+        for step in (*self._past, *self._future):
+            seg = step.unpack()
+            packed = _Packed(Segmentation(fn(seg.labels), seg.label_set, seg.confidence),
+                             step.note if note_fn is None else note_fn(step.note))
+            step.data, step.note = packed.data, packed.note
+
     def set_label_set(self, label_set) -> None:
         """Give every step a grown class list (a class was added; indices stay)."""
         cur = self._current

@@ -165,6 +165,20 @@ class EditSession:
         self.last_changed = int((seg.labels != self.labels).sum())
         return self.history.push(seg)
 
+    def rebase(self, where: np.ndarray, values: np.ndarray) -> None:
+        """Another session's changes (``values`` at ``where``, both ``(H, W)``) come under
+        every step, the current one and the base of a run of clicks included: undo and the next
+        click never take them back."""
+        def labels(lab):
+            return np.where(where, values, lab).astype(np.uint8)
+
+        def note(n):
+            if isinstance(n, ClickRun):
+                return replace(n, base=zlib.compress(labels(n.base_labels(self.shape)).tobytes(), 1))
+            return n
+        self.history.rebase(labels, note)
+        self.version += 1
+
     def undo(self) -> Segmentation:
         self.corner = None
         if self.history.can_undo:

@@ -54,21 +54,18 @@ parts.classes = (() => {
     return r;
   }
 
-  let drawn = null;        // what the rows show: made again only when it changes (every answer comes here)
-
   function render() {
     const v = val(), cls = v.cls ?? 1, locked = new Set(v.locked || []), hidden = new Set(v.hidden || []);
     const want = E.filter.value.trim().toLowerCase();
-    const sig = JSON.stringify([v.classes, cls, v.locked, v.hidden, want, v.legend]);
-    if (sig !== drawn) { drawn = sig; rows(v, cls, locked, hidden, want); }
-    menus(v);
-  }
-
-  function rows(v, cls, locked, hidden, want) {
-    E.classes.innerHTML = '';
-    (v.classes || []).forEach(([name, col, share], k) => {
-      if (!want || name.toLowerCase().includes(want)) E.classes.appendChild(row(k, name, col, share, locked, hidden, cls));
-    });
+    // The rows are made again only when what they show changed.
+    const sig = JSON.stringify([v.classes, cls, v.locked, v.hidden, want]);
+    if (E.classes.dataset.sig !== sig) {
+      E.classes.dataset.sig = sig;
+      E.classes.innerHTML = '';
+      (v.classes || []).forEach(([name, col, share], k) => {
+        if (!want || name.toLowerCase().includes(want)) E.classes.appendChild(row(k, name, col, share, locked, hidden, cls));
+      });
+    }
     E.legend.innerHTML = '';
     for (const [name, col, share] of v.legend || []) {
       if (!share) continue;
@@ -81,22 +78,19 @@ parts.classes = (() => {
       r.querySelector('.sc-n').textContent = share;
       E.legend.appendChild(r);
     }
-    const on = E.classes.querySelector('.sc-on');
-    if (on) on.scrollIntoView({block: 'nearest'});
-  }
-
-  function menus(v) {
     // The erase target: void, or one of the classes.
     const opts = [[v.void ?? 255, 'unlabelled (void)'], ...(v.classes || []).map(([name], k) => [k, name])];
-    const sig = JSON.stringify(opts);
-    if (E.erase.dataset.sig !== sig) {
+    const optsSig = JSON.stringify(opts);
+    if (E.erase.dataset.sig !== optsSig) {
       E.erase.innerHTML = '';
       for (const [k, name] of opts) { const o = document.createElement('option'); o.value = String(k); o.textContent = name; E.erase.appendChild(o); }
-      E.erase.dataset.sig = sig;
+      E.erase.dataset.sig = optsSig;
     }
     if (v.erase_to !== undefined) E.erase.value = String(v.erase_to);
     if (v.overwrite) E.overwrite.value = v.overwrite;
     E.outline.checked = !!v.outline;
+    const on = E.classes.querySelector('.sc-on');
+    if (on) on.scrollIntoView({block: 'nearest'});
   }
 
   // The class list scrolls within the stage's height (h), however many classes there are;

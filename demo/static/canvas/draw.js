@@ -12,6 +12,12 @@ parts.draw = (() => {
     polygon: 'Polygon (P): click the corners; Enter or a click on the first one closes it, Backspace drops the last, Esc cancels',
     select: 'Select (V): click an object to select it (the top one there); Tab / Shift+Tab walk the objects, M starts a new one',
   };
+  // Where the item is a list of objects, the tools' words name the object.
+  const OBJECT_HINTS = Object.assign({}, HINTS, {
+    add: 'Add (Q): click on what belongs to the object; each click updates the mask',
+    remove: 'Remove (E): click on what does not belong to the object',
+    eraser: 'Eraser (N): paint to take pixels from the object (what lies beneath shows); Enter applies',
+  });
   const {X, Y} = parts.view;
 
   function strokePath(s, style) {
@@ -59,10 +65,15 @@ parts.draw = (() => {
       ctx.lineWidth = dpr; ctx.strokeStyle = '#000000'; ctx.stroke();
     }
     if (S.poly) polygon();
-    // a polygon object: its vertices as handles (vertices.js); a mask object: its pixel outline
-    if (!parts.vertices.draw() && (v.selected_outline || []).length) selection(v.selected_outline);
+    if (S.preview !== null) {            // a selection made on the page, ahead of the answer
+      const flat = (v.outlines || {})[S.preview] || [];
+      selection(flat.map((f) => { const c = []; for (let k = 0; k < f.length; k += 2) c.push([f[k], f[k + 1]]); return c; }));
+      E.root.dataset.selectionDrawn = String(performance.now());
+    } else if (!parts.vertices.draw() && (v.selected_outline || []).length) selection(v.selected_outline);
+    // (a polygon object: its vertices as handles, vertices.js; a mask object: its pixel outline)
     const n = S.pending.length, k = onTheWay.length;
-    E.hint.textContent = (v.w ? HINTS[S.tool] + parts.objects.target() + parts.vertices.hint() : 'No image yet: add images, or start the app with a dataset') +
+    E.hint.textContent = (v.w ? (parts.objects.shown() ? OBJECT_HINTS : HINTS)[S.tool] + parts.objects.target() +
+      parts.vertices.hint() : 'No image yet: add images, or start the app with a dataset') +
       (n ? ` · ${n} stroke${n > 1 ? 's' : ''} not applied yet (Enter applies)` : '') +
       (k ? ` · ${k} click${k > 1 ? 's' : ''} on the way` : '');
   }

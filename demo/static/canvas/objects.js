@@ -6,47 +6,55 @@
 // objects of one class. Every action is a request to Python (one undoable step).
 parts.objects = (() => {
   const P = () => parts.protocol;
-  const LOCKED_SVG = '<svg viewBox="0 0 11 12"><rect x="1" y="5" width="9" height="7" rx="1" fill="currentColor"/>' +
-    '<path d="M3 5V3.5a2.5 2.5 0 0 1 5 0V5" fill="none" stroke="currentColor" stroke-width="1.4"/></svg>';
-  const OPEN_SVG = '<svg viewBox="0 0 11 12"><rect x="1" y="5" width="9" height="7" rx="1" fill="currentColor"/>' +
-    '<path d="M3 5V3.5a2.5 2.5 0 0 1 5 0" fill="none" stroke="currentColor" stroke-width="1.4"/></svg>';
-  const EYE_SVG = '<svg viewBox="0 0 14 10"><path d="M1 5c3-5 9-5 12 0c-3 5-9 5-12 0z" fill="none" stroke="currentColor" stroke-width="1.3"/>' +
-    '<circle cx="7" cy="5" r="1.8" fill="currentColor"/></svg>';
-  const EYE_OFF_SVG = '<svg viewBox="0 0 14 10"><path d="M1 5c3-5 9-5 12 0c-3 5-9 5-12 0z" fill="none" stroke="currentColor" stroke-width="1.3"/>' +
-    '<path d="M2 9L12 1" stroke="currentColor" stroke-width="1.4"/></svg>';
+  // The row icons: the symbols of the canvas's template (demo/canvas.py), one <use> each.
+  const icon = (id, box) => `<svg viewBox="${box}"><use href="#sc-i-${id}"/></svg>`;
+  const EYE_SVG = icon('eye', '0 0 14 10'), EYE_OFF_SVG = icon('eye-off', '0 0 14 10');
+  const LOCKED_SVG = icon('locked', '0 0 11 12'), OPEN_SVG = icon('open', '0 0 11 12');
 
   const shown = () => Array.isArray(val().objects);
   // A request about an object of the item on screen (refused if another item opened since).
   const ask = (what) => P().send(Object.assign({item: val().item}, what));
   const selected = () => { const v = val(); return (v.objects || []).find((o) => o.id === v.selected) || null; };
+  // The object marked in the list and outlined: the one selected on the page ahead of the answer.
+  const marked = () => S.preview ?? val().selected;
 
-  function row(o, v) {
-    const r = document.createElement('div'), col = colour(o.cls);
-    r.className = 'sc-obj' + (o.id === v.selected ? ' sc-on' : '') + (o.hidden ? ' sc-hidden' : '');
-    r.style.setProperty('--sc-col', col);
-    r.dataset.id = o.id;
-    r.title = `object ${o.id}: ${o.class}, ${o.vertices ? 'a polygon of ' + o.vertices + ' vertices' : 'a mask'}, ` +
-      `${o.area.toLocaleString()} pixels, draw order ${o.order}`;
-    r.innerHTML = '<span class="sc-sw"></span><span class="sc-name"></span><span class="sc-poly"></span><span class="sc-id"></span>' +
-      '<span class="sc-n"></span><button class="sc-eye" type="button"></button><button class="sc-lock" type="button"></button>';
-    r.querySelector('.sc-sw').style.background = col;
-    r.querySelector('.sc-name').textContent = o.class;
-    r.querySelector('.sc-id').textContent = '#' + o.id;
-    r.querySelector('.sc-poly').textContent = o.vertices ? '\u2B20' + o.vertices : '';     // a polygon: its vertices
-    r.querySelector('.sc-n').textContent = (o.share * 100).toFixed(1) + '%';
-    const eye = r.querySelector('.sc-eye');
-    eye.innerHTML = o.hidden ? EYE_OFF_SVG : EYE_SVG;
-    eye.classList.toggle('sc-off', o.hidden);
-    eye.title = o.hidden ? 'hidden: not drawn on the photo (click to show)' : 'hide this object on the photo';
-    eye.addEventListener('click', (e) => { e.stopPropagation(); ask({tool: 'hide_object', obj: o.id, hidden: !o.hidden}); });
-    const lock = r.querySelector('.sc-lock');
-    lock.innerHTML = o.locked ? LOCKED_SVG : OPEN_SVG;
-    lock.classList.toggle('sc-locked', o.locked);
-    lock.title = o.locked ? 'locked: no tool changes this object (click to unlock)' : 'lock this object';
-    lock.addEventListener('click', (e) => { e.stopPropagation(); ask({tool: 'lock_object', obj: o.id, locked: !o.locked}); });
-    r.addEventListener('click', () => { if (o.id !== val().selected) ask({tool: 'select', obj: o.id}); });
-    return r;
+  // Select on the page at once (row mark and outline from the value's outlines), then ask Python.
+  function choose(id, what) {
+    S.preview = id;
+    E.objlist.querySelectorAll('.sc-obj[data-id]').forEach((r) => r.classList.toggle('sc-on', +r.dataset.id === id));
+    const cur = E.objlist.querySelector('.sc-on');
+    if (cur) cur.scrollIntoView({block: 'nearest'});
+    parts.draw.redraw();
+    ask(what);
   }
+
+  const esc = (t) => String(t).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+  // A row as HTML (300 rows are one innerHTML); its clicks are handled once, on the list.
+  function row(o, v) {
+    const col = colour(o.cls);
+    const eye = o.hidden ? ['sc-eye sc-off', EYE_OFF_SVG, 'hidden: not drawn on the photo (click to show)']
+      : ['sc-eye', EYE_SVG, 'hide this object on the photo'];
+    const lock = o.locked ? ['sc-lock sc-locked', LOCKED_SVG, 'locked: no tool changes this object (click to unlock)']
+      : ['sc-lock', OPEN_SVG, 'lock this object'];
+    return `<div class="sc-obj${o.id === marked() ? ' sc-on' : ''}${o.hidden ? ' sc-hidden' : ''}" data-id="${o.id}" ` +
+      `style="--sc-col:${col}" title="object ${o.id}: ${esc(o.class)}, ${o.vertices ? 'a polygon of ' + o.vertices + ' vertices' : 'a mask'}, ` +
+      `${o.area.toLocaleString()} pixels, draw order ${o.order}">` +
+      `<span class="sc-sw" style="background:${col}"></span><span class="sc-name">${esc(o.class)}</span>` +
+      `<span class="sc-poly">${o.vertices ? '\u2B20' + o.vertices : ''}</span><span class="sc-id">#${o.id}</span><span class="sc-n">${o.share && o.share < 0.0005 ? '<0.1' : (o.share * 100).toFixed(1)}%</span>` +
+      `<button class="${eye[0]}" type="button" title="${eye[2]}">${eye[1]}</button>` +
+      `<button class="${lock[0]}" type="button" title="${lock[2]}">${lock[1]}</button></div>`;
+  }
+
+  E.objlist.addEventListener('click', (e) => {
+    const r = e.target.closest('.sc-obj[data-id]');
+    if (!r) return;
+    const o = (val().objects || []).find((x) => x.id === +r.dataset.id);
+    if (!o) return;
+    if (e.target.closest('.sc-eye')) ask({tool: 'hide_object', obj: o.id, hidden: !o.hidden});
+    else if (e.target.closest('.sc-lock')) ask({tool: 'lock_object', obj: o.id, locked: !o.locked});
+    else if (o.id !== marked()) choose(o.id, {tool: 'select', obj: o.id});
+  });
 
   function options(select, pairs, value) {
     const sig = JSON.stringify(pairs);
@@ -64,7 +72,7 @@ parts.objects = (() => {
     // The Select tool and the erase target are for objects / class maps only.
     E.tools.forEach((b) => { if (b.dataset.tool === 'select') b.style.display = on ? '' : 'none'; });
     E.erase.closest('.sc-opt').style.display = on ? 'none' : '';
-    if (!on) { E.objlist.innerHTML = ''; E.objbar.classList.remove('sc-shown'); return; }
+    if (!on) { E.objlist.innerHTML = ''; E.objlist.dataset.sig = ''; E.objbar.classList.remove('sc-shown'); return; }
     const objs = v.objects, names = (v.classes || []).map((c) => c[0]);
     const present = [...new Set(objs.map((o) => o.cls))].sort((a, b) => a - b);
     const want = E.objfilter.value;
@@ -73,33 +81,23 @@ parts.objects = (() => {
     const only = E.objfilter.value === '' ? null : +E.objfilter.value;
     const rows = objs.filter((o) => only === null || o.cls === only);
     E.objcount.textContent = `Objects ${only === null ? objs.length : rows.length + ' of ' + objs.length}`;
-    // Rows are made again only where their object changed (a vertex moved changes one row of
-    // hundreds): rebuilding 300 rows on every answer cost 0.1-0.8 s on a loaded machine.
-    if (v.item !== cache.item) { cache.rows.clear(); cache.item = v.item; }
-    const els = rows.map((o) => {
-      const sig = JSON.stringify([o, o.id === v.selected, colour(o.cls)]), got = cache.rows.get(o.id);
-      if (got && got.sig === sig) return got.el;
-      const el = row(o, v);
-      cache.rows.set(o.id, {sig, el});
-      return el;
-    });
-    const have = [...E.objlist.children];
-    if (els.length !== have.length) E.objlist.replaceChildren(...els);
-    else els.forEach((el, k) => { if (have[k] !== el) have[k].replaceWith(el); });
-    if (cache.rows.size > 2 * objs.length + 64) {                 // forget deleted objects' rows
-      const ids = new Set(objs.map((o) => o.id));
-      for (const k of [...cache.rows.keys()]) if (!ids.has(k)) cache.rows.delete(k);
+    // The rows are made again only when an object changed; a new selection just moves the mark.
+    const sig = JSON.stringify([v.item, rows, (v.classes || []).map((c) => c[1])]).replace(/"selected":(true|false)/g, '');
+    if (E.objlist.dataset.sig !== sig) {
+      E.objlist.dataset.sig = sig;
+      E.objlist.innerHTML = objs.length ? rows.map((o) => row(o, v)).join('')
+        : '<div class="sc-obj" style="cursor:default;opacity:.7">none yet: a tool makes the first</div>';
+    } else {
+      E.objlist.querySelectorAll('.sc-obj[data-id]').forEach((r) => r.classList.toggle('sc-on', +r.dataset.id === marked()));
     }
-    if (!objs.length) E.objlist.innerHTML = '<div class="sc-obj" style="cursor:default;opacity:.7">none yet: a tool makes the first</div>';
+    E.newobj.classList.toggle('sc-on', !!v.new_object);
     const sel = selected();
     E.objbar.classList.toggle('sc-shown', !!sel);
     if (sel) options(E.objclass, names.map((n, k) => [k, n]), sel.cls);
     E.simp.style.display = sel && !sel.vertices ? '' : 'none';       // a mask can become a polygon
     const cur = E.objlist.querySelector('.sc-on');
-    if (cur && cache.scrolled !== cur) cur.scrollIntoView({block: 'nearest'});
-    cache.scrolled = cur;
+    if (cur) cur.scrollIntoView({block: 'nearest'});
   }
-  const cache = {item: null, rows: new Map(), scrolled: null};      // id -> {sig, el} of the rows shown
 
   // The object list scrolls within what is left of the stage's height (h).
   function fitList(h) {
@@ -112,13 +110,14 @@ parts.objects = (() => {
   function target() {
     const v = val();
     if (!shown()) return '';
-    const sel = selected(), cls = v.cls ?? 1, names = (v.classes || []).map((c) => c[0]);
+    const sel = selected(), cls = v.cls ?? 1, name = (v.classes || [])[cls]?.[0] ?? 'object';
     const removing = S.tool === 'eraser' || S.tool === 'remove';
     if (S.tool === 'select') return '';
-    if (S.tool === 'polygon') return ` · a new ${names[cls] ?? 'object'} polygon`;
+    if (S.tool === 'polygon') return ` · a new ${name} polygon`;
     if (sel && (sel.cls === cls || removing)) return ` · on ${sel.class} #${sel.id}`;
     if (removing) return ' · on the top object under it';
-    return ` · a new ${names[cls] ?? 'object'} object`;
+    if (!v.new_object && (S.tool === 'add' || S.tool === 'wand')) return ` · on the ${name} object under it, or a new one`;
+    return ` · a new ${name} object`;
   }
 
   E.objfilter.addEventListener('change', () => { render(); fitList(S.view.sh); });
@@ -133,7 +132,12 @@ parts.objects = (() => {
   function key(what, back) {
     if (!shown()) return false;
     if (what === 'new') P().send({tool: 'new_object'});
-    else if (what === 'next') P().send({tool: 'select_next', step: back ? -1 : 1});
+    else if (what === 'next') {          // the next down the list (up: back), wrapping, as Python's select_next
+      const ids = (val().objects || []).map((o) => o.id), n = ids.length, k = ids.indexOf(marked());
+      if (!n) return true;
+      const id = k >= 0 ? ids[(k + (back ? n - 1 : 1)) % n] : ids[back ? n - 1 : 0];
+      choose(id, {tool: 'select_next', step: back ? -1 : 1});
+    }
     else if (what === 'delete') { const s = selected(); if (!s) return false; ask({tool: 'delete_object', obj: s.id}); }
     return true;
   }

@@ -89,6 +89,8 @@ parts.protocol = (() => {
       S.inflight = null;                                  // answered: the next goes once this is shown
     }
     setValue(patch);
+    // A selection drawn ahead of its answer stays until no selection is on the way.
+    if ([S.inflight, ...S.outbox].every((q) => !q || !['select', 'select_next'].includes(q.what.tool))) S.preview = null;
     const shown = S.shown;
     if (v.seq !== shown.seq) shown.seq = v.seq;
     E.root.dataset.markers = String((v.markers || []).length);   // for tests: the run's clicks shown
@@ -110,6 +112,7 @@ parts.protocol = (() => {
     parts.objects.render();
     parts.view.fit();
     tell();
+    E.root.dataset.rendered = String(performance.now());   // lists, outlines and overlays drawn
     pump();
   }
 

@@ -32,6 +32,7 @@ const S = {
   vghost: null,       // the polygon as the last vertex edit left it, drawn until its answer is shown
   vmouse: null,       // the pointer in the stage (CSS pixels), for the handle under it
   corner: null,       // a box's first corner, until the second click sends the box
+  preview: null,      // an object selected on the page (Tab, a row), drawn until Python's answer
   // Strokes painted and not applied yet: {id, item, points, radius, erase, cls}. They travel
   // in the value's `pending`; an answer lists the ids it took (`taken`).
   pending: [], nextStroke: 1,
