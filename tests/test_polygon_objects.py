@@ -380,3 +380,16 @@ def test_voc_polygon_follows_pycocotools_and_is_written_as_its_pixels(tmp_path):
     assert np.array_equal(got == k, want)
     back = open_dataset(root).read_objects(0).get(k)
     assert back.polygon is None and np.array_equal(back.mask.full((60, 80)), want)
+
+
+def test_two_saves_of_one_polygon_merge_keeping_its_vertices():
+    """Two sessions from one version: one changes a polygon's class, the other moves a vertex.
+    The merged save is the moved polygon (vertices kept) of the new class."""
+    from segcore.dataset.merge import merge_objects
+
+    base = square_session().objects
+    mine = base.replace_obj(base.get(1).replace(cls=2))
+    moved = base.get(1).polygon.with_vertex(0, 2, 45.0, 44.0)
+    theirs = base.replace_obj(base.get(1).replace(mask=moved.raster(base.shape), polygon=moved))
+    got = merge_objects(base, mine, theirs).objects.get(1)
+    assert got.cls == 2 and got.polygon == moved and got.mask.same(moved.raster(base.shape))
