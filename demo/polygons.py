@@ -115,8 +115,10 @@ def notice(app: AppSession) -> None:
         return
     app.polygon_noted = (id(s), s.version)
     if s.unpolygoned:
-        ids = ", ".join(f"#{k}" for k in s.unpolygoned)
-        gr.Info(f"Object {ids} is a mask now: painting changed its pixels, so its vertices are gone. "
+        ids = ", ".join(str(k) for k in s.unpolygoned)
+        one = len(s.unpolygoned) == 1
+        gr.Info(f"Object{'' if one else 's'} {ids} {'is a mask' if one else 'are masks'} now: painting changed "
+                f"{'its' if one else 'their'} pixels, so {'its' if one else 'their'} vertices are gone. "
                 "Undo (Ctrl+Z) brings the polygon back.")
     if s.clipped:
         gr.Info(f"The polygon overlapped pixels the overwrite rule keeps ({s.clipped:,}): it was added as a "
