@@ -157,6 +157,10 @@ def test_vertex_drag_round_trip(tmp_path):
                 page.keyboard.press("v")
                 page.wait_for_function("n => document.querySelector('#canvas .sc-ws').dataset.vertices == n",
                                        arg=str(len(verts)), timeout=60_000)
+            before = _shown(page)
+            page.keyboard.press("r")                         # Reviewed: saves and waits for it
+            page.wait_for_function("b => document.querySelector('#canvas .sc-ws').dataset.shown !== b",
+                                   arg=before, timeout=60_000)
             browser.close()
     finally:
         demo.close()

@@ -28,6 +28,7 @@ parts.objects = (() => {
     ask(what);
   }
 
+  let shownRows = [];        // the HTML of each row on screen
   const esc = (t) => String(t).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
   // A row as HTML (300 rows are one innerHTML); its clicks are handled once, on the list.
@@ -85,8 +86,16 @@ parts.objects = (() => {
     const sig = JSON.stringify([v.item, rows, (v.classes || []).map((c) => c[1])]).replace(/"selected":(true|false)/g, '');
     if (E.objlist.dataset.sig !== sig) {
       E.objlist.dataset.sig = sig;
-      E.objlist.innerHTML = objs.length ? rows.map((o) => row(o, v)).join('')
-        : '<div class="sc-obj" style="cursor:default;opacity:.7">none yet: a tool makes the first</div>';
+      // the same objects in the same order (an edit of one, a vertex moved): only its row again
+      const html = rows.map((o) => row(o, v)), ids = rows.map((o) => o.id).join(','), els = E.objlist.children;
+      if (objs.length && E.objlist.dataset.ids === ids && els.length === html.length) {
+        html.forEach((h, k) => { if (shownRows[k] !== h) els[k].outerHTML = h; });
+      } else {
+        E.objlist.innerHTML = objs.length ? html.join('')
+          : '<div class="sc-obj" style="cursor:default;opacity:.7">none yet: a tool makes the first</div>';
+      }
+      E.objlist.dataset.ids = objs.length ? ids : '';
+      shownRows = html;
     } else {
       E.objlist.querySelectorAll('.sc-obj[data-id]').forEach((r) => r.classList.toggle('sc-on', +r.dataset.id === marked()));
     }
