@@ -393,3 +393,27 @@ def test_two_saves_of_one_polygon_merge_keeping_its_vertices():
     theirs = base.replace_obj(base.get(1).replace(mask=moved.raster(base.shape), polygon=moved))
     got = merge_objects(base, mine, theirs).objects.get(1)
     assert got.cls == 2 and got.polygon == moved and got.mask.same(moved.raster(base.shape))
+
+
+def test_a_painted_polygon_saved_and_undone_is_not_taken_for_another_save(coco_copy):
+    """A polygon painted into a mask is written as its exact outline, which reads back as a
+    polygon of the same pixels: the next save (here an undo, back to the polygon) must not take
+    that for another session's change of the object."""
+    from segcore.dataset.sync import save_item
+
+    ds = open_dataset(coco_copy)
+    base = ds.read_objects(0)
+    o = base.items[-1]
+    s = ObjectSession(ds.read_image(0), base)
+    x0, y0, x1, y1 = o.box
+    s.select(o.id)
+    s.paint([{"points": [[x0 - 4, (y0 + y1) // 2], [x1 + 4, (y0 + y1) // 2]], "radius": 3, "cls": o.cls}])
+    painted = s.objects
+    saved = save_item(ds, 0, base, painted)
+    assert saved.theirs == 0
+    back = ds.read_objects(0).get(o.id)
+    assert back.polygon is not None and back.mask.same(painted.get(o.id).mask)   # the staircase, as a polygon
+    s.undo()
+    again = save_item(ds, 0, saved.labels, s.objects)
+    assert again.theirs == 0
+    assert ds.read_objects(0).get(o.id).polygon == o.polygon                     # the vertices, on disk again

@@ -76,6 +76,10 @@ def same_obj(a, b) -> bool:
     geometry into them, so they differ between a session's copy and the file's after any edit."""
     if a is None or b is None:
         return a is None and b is None
+    if (a.polygon is None) != (b.polygon is None):
+        # a mask object is written as its pixels' exact outline, which reads back as a polygon
+        # object of the same pixels: the same object, not another save's change of it
+        return a.cls == b.cls and a.mask.same(b.mask)
     return a.same_content(b)
 
 
