@@ -88,7 +88,8 @@ class Page:
 
     def wait_update(self, before, timeout=30_000):
         self.page.wait_for_function(
-            "b => { const r = document.querySelector('#canvas .sc-ws'); return r.dataset.shown && r.dataset.shown !== b; }",
+            "b => { const r = document.querySelector('#canvas .sc-ws'); "
+            "return r.dataset.shown && r.dataset.shown !== b; }",
             arg=before, timeout=timeout)
 
     def screen(self, x, y):

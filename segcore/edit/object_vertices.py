@@ -24,8 +24,6 @@ the pixels the rule allows (what a polygon did before polygon objects), and
 
 from __future__ import annotations
 
-import numpy as np
-
 from ..errors import PromptError
 from ..objects import Obj, ObjMask, Polygon, mask_to_polygon, parse_parts
 from ..objects.polygon import RULES

@@ -5,9 +5,9 @@ Run: python -m pytest -s tests/bench/bench_polygon.py
 
 The COCO file of bench_objects (one 1152x864 photo, 300 overlapping polygon annotations). At
 1:1 with the Select tool, the object with the deepest visible pixel is selected, then one of its
-vertices is dragged 4 pixels and back, 12 times; each drag is one request at mouse-up (``move_vertex``: the polygon rasterised
-by pycocotools, one undoable step, the class map redrawn in the changed box, the mask PNG, the
-object boundaries and the object list sent back). Timed in the page: the pointerup to the
+vertices is dragged 4 pixels and back, 12 times; each drag is one request at mouse-up
+(``move_vertex``: the polygon rasterised by pycocotools, one undoable step, the class map
+redrawn in the changed box, the mask PNG, the object boundaries and the object list sent back). Timed in the page: the pointerup to the
 value's arrival and to the mask image decoded and drawn; and the handler on the server.
 
 Baselines in the same run: the fix this replaces, a brush stroke along the same edge applied
@@ -179,5 +179,6 @@ def test_vertex_drag_round_trip(tmp_path):
           f"answer {click:.3f} s (handler {srv(srv_click):.3f} s): the app's round trip, ratio {arrived / click:.2f}x."
           f"\nGoal, median under 0.15 s: {'met' if drawn < 0.15 else 'NOT met on this machine'}")
     # The goal's absolute figure depends on the machine's load; what the vertex edit itself costs
-    # is held against the same run: no more than the brush fix it replaces (with a margin for the noise of a loaded machine).
+    # is held against the same run: no more than the brush fix it replaces (with a margin for
+    # the noise of a loaded machine).
     assert drawn < 0.15 or drawn <= 1.5 * brush

@@ -94,7 +94,10 @@ parts.vertices = (() => {
     let d = null;
     if (hit) d = {kind: 'move', part: hit.part, index: hit.index, at: pg.parts[hit.part][hit.index].slice()};
     else if (e.shiftKey && inside(pg, m)) d = {kind: 'shift', from: fileAt(pg, m), delta: [0, 0]};
-    else { const edge = edgeAt(pg, m); if (edge) d = {kind: 'insert', part: edge.part, index: edge.index, at: edge.at}; }
+    else {
+      const edge = edgeAt(pg, m);
+      if (edge) d = {kind: 'insert', part: edge.part, index: edge.index, at: edge.at};
+    }
     if (!d) return false;
     Object.assign(d, {pg, start: m, moved: d.kind === 'insert'});
     S.vdrag = d;
@@ -122,9 +125,9 @@ parts.vertices = (() => {
     if (d.kind === 'shift') {
       const v = val(), to = fileAt(d.pg, m), all = d.pg.parts.flat(), off = d.pg.offset;
       // the whole polygon stays on the image
-      let dx = to[0] - d.from[0], dy = to[1] - d.from[1];
-      dx = Math.min(v.w - off - Math.max(...all.map((q) => q[0])), Math.max(-off - Math.min(...all.map((q) => q[0])), dx));
-      dy = Math.min(v.h - off - Math.max(...all.map((q) => q[1])), Math.max(-off - Math.min(...all.map((q) => q[1])), dy));
+      const xs = all.map((q) => q[0]), ys = all.map((q) => q[1]);
+      const dx = Math.min(v.w - off - Math.max(...xs), Math.max(-off - Math.min(...xs), to[0] - d.from[0]));
+      const dy = Math.min(v.h - off - Math.max(...ys), Math.max(-off - Math.min(...ys), to[1] - d.from[1]));
       d.delta = [r2(dx), r2(dy)];
     } else d.at = fileAt(d.pg, m);
     parts.draw.redraw();
@@ -211,8 +214,8 @@ parts.vertices = (() => {
     return true;
   }
 
-  const HINT = ' · drag a vertex to move it, press on an edge to add one, Alt+click or Delete on a vertex removes it, ' +
-    'Shift+drag inside moves the polygon';
+  const HINT = ' · drag a vertex to move it, press on an edge to add one, Alt+click or Delete on a vertex ' +
+    'removes it, Shift+drag inside moves the polygon';
   const hint = () => (active() ? HINT : '');
 
   E.stage.addEventListener('pointermove', move);
