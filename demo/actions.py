@@ -118,6 +118,9 @@ def out(app: AppSession, keep_pending=None, taken=(), ack: int | None = None):
     for _, name, message in app.workspace.skipped:
         gr.Warning(f"Skipped {name}: {message}")
     app.workspace.skipped = []
+    from .polygons import notice   # (it imports this module)
+
+    notice(app)
     state = views.canvas_state(app)
     state.pending = list(keep_pending or [])
     state.taken = stroke_ids(taken)

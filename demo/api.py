@@ -1,5 +1,5 @@
 """The API-only endpoints (gradio_client): opening an item by name, the tools with their
-coordinates, the rule, and the objects of the current item. Each calls the same handler as the
+coordinates, the rule, the objects of the current item and a polygon object's vertices. Each calls the same handler as the
 canvas's request for it (demo/protocol.py); a hidden button per endpoint carries it (Gradio
 needs an event), with hidden inputs named as the parameters."""
 
@@ -8,6 +8,7 @@ from __future__ import annotations
 import gradio as gr
 
 from . import objects as ho
+from . import polygons as hpo
 from . import tools as ht
 from . import workspace as hw
 from .actions import action
@@ -30,9 +31,14 @@ def api_endpoints(state, canvas, ws_out) -> None:
         where = gr.Textbox("forward", label="where")
         step = gr.Number(1, label="step", precision=0)
         objects_out = gr.JSON(label="objects")
+        index = gr.Number(0, label="index", precision=0)
+        part = gr.Number(0, label="part", precision=0)
+        dx, dy = gr.Number(0, label="dx"), gr.Number(0, label="dy")
+        vertices_out = gr.JSON(label="vertices")
         names = ("open_item", "click_point", "box", "wand", "polygon", "lock_class", "set_overwrite", "set_erase_to",
                  "objects", "select_object", "select_at", "select_next", "new_object", "set_object_class",
-                 "delete_object", "reorder_object", "lock_object", "hide_object")
+                 "delete_object", "reorder_object", "lock_object", "hide_object", "vertices", "set_vertices",
+                 "move_vertex", "insert_vertex", "delete_vertex", "move_polygon", "simplify")
         button = {n: gr.Button(n) for n in names}
 
     def endpoint(name, fn, inputs, views=ws_out, **kw):
@@ -56,3 +62,10 @@ def api_endpoints(state, canvas, ws_out) -> None:
     endpoint("reorder_object", ho.reorder_object, [obj_id, where])
     endpoint("lock_object", ho.lock_object, [obj_id, locked])
     endpoint("hide_object", ho.hide_object, [obj_id, hidden])
+    endpoint("vertices", hpo.vertices, [obj_id], [state, vertices_out], outputs=2)
+    endpoint("set_vertices", hpo.set_vertices, [obj_id, points, overwrite])
+    endpoint("move_vertex", hpo.move_vertex, [obj_id, index, x, y, part, overwrite])
+    endpoint("insert_vertex", hpo.insert_vertex, [obj_id, index, x, y, part, overwrite])
+    endpoint("delete_vertex", hpo.delete_vertex, [obj_id, index, part, overwrite])
+    endpoint("move_polygon", hpo.move_polygon, [obj_id, dx, dy, overwrite])
+    endpoint("simplify", hpo.simplify, [obj_id, tolerance, overwrite])

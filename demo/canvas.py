@@ -11,7 +11,7 @@ draws it pixel-exact, and the mask comes back as one small palette PNG.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 import gradio as gr
@@ -44,7 +44,7 @@ TEMPLATE = """
       <div class="sc-objs">
         <div class="sc-objhead"><span class="sc-objcount">Objects</span><select class="sc-objfilter" title="Show the objects of one class"></select><button class="sc-new" type="button" title="New object (M): the next tool starts a new object of the selected class">+ new <kbd>M</kbd></button></div>
         <div class="sc-objlist"></div>
-        <div class="sc-objbar"><select class="sc-objclass" title="The selected object's class (it keeps its id)"></select><button class="sc-fwd" type="button" title="Bring forward (above the next object it overlaps)">&#9650;</button><button class="sc-bwd" type="button" title="Send backward (below the next object it overlaps)">&#9660;</button><button class="sc-del" type="button" title="Delete the object (Delete)">&times;</button></div>
+        <div class="sc-objbar"><select class="sc-objclass" title="The selected object's class (it keeps its id)"></select><button class="sc-fwd" type="button" title="Bring forward (above the next object it overlaps)">&#9650;</button><button class="sc-bwd" type="button" title="Send backward (below the next object it overlaps)">&#9660;</button><button class="sc-simp" type="button" title="Make this mask a polygon (Douglas-Peucker at 1 pixel): its vertices can then be dragged">&#11040;</button><button class="sc-del" type="button" title="Delete the object (Delete)">&times;</button></div>
       </div>
     </div>
   </div>
@@ -114,12 +114,14 @@ input.sc-sw::-webkit-color-swatch { border: none; }
 .sc-objbar select { flex: 1; min-width: 0; font-size: 12px; padding: 1px 2px; border: 1px solid #9ca3af; border-radius: 4px; background: #fff; color: #111827; }
 .sc-objbar button { font-size: 11px; width: 22px; padding: 1px 0; border: 1px solid #9ca3af; border-radius: 4px; background: #f9fafb; color: #111827; cursor: pointer; }
 .sc-objbar .sc-del { font-size: 14px; line-height: 1; color: #b91c1c; }
+.sc-obj .sc-poly { font-size: 10px; opacity: .7; flex: none; }
 """
 
 #: The script's parts (``static/canvas/<part>.js``), in the order they are joined: gr.HTML runs
 #: one script (js_on_load), and each part is a closure over the shared state (``state.js``)
 #: that reaches the others at run time. Only ``protocol.js`` talks to Python.
-PARTS = ("state", "protocol", "view", "draw", "tools", "classes", "objects", "settings", "messages", "keys", "main")
+PARTS = ("state", "protocol", "view", "draw", "tools", "classes", "objects", "vertices", "settings", "messages", "keys",
+         "main")
 STATIC = Path(__file__).with_name("static") / "canvas"
 
 
@@ -170,11 +172,16 @@ class CanvasState:
     selected_outline: list = field(default_factory=list)   # its outlines, [[[x, y], ...], ...]
     outlines: dict | None = None                    # every visible object's, simplified: {id: [[x0, y0, ...], ...]}
     edges: str | None = None                        # object boundaries layer, PNG data URL
+    polygon: dict | None = None                     # the selected polygon object's vertices (its handles):
+    #                                                 {id, parts, shape, rule, offset}, see demo/object_views
+    polygon_offset: float | None = None             # a new polygon's file coordinates = image coordinates - this
     ack: int | None = None                          # the page's request this value answers (its req)
     taken: list = field(default_factory=list)       # ids of the pending strokes it took (applied or dropped)
 
     def to_value(self) -> dict:
-        return asdict(self)
+        # shallow: the lists are made for this value (dataclasses.asdict deep-copied every
+        # outline and row again, 60-200 ms an answer with 300 objects)
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 @dataclass(frozen=True)
@@ -199,6 +206,10 @@ class CanvasEvent:
     where: str = ""                 # reorder: forward / backward / front / back
     hidden: bool = False            # an object's eye: its new state
     step: int = 1                   # Tab / Shift+Tab: 1 / -1
+    vertex: int = 0                 # a vertex's index in its part (move / insert / delete a vertex)
+    part: int = 0                   # the part of the polygon it is in
+    at: tuple = ()                  # where it goes: [x, y] in the file's coordinates (sub-pixel)
+    delta: tuple = ()               # a polygon's move: [dx, dy] pixels
 
     @classmethod
     def of(cls, evt: gr.SelectData) -> "CanvasEvent":
@@ -211,6 +222,9 @@ class CanvasEvent:
             except (TypeError, ValueError):
                 return default
 
+        def pair(v):
+            return (num(v[0], float, 0.0), num(v[1], float, 0.0)) if isinstance(v, list) and len(v) == 2 else ()
+
         def seq(v):
             return tuple(map(tuple, v)) if isinstance(v, list) and all(isinstance(p, list) for p in v) else ()
         box = d.get("box")
@@ -221,7 +235,9 @@ class CanvasEvent:
                    box=tuple(box) if isinstance(box, list) and len(box) == 4 else (),
                    locked=bool(d.get("locked")), colour=str(d.get("colour") or ""),
                    obj=num(d.get("obj"), int, None), where=str(d.get("where") or ""),
-                   hidden=bool(d.get("hidden")), step=-1 if num(d.get("step"), int, 1) < 0 else 1)
+                   hidden=bool(d.get("hidden")), step=-1 if num(d.get("step"), int, 1) < 0 else 1,
+                   vertex=num(d.get("vertex"), int, 0), part=num(d.get("part"), int, 0),
+                   at=pair(d.get("at")), delta=pair(d.get("delta")))
 
 
 def make_canvas(value: dict | None = None) -> gr.HTML:

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from segcore.objects.polygon import rule_offset
 from segcore.render import outline_mask
 
 from .session import AppSession
@@ -21,12 +22,30 @@ EDGE_RGBA = (17, 24, 39, 200)
 def rows(session) -> list[dict] | None:
     """An item's objects, top first (None: an item without objects): id, class (its name), cls
     (its index), area (pixels), share (of the image, 0-1), bbox (COCO x, y, w, h), order (draw
-    order, 0 at the bottom), hidden, locked, selected."""
+    order, 0 at the bottom), hidden, locked, selected, vertices (a polygon object's; 0: a mask)."""
     if session is None or not session.has_objects:
         return None
     return [{"id": r.id, "class": r.name, "cls": r.cls, "area": r.area, "share": round(r.share, 6),
              "bbox": [round(float(v), 2) for v in r.bbox], "order": r.order, "hidden": r.hidden,
-             "locked": r.locked, "selected": r.selected} for r in session.object_rows()]
+             "locked": r.locked, "selected": r.selected, "vertices": r.vertices} for r in session.object_rows()]
+
+
+def selected_polygon(session) -> dict | None:
+    """The selected polygon object's vertices for the canvas's handles: ``{id, parts, shape,
+    offset}`` (file coordinates; ``offset`` turns them into image coordinates where pixel ``x``
+    spans ``[x, x + 1]``); None where none is selected, it is hidden or it is a mask."""
+    k = session.selected
+    if k is None:
+        return None
+    o = session.objects.get(k)
+    if o.hidden or o.polygon is None:
+        return None
+    return {"id": o.id, **o.polygon.to_dict()}
+
+
+def polygon_offset(session) -> float:
+    """Where a new polygon's vertices are, relative to image coordinates (as ``offset`` above)."""
+    return rule_offset(session.objects.polygon_rule)
 
 
 def edges_png(app: AppSession, session, shape: tuple[int, int]) -> str | None:

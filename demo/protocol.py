@@ -15,6 +15,7 @@ import gradio as gr
 from segcore.errors import SegcoreError
 
 from . import objects as ho
+from . import polygons as hpo
 from . import tools as ht
 from . import views
 from . import workspace as hw
@@ -29,6 +30,12 @@ def _box(app, e: CanvasEvent, value):
     if len(e.box) != 4:
         raise UserError("a box needs two corners")
     return ht.box(app, *e.box, e.cls)
+
+
+def _at(e: CanvasEvent) -> tuple:
+    if len(e.at) != 2:
+        raise UserError("a vertex needs where it goes: [x, y]")
+    return e.at
 
 
 #: What the page asks (``CanvasEvent.tool``) -> the handler, as ``(app, event, value)``.
@@ -57,12 +64,18 @@ PAGE = {
     "reorder": lambda app, e, value: ho.reorder_object(app, e.obj, e.where),
     "hide_object": lambda app, e, value: ho.hide_object(app, e.obj, e.hidden),
     "lock_object": lambda app, e, value: ho.lock_object(app, e.obj, e.locked),
+    "move_vertex": lambda app, e, value: hpo.move_vertex(app, e.obj, e.vertex, *_at(e), e.part),
+    "insert_vertex": lambda app, e, value: hpo.insert_vertex(app, e.obj, e.vertex, *_at(e), e.part),
+    "delete_vertex": lambda app, e, value: hpo.delete_vertex(app, e.obj, e.vertex, e.part),
+    "move_polygon": lambda app, e, value: hpo.move_polygon(app, e.obj, *(e.delta or (None, None))),
+    "simplify": lambda app, e, value: hpo.simplify(app, e.obj, e.tolerance),
 }
 #: Actions that leave pending strokes pending (as their endpoints, made with apply_pending=False).
 KEEP_STROKES = {"undo", "redo"}
 #: Actions on the item the user pointed at (its pixels, its objects): refused when another is open.
 ON_ITEM = {"add", "remove", "box", "wand", "polygon", "select_at", "select", "object_class", "delete_object",
-           "reorder", "hide_object", "lock_object"}
+           "reorder", "hide_object", "lock_object", "move_vertex", "insert_vertex", "delete_vertex", "move_polygon",
+           "simplify"}
 
 
 def on_canvas(state, value, evt: gr.SelectData):

@@ -85,14 +85,22 @@ def wand(app, x, y, tolerance=None, class_name="", overwrite="", obj_id=None, va
 
 
 def polygon(app, points, class_name, overwrite="", obj_id=None, value=None):
-    """The inside of the polygon ``points`` (``[[x, y], ...]`` image pixels, or that as JSON
-    text) takes the class, under the overwrite rule and the locks."""
+    """A polygon ``points`` (``[[x, y], ...]``, or that as JSON text). On an item with objects
+    it is a new polygon object of the class that keeps its vertices (the file's coordinates:
+    COCO's along pixel edges, labelme's through pixel centres; see demo/polygons.py); with
+    ``obj_id`` its inside joins that object. On a class map its inside (image pixels) takes the
+    class. Under the overwrite rule and the locks."""
     s = current_session(app)
     if isinstance(points, str):
         try:
             points = json.loads(points) if points.strip() else []
         except ValueError:
             raise UserError("points are [[x, y], ...], e.g. [[10, 10], [90, 10], [50, 80]]") from None
+    if s.has_objects:
+        before = s.labels
+        k = s.polygon(points, class_index(app, class_name), overwrite_rule(overwrite), **on_object(app, obj_id))
+        edited(app, k, before, "polygon")
+        return
     region = polygon_region(points, s.shape)
     before = s.labels
     edited(app, s.region(region, class_index(app, class_name), overwrite_rule(overwrite), **on_object(app, obj_id)),

@@ -137,6 +137,7 @@ def canvas_state(app: AppSession) -> CanvasState:
     if s.has_objects:
         objects = dict(objects=object_views.rows(s), selected=s.selected, new_object=s.new_pending,
                        selected_outline=object_views.selected_outline(s),
+                       polygon=object_views.selected_polygon(s), polygon_offset=object_views.polygon_offset(s),
                        outlines=object_views.outlines(app, s),
                        edges=object_views.edges_png(app, s, shown.shape))
     return CanvasState(

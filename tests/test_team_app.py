@@ -31,9 +31,14 @@ def rect(x0, y0, x1, y1):
     return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
 
 
-def paint(c: Client, box, cls):
-    """The rectangle ``box`` (corners included) takes class ``cls`` (any pixel)."""
-    return c.predict(rect(*box), str(cls), "any", api_name="/polygon")
+def paint(c: Client, box, cls, data=None):
+    """The rectangle ``box`` (corners included) takes class ``cls`` (any pixel). On a COCO file
+    (``data``) a polygon is an object whose vertices run along pixel edges, drawn as pycocotools
+    draws them: the last column and row are at x1 + 1 and y1 + 1."""
+    x0, y0, x1, y1 = box
+    if data is not None and Path(data).suffix == ".json":
+        x1, y1 = x1 + 1, y1 + 1
+    return c.predict(rect(x0, y0, x1, y1), str(cls), "any", api_name="/polygon")
 
 
 def disk(folder, name):
@@ -124,7 +129,7 @@ def test_different_regions_both_land(served, kind, order):
     y = 20 if order == "a first" else 120
     jobs = [(a, (10, y, 70, y + 40), 3), (b, (200, y, 260, y + 40), 5)]
     for c, box, cls in jobs if order == "a first" else jobs[::-1]:
-        paint(c, box, cls)
+        paint(c, box, cls, data)
     labels = disk(data, item)
     assert (labels[y:y + 41, 10:71] == 3).all() and (labels[y:y + 41, 200:261] == 5).all()
     # The one that saved first sees the other's edit at its next action.
@@ -141,10 +146,10 @@ def test_same_pixels_conflict_then_choose(served, kind, choice):
     a.predict(item, api_name="/open_item")
     b.predict(item, api_name="/open_item")
     box = (300, 200 if choice == "mine" else 260, 360, 240 if choice == "mine" else 300)
-    paint(a, box, 8)
+    paint(a, box, 8, data)
     theirs = disk(data, item)
     with pytest.raises(Exception) as e:
-        paint(b, box, 9)
+        paint(b, box, 9, data)
     message = str(e.value)
     assert item in message and "Keep mine" in message and "\n" not in message.strip()
     # Both versions are on disk: theirs in the label file, mine in the item's history.
@@ -191,14 +196,14 @@ def test_a_script_rewrites_the_labels_while_open(served, kind):
     a = Client(url_a, verbose=False)
     a.predict(item, api_name="/open_item")
     rewrite(data, item, (0, 12), 2)
-    paint(a, (100, 14, 140, 20), 4)                       # elsewhere: both land
+    paint(a, (100, 14, 140, 20), 4, data)                       # elsewhere: both land
     now = disk(data, item)
     assert (now[14:21, 100:141] == 4).all() and (now[0:12] == 2).all()
     _, _, status = a.predict(api_name="/apply_edit")
     # The script changes rows the session then paints before it has seen them: a conflict.
     theirs = rewrite(data, item, (30, 40), 7)
     with pytest.raises(Exception, match="Keep mine") as e:
-        paint(a, (100, 30, 140, 39), 4)
+        paint(a, (100, 30, 140, 39), 4, data)
     assert item in str(e.value) and ("another program" in str(e.value) or "script" in str(e.value))
     np.testing.assert_array_equal(disk(data, item), theirs)
     a.predict("theirs", api_name="/resolve_conflict")
@@ -211,7 +216,7 @@ def test_history_restores_two_saves_ago_and_says_who(served):
     c.predict(item, api_name="/open_item")
     states = []
     for k, cls in enumerate((1, 2, 3)):
-        paint(c, (20 + 30 * k, 150, 60 + 30 * k, 190), cls)
+        paint(c, (20 + 30 * k, 150, 60 + 30 * k, 190), cls, data)
         states.append(disk(data, item))
     _, _, _, title, table = c.predict(api_name="/item_history")
     rows = table["data"]

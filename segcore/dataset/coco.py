@@ -7,10 +7,13 @@ with the smaller object on top where they overlap (:mod:`segcore.objects.objects
 segcore saved another draw order for the item (a reorder, a new object: kept in the status
 file beside, never in the COCO file), and :meth:`CocoDataset.overlap` says where two lie.
 
-Writing objects back changes only what changed: an annotation whose object has the same class
-and pixels stays the same dict with the same bytes; a changed one gets a new ``segmentation``
-(in the form it had: polygons or RLE), ``area`` and ``bbox`` and keeps its id and every other
-key; a new class changes ``category_id`` alone; a deleted object's annotation is removed; a new
+Polygon annotations open as polygon objects (their vertices kept, their pixels pycocotools'
+rasterisation); RLE ones as mask objects. Writing objects back changes only what changed: an
+annotation whose object has the same class, pixels and vertices stays the same dict with the
+same bytes; a changed polygon object is written with its own vertices (and the polygons' area
+and extent as ``area`` and ``bbox``); a changed mask object gets a new ``segmentation`` (in the
+form it had: pixel-exact polygons or RLE), ``area`` and ``bbox``; each keeps its id and every
+other key; a new class changes ``category_id`` alone; a deleted object's annotation is removed; a new
 object becomes a new annotation (ids after the largest in the file). A class map written to
 an item is turned into object changes first (:func:`segcore.objects.apply_class_map`). The
 file is written back with the JSON layout it was read in (indent, separators, ASCII), so
@@ -32,7 +35,7 @@ from ..formats.rle import annotation_rle, rle_crop, rle_string_counts_many
 from ..formats.coco import (coco_label_set, image_size_of, is_coco, mask_geometry, paint_order,
                             read_coco, to_coco)
 from ..labels import LabelSet
-from ..objects import IdSource, Obj, ObjMask, Objects
+from ..objects import IdSource, Obj, ObjMask, Objects, Polygon
 from .base import Dataset, ExportItem, place_image
 from .instances import InstanceMixin
 from .jsonfile import dumps, json_layout
@@ -64,6 +67,24 @@ def json_kind(path) -> str | None:
 def _jsons(folder: Path) -> list[str]:
     with os.scandir(folder) as it:
         return sorted(e.path for e in it if e.name.endswith(".json") and e.is_file() and not e.name.startswith("."))
+
+
+def coco_polygon(segmentation) -> Polygon | None:
+    """The vertices of a polygon ``segmentation`` (the file's own numbers), None for RLE."""
+    if not isinstance(segmentation, list):
+        return None
+    parts = [list(zip(p[0::2], p[1::2])) for p in segmentation if isinstance(p, list)]
+    return Polygon(parts, "coco") if parts else None
+
+
+def geometry(o: Obj, shape, like=None) -> dict:
+    """``segmentation``, ``area`` and ``bbox`` of an object: a polygon object's own vertices
+    (``area`` the polygons' area and ``bbox`` their extent, as COCO's polygon annotations give
+    them, to 1/100 pixel), else its mask (:func:`mask_geometry`, in the form of ``like``)."""
+    if o.polygon is not None and o.polygon.rule == "coco":
+        return {"segmentation": o.polygon.coco_segmentation(), "area": round(o.polygon.area(), 2),
+                "bbox": [round(v, 2) for v in o.polygon.extent()]}
+    return mask_geometry(o.mask.full(shape), like=like)
 
 
 @register_format("coco", priority=20)
@@ -226,7 +247,8 @@ class CocoDataset(InstanceMixin, Dataset):
                 continue            # no pixel: not an object, and kept in the file as it is
             crop, x0, y0 = got
             objs.append(Obj(ann["id"], cls, ObjMask(crop, (x0, y0, x0 + crop.shape[1], y0 + crop.shape[0])),
-                            {k: v for k, v in ann.items() if k not in self._GEOMETRY}))
+                            {k: v for k, v in ann.items() if k not in self._GEOMETRY},
+                            polygon=coco_polygon(ann.get("segmentation"))))
         saved = self.item_info(i).get("order")
         if saved is not None and sorted(saved) == sorted(o.id for o in objs):
             rank = {v: k for k, v in enumerate(saved)}
@@ -253,8 +275,8 @@ class CocoDataset(InstanceMixin, Dataset):
                 keep.add(o.id)
                 if old is not None and old.same_content(o):
                     continue
-                if old is None or not old.mask.same(o.mask):
-                    ann.update(mask_geometry(o.mask.full((h, w)), like=ann.get("segmentation")))
+                if old is None or not old.mask.same(o.mask) or old.polygon != o.polygon:
+                    ann.update(geometry(o, (h, w), like=ann.get("segmentation")))
                 if old is None or old.cls != o.cls:
                     ann["category_id"] = self._label_to_cat[o.cls]
                 changed = True
@@ -270,7 +292,7 @@ class CocoDataset(InstanceMixin, Dataset):
             extra = {k: v for k, v in o.fields.items() if k not in ("id", "image_id", "category_id", "iscrowd")
                      and k not in self._GEOMETRY}
             ann = {"id": oid, "image_id": img["id"], "category_id": self._label_to_cat[o.cls],
-                   **mask_geometry(o.mask.full((h, w))), "iscrowd": 0, **extra}
+                   **geometry(o, (h, w)), "iscrowd": 0, **extra}
             if o.score is not None and "score" not in ann:
                 ann["score"] = float(o.score)
             new.append(ann)

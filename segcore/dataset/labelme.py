@@ -7,11 +7,14 @@ as a dataset of one item. Classes come from a ``labels.txt`` in the folder (labe
 
 An item opens as objects, one per shape (id: the shape's 1-based position in the file as
 this dataset first read it; new shapes get ids after the largest; a shape that covers no pixel
-is no object and stays in the file as it is). The draw order is the file order.
+is no object and stays in the file as it is). The draw order is the file order. ``polygon``
+and ``rectangle`` shapes open as polygon objects (their points kept, their pixels labelme's
+drawing); the other kinds as mask objects.
 
-Writing objects back changes only what changed: a shape whose object has the same class and
-pixels is kept as it was (the same dict, the same bytes); a changed one gets new ``points``
-(a polygon where one draws exactly, else a ``mask`` shape) and keeps its group_id, flags,
+Writing objects back changes only what changed: a shape whose object has the same class,
+pixels and vertices is kept as it was (the same dict, the same bytes); a changed polygon
+object is written with its own ``points`` (a rectangle keeps its two); a changed mask object
+gets new ``points`` (a polygon where one draws exactly, else a ``mask`` shape); each keeps its group_id, flags,
 description and other keys; a new class changes ``label`` alone; a deleted object's shape is
 removed; new objects become new shapes at their place in the draw order (on top: at the end); a
 reorder moves the shapes. A file that gains a ``mask`` shape declares a labelme version that
@@ -31,7 +34,7 @@ from ..fileio import read_json, write_text
 from ..formats.labelme import (declare_version, label_set_used, labelme_image, read_labelme, shape_crops,
                                shape_geometry, shape_label, to_labelme)
 from ..labels import LabelSet
-from ..objects import IdSource, Obj, ObjMask, Objects
+from ..objects import IdSource, Obj, ObjMask, Objects, Polygon
 from .base import Dataset, ExportItem, list_images, natural_key, place_image
 from .classes import read_class_list, write_class_list
 from .instances import InstanceMixin
@@ -39,6 +42,24 @@ from .jsonfile import dumps, json_layout
 from .registry import register_format
 
 __all__ = ["LabelmeDataset"]
+
+
+def labelme_polygon(shape: dict) -> Polygon | None:
+    """The vertices of a ``polygon`` or ``rectangle`` shape (the file's own numbers); None for
+    the other kinds (circles, lines, points, masks stay mask objects)."""
+    kind = shape.get("shape_type") or "polygon"
+    pts = shape.get("points")
+    if kind not in ("polygon", "rectangle") or not isinstance(pts, list) or len(pts) < (3 if kind == "polygon" else 2):
+        return None
+    return Polygon([[(p[0], p[1]) for p in (pts if kind == "polygon" else pts[:2])]], "labelme", kind)
+
+
+def geometry(o: Obj, shape) -> dict:
+    """``points`` and ``shape_type`` of an object's shape: a polygon object's own vertices, else
+    a shape that labelme draws onto exactly its mask (:func:`shape_geometry`)."""
+    if o.polygon is not None and o.polygon.rule == "labelme":
+        return {"points": o.polygon.labelme_points(), "shape_type": o.polygon.kind}
+    return shape_geometry(o.mask.full(shape))
 
 
 def _file_stamp(path: Path):
@@ -225,7 +246,8 @@ class LabelmeDataset(InstanceMixin, Dataset):
             if size is None:
                 from ..errors import ImageError
                 raise ImageError(f"{name} has neither labels nor a readable image")
-            return Objects(size, self.label_set, (), ids=self._id_source(name, ()), keeps_void=True)
+            return Objects(size, self.label_set, (), ids=self._id_source(name, ()), keeps_void=True,
+                           polygon_rule="labelme")
         data = self._json(name)
         ids = self._ids_of(name, len(data["shapes"]))
         items = []
@@ -235,12 +257,13 @@ class LabelmeDataset(InstanceMixin, Dataset):
             crop, x0, y0 = got
             shape = data["shapes"][k]
             items.append(Obj(ids[k], cls, ObjMask(crop, (x0, y0, x0 + crop.shape[1], y0 + crop.shape[0])),
-                             {key: v for key, v in shape.items() if key not in ("points", "mask")}))
+                             {key: v for key, v in shape.items() if key not in ("points", "mask")},
+                             polygon=labelme_polygon(shape)))
         return Objects((int(data["imageHeight"]), int(data["imageWidth"])), self.label_set, items,
-                       ids=self._id_source(name, ids), keeps_void=True)
+                       ids=self._id_source(name, ids), keeps_void=True, polygon_rule="labelme")
 
     def _new_shape(self, o: Obj, shape) -> dict:
-        geo = shape_geometry(o.mask.full(shape))
+        geo = geometry(o, shape)
         out = {"label": shape_label(self.label_set, o.cls), "points": geo["points"], "group_id": None,
                "description": "", "shape_type": geo["shape_type"], "flags": {}}
         if "mask" in geo:
@@ -280,8 +303,8 @@ class LabelmeDataset(InstanceMixin, Dataset):
                 shape, old = shapes[k], disk[o.id]
                 if not old.same_content(o):
                     changed = True
-                    if not old.mask.same(o.mask):
-                        geo = shape_geometry(o.mask.full(objects.shape))
+                    if not old.mask.same(o.mask) or old.polygon != o.polygon:
+                        geo = geometry(o, objects.shape)
                         if geo["shape_type"] != "mask":
                             shape.pop("mask", None)
                         shape.update(geo)

@@ -76,6 +76,10 @@ def same_obj(a, b) -> bool:
     geometry into them, so they differ between a session's copy and the file's after any edit."""
     if a is None or b is None:
         return a is None and b is None
+    if (a.polygon is None) != (b.polygon is None):
+        # a mask object is written as its pixels' exact outline, which reads back as a polygon
+        # object of the same pixels: the same object, not another save's change of it
+        return a.cls == b.cls and a.mask.same(b.mask)
     return a.same_content(b)
 
 
@@ -126,6 +130,11 @@ def _merge_one(b, m, t):
     mask = _merged_mask(b, m, t)
     if mask is None:
         return None, cls_clash
+    # a polygon object keeps its vertices where the merged pixels are one side's (one side
+    # changed only the class); pixels merged from both make it a mask object
+    for side in (m, t):
+        if side.polygon is not None and mask.same(side.mask):
+            return m.replace(cls=cls, mask=side.mask, polygon=side.polygon), cls_clash
     return m.replace(cls=cls, mask=mask), cls_clash
 
 

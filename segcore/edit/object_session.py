@@ -25,6 +25,9 @@ The overwrite rule (:class:`~segcore.edit.ApplyRule`) holds per object and per c
 a locked object cannot be the target; ``unlabelled`` adds only where no other object lies
 (background objects aside); ``any`` lifts both.
 
+Polygon objects (vertices kept; the polygon tool, vertex edits, ``simplify``) are in
+:mod:`.object_vertices`; a tool that changes a polygon object's pixels makes it a mask object.
+
 Where the format holds no background or void objects (COCO, VOC: ``objects.keeps_void`` is
 False), brush strokes and regions of the background class (or void) erase instead, as the
 eraser does: painting "unlabelled" is taking pixels away. labelme keeps them as
@@ -45,6 +48,7 @@ from .apply import ApplyRule
 from .object_actions import ObjectActions
 from .object_history import ObjectHistory, Step
 from .object_rules import ObjectRules, components_at, pixels_between
+from .object_vertices import VertexActions
 from .session import ClickRun, EditSession
 from .strokes import check_strokes, stroke_footprint
 from .wand import check_tolerance, magic_wand
@@ -52,7 +56,7 @@ from .wand import check_tolerance, magic_wand
 __all__ = ["ObjectSession"]
 
 
-class ObjectSession(ObjectRules, ObjectActions, EditSession):
+class ObjectSession(ObjectRules, ObjectActions, VertexActions, EditSession):
     """Corrections of one image's objects (module doc). ``prompter`` and ``rule`` as for
     :class:`EditSession`."""
 
@@ -71,6 +75,12 @@ class ObjectSession(ObjectRules, ObjectActions, EditSession):
         self._prompters = {}
         self.history = ObjectHistory(objects)
         self._seg = (None, None)
+        #: ids of polygon objects the last step made mask objects (a brush stroke, a click...)
+        self.unpolygoned: tuple[int, ...] = ()
+        #: pixels of a new polygon the overwrite rule kept out (it was added as a mask)
+        self.clipped = 0
+        #: (holes, pixels) the last ``simplify`` filled
+        self.filled = (0, 0)
 
     # -- state ----------------------------------------------------------------------------
     @property
@@ -127,6 +137,10 @@ class ObjectSession(ObjectRules, ObjectActions, EditSession):
         if changed is None:
             changed = int((objects.class_map() != self.objects.class_map()).sum())
         self.last_changed = changed
+        before = self.objects
+        self.clipped = 0
+        self.unpolygoned = tuple(o.id for o in objects if o.polygon is None and o is not before.find(o.id)
+                                 and getattr(before.find(o.id), "polygon", None) is not None)
         step = Step(objects, selected, note, new and selected is None)
         if fold:
             self.history.replace_current(step)
@@ -146,6 +160,7 @@ class ObjectSession(ObjectRules, ObjectActions, EditSession):
 
     def undo(self) -> Segmentation:
         self.corner = None
+        self.unpolygoned = ()
         if self.history.can_undo:
             self.version += 1
             self.history.undo()
@@ -153,6 +168,7 @@ class ObjectSession(ObjectRules, ObjectActions, EditSession):
 
     def redo(self) -> Segmentation:
         self.corner = None
+        self.unpolygoned = ()
         if self.history.can_redo:
             self.version += 1
             self.history.redo()

@@ -7,7 +7,10 @@ from .from_map import apply_class_map, changed_box, objects_from_class_map
 from .mask import Box, ObjMask, box_of, union_box
 from .obj import IdSource, Obj
 from .objects import Objects
+from .polygon import Polygon, parse_parts
+from .simplify import Simplified, mask_to_polygon, staircase_vertices
 from .rows import ObjectRow, object_rows
 
 __all__ = ["ObjMask", "Box", "box_of", "union_box", "Obj", "IdSource", "Objects", "apply_class_map",
-           "objects_from_class_map", "changed_box", "ObjectRow", "object_rows"]
+           "objects_from_class_map", "changed_box", "ObjectRow", "object_rows",
+           "Polygon", "parse_parts", "Simplified", "mask_to_polygon", "staircase_vertices"]

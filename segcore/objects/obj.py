@@ -9,6 +9,11 @@ in its :class:`~segcore.objects.Objects` (0 at the bottom).
 labelme: label, group_id, flags, description, ...), read-only, for the user's information; the
 write-back keeps the record in the file itself and changes only what an edit changed.
 ``hidden`` and ``locked`` are state of the editing session, never written to a file.
+
+``polygon`` (a :class:`~segcore.objects.polygon.Polygon`, or None for a mask object): the
+vertices the object is drawn from; its ``mask`` is then the polygon's rasterisation by the
+format's rule. A change of the mask alone (a brush stroke, a click) makes it a mask object:
+``replace(mask=...)`` drops the polygon unless it is given too.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Any, Mapping
 
 from ..errors import PromptError
 from .mask import Box, ObjMask
+from .polygon import Polygon
 
 __all__ = ["Obj", "IdSource"]
 
@@ -29,21 +35,23 @@ _EMPTY: Mapping[str, Any] = MappingProxyType({})
 @dataclass(frozen=True, eq=False)
 class Obj:
     """An object: ``id``, class index ``cls`` (or the void index, labelme's ``__ignore__``),
-    ``mask`` (:class:`ObjMask`), ``fields``, ``score`` (e.g. SAM 3's), ``polygon`` (vertices,
-    issue 25; None), ``hidden`` / ``locked`` (session only)."""
+    ``mask`` (:class:`ObjMask`), ``fields``, ``score`` (e.g. SAM 3's), ``polygon``
+    (:class:`Polygon` or None: a mask object), ``hidden`` / ``locked`` (session only)."""
 
     id: int
     cls: int
     mask: ObjMask
     fields: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
     score: float | None = None
-    polygon: tuple | None = None
+    polygon: Polygon | None = None
     hidden: bool = False
     locked: bool = False
 
     def __post_init__(self):
         if not isinstance(self.mask, ObjMask):
             raise TypeError("Obj.mask is an ObjMask (ObjMask.from_full(mask))")
+        if self.polygon is not None and not isinstance(self.polygon, Polygon):
+            raise TypeError("Obj.polygon is a Polygon or None")
         if not isinstance(self.fields, MappingProxyType):
             object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
 
@@ -61,14 +69,19 @@ class Obj:
         return self.mask.bbox
 
     def replace(self, **changes) -> "Obj":
+        """A changed copy; a new ``mask`` without a ``polygon`` makes it a mask object."""
+        if "mask" in changes and "polygon" not in changes and changes["mask"] is not self.mask:
+            changes["polygon"] = None
         return replace(self, **changes)
 
     def same_content(self, other: "Obj | None") -> bool:
-        """Same class and pixels (what a file holds; hidden / locked aside)."""
-        return other is not None and self.cls == other.cls and self.mask.same(other.mask)
+        """Same class, pixels and vertices (what a file holds; hidden / locked aside)."""
+        return (other is not None and self.cls == other.cls and self.mask.same(other.mask)
+                and self.polygon == other.polygon)
 
     def __repr__(self) -> str:
-        flags = "".join(c for c, on in (("h", self.hidden), ("l", self.locked)) if on)
+        flags = "".join(c for c, on in (("h", self.hidden), ("l", self.locked), ("p", self.polygon is not None))
+                        if on)
         return f"Obj(id={self.id}, cls={self.cls}, box={self.box}, area={self.area}{', ' + flags if flags else ''})"
 
 

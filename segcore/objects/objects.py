@@ -35,12 +35,14 @@ __all__ = ["Objects"]
 class Objects:
     """``shape`` ``(H, W)``, ``label_set``, ``items`` (bottom first), ``base`` (``(H, W)`` uint8
     or None), ``ids`` (:class:`IdSource`), ``keeps_void`` (void regions are objects: labelme's
-    ``__ignore__`` shapes)."""
+    ``__ignore__`` shapes), ``polygon_rule`` (how a new polygon's pixels are drawn:
+    ``"coco"``, pycocotools' rule, or ``"labelme"``; see :mod:`.polygon`)."""
 
-    __slots__ = ("shape", "label_set", "items", "base", "ids", "keeps_void", "_pos", "_cache", "_hint")
+    __slots__ = ("shape", "label_set", "items", "base", "ids", "keeps_void", "polygon_rule", "_pos", "_cache",
+                 "_hint")
 
     def __init__(self, shape, label_set: LabelSet, items: Iterable[Obj] = (), base: np.ndarray | None = None,
-                 ids: IdSource | None = None, keeps_void: bool = False):
+                 ids: IdSource | None = None, keeps_void: bool = False, polygon_rule: str = "coco"):
         self.shape = (int(shape[0]), int(shape[1]))
         self.label_set = label_set
         self.items: tuple[Obj, ...] = tuple(items)
@@ -56,6 +58,7 @@ class Objects:
         self.ids = ids if ids is not None else IdSource()
         self.ids.see(*self._pos)
         self.keeps_void = bool(keeps_void)
+        self.polygon_rule = polygon_rule
         self._cache: dict = {}
         self._hint = None
 
@@ -189,7 +192,7 @@ class Objects:
     # -- changes (new Objects) ------------------------------------------------------------
     def _derive(self, items, changed: Box | None, base=None, label_set=None, full: bool = False) -> "Objects":
         new = Objects(self.shape, label_set or self.label_set, items, self.base if base is None else base,
-                      self.ids, self.keeps_void)
+                      self.ids, self.keeps_void, self.polygon_rule)
         if not full and label_set is None:
             new._hint = (self, changed)
         return new
@@ -247,7 +250,7 @@ class Objects:
         return self._derive(tuple(items), None, full=True)
 
     def with_base(self, base: np.ndarray | None) -> "Objects":
-        new = Objects(self.shape, self.label_set, self.items, base, self.ids, self.keeps_void)
+        new = Objects(self.shape, self.label_set, self.items, base, self.ids, self.keeps_void, self.polygon_rule)
         return new
 
     def with_label_set(self, label_set: LabelSet) -> "Objects":

@@ -13,7 +13,7 @@ __all__ = ["ObjectRow", "object_rows"]
 class ObjectRow:
     """One object as the object list shows it. ``color``: its class's colour ``"#rrggbb"``;
     ``share``: of the image's pixels (0-1); ``bbox``: COCO ``[x, y, w, h]``; ``order``: draw
-    order, 0 at the bottom."""
+    order, 0 at the bottom; ``vertices``: how many a polygon object has (0: a mask object)."""
 
     id: int
     cls: int
@@ -27,6 +27,7 @@ class ObjectRow:
     locked: bool
     selected: bool
     score: float | None
+    vertices: int = 0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -41,5 +42,6 @@ def object_rows(objects: Objects, selected: int | None = None) -> list[ObjectRow
         o = objects.items[k]
         rows.append(ObjectRow(o.id, o.cls, objects.name_of(o), ls.hex_color(o.cls) if o.cls < len(ls) or
                               o.cls == ls.void_index else "#000000", o.area, o.area / total, o.bbox, k,
-                              o.hidden, o.locked, o.id == selected, o.score))
+                              o.hidden, o.locked, o.id == selected, o.score,
+                              0 if o.polygon is None else o.polygon.n_vertices))
     return rows

@@ -69,9 +69,11 @@ parts.draw = (() => {
       const flat = (v.outlines || {})[S.preview] || [];
       selection(flat.map((f) => { const c = []; for (let k = 0; k < f.length; k += 2) c.push([f[k], f[k + 1]]); return c; }));
       E.root.dataset.selectionDrawn = String(performance.now());
-    } else if ((v.selected_outline || []).length) selection(v.selected_outline);
+    } else if (!parts.vertices.draw() && (v.selected_outline || []).length) selection(v.selected_outline);
+    // (a polygon object: its vertices as handles, vertices.js; a mask object: its pixel outline)
     const n = S.pending.length, k = onTheWay.length;
-    E.hint.textContent = (v.w ? (parts.objects.shown() ? OBJECT_HINTS : HINTS)[S.tool] + parts.objects.target() : 'No image yet: add images, or start the app with a dataset') +
+    E.hint.textContent = (v.w ? (parts.objects.shown() ? OBJECT_HINTS : HINTS)[S.tool] + parts.objects.target() +
+      parts.vertices.hint() : 'No image yet: add images, or start the app with a dataset') +
       (n ? ` · ${n} stroke${n > 1 ? 's' : ''} not applied yet (Enter applies)` : '') +
       (k ? ` · ${k} click${k > 1 ? 's' : ''} on the way` : '');
   }

@@ -32,6 +32,7 @@ parts.keys = (() => {
     toolKeys: Object.fromEntries(E.tools.map((b) => [b.dataset.key, b.dataset.tool])),
     outline: parts.settings.toggleOutline, filter: parts.classes.focusFilter, size: parts.settings.size,
     space: parts.tools.space, polygon: parts.tools.polygonKey, objectKey: parts.objects.key,
+    vertexKey: parts.vertices.key,
   };
   if (window.__segcoreKeys) return {};
   window.__segcoreKeys = true;
@@ -55,11 +56,11 @@ parts.keys = (() => {
     else if (k === 'a') s.act('prev');
     else if (k === 'd') s.act('next');
     else if (k === 'enter') s.act('apply');
-    else if (k === 'backspace') done = s.polygon('back');
+    else if (k === 'backspace') done = s.polygon('back') || s.vertexKey();
     else if (k === 'escape') done = s.polygon('cancel');
     else if (k === 'r') s.act('reviewed');
     else if (k === 'm') done = s.objectKey('new');
-    else if (k === 'delete') done = s.objectKey('delete');
+    else if (k === 'delete') done = s.vertexKey() || s.objectKey('delete');
     else if (/^[0-9]$/.test(k)) s.selectClass(+k);
     else if (k in s.toolKeys) s.setTool(s.toolKeys[k]);
     else if (k === '[') s.size(0.8);

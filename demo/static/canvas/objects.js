@@ -28,6 +28,7 @@ parts.objects = (() => {
     ask(what);
   }
 
+  let shownRows = [];        // the HTML of each row on screen
   const esc = (t) => String(t).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
   // A row as HTML (300 rows are one innerHTML); its clicks are handled once, on the list.
@@ -38,9 +39,10 @@ parts.objects = (() => {
     const lock = o.locked ? ['sc-lock sc-locked', LOCKED_SVG, 'locked: no tool changes this object (click to unlock)']
       : ['sc-lock', OPEN_SVG, 'lock this object'];
     return `<div class="sc-obj${o.id === marked() ? ' sc-on' : ''}${o.hidden ? ' sc-hidden' : ''}" data-id="${o.id}" ` +
-      `style="--sc-col:${col}" title="object ${o.id}: ${esc(o.class)}, ${o.area.toLocaleString()} pixels, draw order ${o.order}">` +
+      `style="--sc-col:${col}" title="object ${o.id}: ${esc(o.class)}, ${o.vertices ? 'a polygon of ' + o.vertices + ' vertices' : 'a mask'}, ` +
+      `${o.area.toLocaleString()} pixels, draw order ${o.order}">` +
       `<span class="sc-sw" style="background:${col}"></span><span class="sc-name">${esc(o.class)}</span>` +
-      `<span class="sc-id">#${o.id}</span><span class="sc-n">${o.share && o.share < 0.0005 ? '<0.1' : (o.share * 100).toFixed(1)}%</span>` +
+      `<span class="sc-poly">${o.vertices ? '\u2B20' + o.vertices : ''}</span><span class="sc-id">#${o.id}</span><span class="sc-n">${o.share && o.share < 0.0005 ? '<0.1' : (o.share * 100).toFixed(1)}%</span>` +
       `<button class="${eye[0]}" type="button" title="${eye[2]}">${eye[1]}</button>` +
       `<button class="${lock[0]}" type="button" title="${lock[2]}">${lock[1]}</button></div>`;
   }
@@ -84,8 +86,16 @@ parts.objects = (() => {
     const sig = JSON.stringify([v.item, rows, (v.classes || []).map((c) => c[1])]).replace(/"selected":(true|false)/g, '');
     if (E.objlist.dataset.sig !== sig) {
       E.objlist.dataset.sig = sig;
-      E.objlist.innerHTML = objs.length ? rows.map((o) => row(o, v)).join('')
-        : '<div class="sc-obj" style="cursor:default;opacity:.7">none yet: a tool makes the first</div>';
+      // the same objects in the same order (an edit of one, a vertex moved): only its row again
+      const html = rows.map((o) => row(o, v)), ids = rows.map((o) => o.id).join(','), els = E.objlist.children;
+      if (objs.length && E.objlist.dataset.ids === ids && els.length === html.length) {
+        html.forEach((h, k) => { if (shownRows[k] !== h) els[k].outerHTML = h; });
+      } else {
+        E.objlist.innerHTML = objs.length ? html.join('')
+          : '<div class="sc-obj" style="cursor:default;opacity:.7">none yet: a tool makes the first</div>';
+      }
+      E.objlist.dataset.ids = objs.length ? ids : '';
+      shownRows = html;
     } else {
       E.objlist.querySelectorAll('.sc-obj[data-id]').forEach((r) => r.classList.toggle('sc-on', +r.dataset.id === marked()));
     }
@@ -93,6 +103,7 @@ parts.objects = (() => {
     const sel = selected();
     E.objbar.classList.toggle('sc-shown', !!sel);
     if (sel) options(E.objclass, names.map((n, k) => [k, n]), sel.cls);
+    E.simp.style.display = sel && !sel.vertices ? '' : 'none';       // a mask can become a polygon
     const cur = E.objlist.querySelector('.sc-on');
     if (cur) cur.scrollIntoView({block: 'nearest'});
   }
@@ -111,6 +122,7 @@ parts.objects = (() => {
     const sel = selected(), cls = v.cls ?? 1, name = (v.classes || [])[cls]?.[0] ?? 'object';
     const removing = S.tool === 'eraser' || S.tool === 'remove';
     if (S.tool === 'select') return '';
+    if (S.tool === 'polygon') return ` · a new ${name} polygon`;
     if (sel && (sel.cls === cls || removing)) return ` · on ${sel.class} #${sel.id}`;
     if (removing) return ' · on the top object under it';
     if (!v.new_object && (S.tool === 'add' || S.tool === 'wand')) return ` · on the ${name} object under it, or a new one`;
@@ -123,6 +135,7 @@ parts.objects = (() => {
   E.fwd.addEventListener('click', () => { const s = selected(); if (s) ask({tool: 'reorder', obj: s.id, where: 'forward'}); });
   E.bwd.addEventListener('click', () => { const s = selected(); if (s) ask({tool: 'reorder', obj: s.id, where: 'backward'}); });
   E.del.addEventListener('click', () => { const s = selected(); if (s) ask({tool: 'delete_object', obj: s.id}); });
+  E.simp.addEventListener('click', () => { const s = selected(); if (s) ask({tool: 'simplify', obj: s.id, tolerance: 1}); });
 
   // Keys: M a new object, Tab / Shift+Tab the next / previous one, Delete the selected one.
   function key(what, back) {

@@ -37,6 +37,7 @@ parts.protocol = (() => {
     S.inflight = {req, what, upto, stamp: S.stamp, watchdog: setTimeout(() => release(req), WATCHDOG_MS)};
     // The strokes painted before this request was made go with it (and are applied first).
     setValue({pending: S.pending.filter((s) => s.id <= upto)});
+    E.root.dataset.sent = String(performance.now());         // for benchmarks: when it left the page
     trigger('select', {index: what.x === undefined ? null : [what.x, what.y], value: Object.assign({}, what, {req})});
   }
 
@@ -106,6 +107,7 @@ parts.protocol = (() => {
       if (window.__segcoreMessages) window.__segcoreMessages.closeAll();
       parts.settings.newPhoto(v);
     }
+    parts.vertices.onValue();
     parts.classes.render();
     parts.objects.render();
     parts.view.fit();

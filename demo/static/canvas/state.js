@@ -14,7 +14,7 @@ const E = {
   tools: [...element.querySelectorAll('.sc-tool')],
   objs: $('.sc-objs'), objcount: $('.sc-objcount'), objfilter: $('.sc-objfilter'), objlist: $('.sc-objlist'),
   objbar: $('.sc-objbar'), objclass: $('.sc-objclass'), newobj: $('.sc-new'), fwd: $('.sc-fwd'), bwd: $('.sc-bwd'),
-  del: $('.sc-del'),
+  del: $('.sc-del'), simp: $('.sc-simp'),
 };
 const ctx = E.draw.getContext('2d');
 
@@ -28,6 +28,9 @@ const S = {
   panning: null,      // a pan under way: where it started
   space: false,       // Space held: a drag pans
   poly: null,         // the polygon being drawn: its corners in image pixels (null: none open)
+  vdrag: null,        // a vertex, an edge or the whole polygon being dragged (vertices.js)
+  vghost: null,       // the polygon as the last vertex edit left it, drawn until its answer is shown
+  vmouse: null,       // the pointer in the stage (CSS pixels), for the handle under it
   corner: null,       // a box's first corner, until the second click sends the box
   preview: null,      // an object selected on the page (Tab, a row), drawn until Python's answer
   // Strokes painted and not applied yet: {id, item, points, radius, erase, cls}. They travel

@@ -30,11 +30,13 @@ parts.tools = (() => {
     else { S.poly = [...(poly || []), p.slice()]; parts.draw.redraw(); }
   }
 
-  // Close the polygon: its inside goes to the server as one candidate region (one undo step).
+  // Close the polygon: it goes to the server as one step. On an item of objects it is a new
+  // polygon object: its corners (clicked pixels' centres) in the file's coordinates.
   function closePolygon() {
     if (!S.poly) return false;
-    const pts = S.poly;
-    if (new Set(pts.map((p) => p.join(','))).size < 3) { E.hint.textContent = 'A polygon needs at least three corners'; return true; }
+    const off = val().polygon_offset;
+    const pts = off == null ? S.poly : S.poly.map(([x, y]) => [x + .5 - off, y + .5 - off]);
+    if (new Set(S.poly.map((p) => p.join(','))).size < 3) { E.hint.textContent = 'A polygon needs at least three corners'; return true; }
     S.poly = null;
     parts.draw.redraw();
     send({tool: 'polygon', points: pts, cls: cls(), item: val().item});
@@ -50,7 +52,8 @@ parts.tools = (() => {
     brush: {onImage: false, press: (p, e) => stroke(false, p, e)},
     eraser: {onImage: false, press: (p, e) => stroke(true, p, e)},
     polygon: {onImage: true, press: polygonCorner},
-    select: {onImage: true, press: (p) => send({tool: 'select_at', x: p[0], y: p[1], item: val().item})},
+    // the selected polygon's handles and edges first (vertices.js), then the object under the click
+    select: {onImage: false, press: (p, e) => { if (!parts.vertices.press(e) && p.on) send({tool: 'select_at', x: p[0], y: p[1], item: val().item}); }},
   };
 
   function setTool(t) {
