@@ -265,3 +265,27 @@ def test_labelme_change_class_delete_reorder_keep_every_other_shape_byte_identic
     expected["shapes"][2]["label"] = "cat"
     assert path.read_text() == json.dumps(expected, **layout) + end
     ws.close()
+
+
+def test_selecting_hiding_and_locking_objects_write_nothing_and_keep_the_status(coco_copy):
+    """A pre-labelled item looked at object by object stays pre-labelled with its file as it
+    was; the first real edit makes it edited."""
+    ds = open_dataset(coco_copy)
+    ds.set_status(3, "predicted")
+    before = coco_copy.read_bytes()
+    ws = Workspace(ds)
+    s = ws.open(3)
+    first, second = s.objects.ids_list()[:2]
+    for act, tool in ((lambda: s.select(first), "select"), (lambda: s.set_hidden(second, True), "hide"),
+                      (lambda: s.set_locked(first, True), "lock"), (lambda: s.select(None), "select")):
+        act()
+        ws.changed(tool=tool)
+        ws.save()
+    assert open_dataset(coco_copy).status(3) == "predicted"
+    assert coco_copy.read_bytes() == before
+    s.delete(second)
+    ws.changed(tool="delete")
+    ws.save()
+    ds = open_dataset(coco_copy)
+    assert ds.status(3) == "edited"
+    assert second not in ds.read_objects(3).ids_list()

@@ -100,7 +100,8 @@ def save_item(ds, i: int, base, mine, *, user: str = "local", tool: str = "",
         current = ds.status(i)
         new_status = status(current) if callable(status) else status
         if disk is not None and np.array_equal(merged.labels, disk):
-            if new_status != current:
+            # nothing to write; the status follows only an edit of this session's own
+            if new_status != current and not np.array_equal(mine, base):
                 ds.set_status(i, new_status)
             return Saved(disk, digest, merged.theirs, by)
         v = ds.write_labels(i, merged.labels, status=new_status, by=user, tool=tool, previous=disk,
@@ -121,7 +122,9 @@ def _save_objects(ds, i, base: Objects, mine: Objects, digest: str, user, tool, 
     new_status = status(current) if callable(status) else status
     out = merged.objects
     if digest and _same_objects(out, theirs):
-        if new_status != current:
+        # nothing to write (a selection, a hidden or locked object); the status follows only an
+        # edit of this session's own
+        if new_status != current and not _same_objects(mine, base):
             ds.set_status(i, new_status)
         return Saved(theirs, digest, len(merged.theirs), by, None, merged.renumber)
     before_write(ds, i, disk, digest)
