@@ -77,6 +77,7 @@ def test_app_on_a_network_needs_accounts(tmp_path, flags):
     assert "\n" not in line and line.startswith("error: ") and "--users" in line and "--no-auth" in line
 
 
+@pytest.mark.slow
 def test_app_refuses_an_empty_users_file(tmp_path):
     env = dict(os.environ, PYTHONPATH=str(ROOT), GRADIO_ANALYTICS_ENABLED="False")
     r = subprocess.run([sys.executable, "-m", "demo", "--users", str(tmp_path / "none.json"), "--port", "9"],

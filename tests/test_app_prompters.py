@@ -59,6 +59,7 @@ def test_without_weights_offline_clicks_use_grabcut_and_say_so_once(dataset_app,
     assert not any("GrabCut" in m for m in said), said
 
 
+@pytest.mark.slow
 def test_sam_answers_a_click_right_after_opening_with_that_items_mask(dataset_app, random_mobile_sam, monkeypatch):
     from demo import prompters
     from segcore.models.prompters.sam import load_sam
@@ -104,6 +105,7 @@ def test_sam_answers_a_click_right_after_opening_with_that_items_mask(dataset_ap
     assert np.array_equal(mask_of(value) == CAR, want["scene3"]) and prompters.ENCODING not in status
 
 
+@pytest.mark.slow
 def test_auto_fetches_mobile_sam_at_the_first_click_and_the_next_click_uses_it(dataset_app, random_mobile_sam,
                                                                                 monkeypatch, tmp_path):
     """A local server stands in for the download site (never the network): the first click of a

@@ -8,6 +8,8 @@ Chromium is the session's one (conftest ``browser``: Debian's ``chromium``, inst
 import tempfile
 from pathlib import Path
 
+import pytest
+
 from conftest import ARGS, CHROMIUM  # noqa: F401 (the benchmarks import them from here)
 from segcore.dataset import open_dataset
 
@@ -155,6 +157,7 @@ def test_fast_clicks_are_queued_not_lost(dataset_app, browser):
         page.close()
 
 
+@pytest.mark.slow
 def test_the_prompter_menu_survives_a_reload(dataset_app, browser):
     """After a reload the menu shows the choice again and the new page's session uses it: it says
     so, as it did when the choice was made."""

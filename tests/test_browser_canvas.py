@@ -205,6 +205,7 @@ MASK_ALPHA = """([x, y]) => new Promise((done) => {
 MASK_RGB = MASK_ALPHA.replace("done(g.getImageData(x, y, 1, 1).data[3])", "done([...g.getImageData(x, y, 1, 1).data.slice(0, 3)])")
 
 
+@pytest.mark.slow
 def test_hide_a_class_outlines_only_and_a_colour(dataset_app, browser, shots):
     url, folder = dataset_app
     page = open_page(browser, url)
@@ -265,6 +266,7 @@ def many_classes_app(tmp_path_factory):
         yield url, folder
 
 
+@pytest.mark.slow
 def test_eighty_classes_filtered_by_typing(many_classes_app, browser, shots):
     url, folder = many_classes_app
     page = open_page(browser, url)
@@ -306,6 +308,7 @@ def test_eighty_classes_filtered_by_typing(many_classes_app, browser, shots):
         page.close()
 
 
+@pytest.mark.slow
 def test_messages_cover_no_tool_and_names_show_as_they_are(many_classes_app, browser, shots):
     url, folder = many_classes_app
     page = open_page(browser, url)
@@ -337,6 +340,7 @@ def test_messages_cover_no_tool_and_names_show_as_they_are(many_classes_app, bro
         page.close()
 
 
+@pytest.mark.slow
 def test_choices_survive_a_reload_and_a_stops_at_the_first_item(dataset_app, browser, shots):
     url, folder = dataset_app
     page = open_page(browser, url)

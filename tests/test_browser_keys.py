@@ -39,7 +39,7 @@ def settle(page, want: int, timeout=60_000) -> int:
     return item_number(page)
 
 
-@pytest.mark.parametrize("presses, gap_ms", [(10, 0), (6, 150)])
+@pytest.mark.parametrize("presses, gap_ms", [(10, 0), pytest.param(6, 150, marks=pytest.mark.slow)])
 def test_keys_pressed_while_a_request_runs_are_queued(walk_app, browser, presses, gap_ms):
     url, _ = walk_app
     page = browser.new_page(viewport={"width": 1366, "height": 768})
@@ -59,6 +59,7 @@ def test_keys_pressed_while_a_request_runs_are_queued(walk_app, browser, presses
         page.close()
 
 
+@pytest.mark.slow
 def test_a_class_and_a_stroke_chosen_while_a_request_runs_stay(walk_app, browser, monkeypatch):
     """A wand click answered slowly; meanwhile class 2 is picked and a stroke painted: the
     answer keeps both, and Enter applies the stroke with its class."""

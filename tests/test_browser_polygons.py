@@ -21,19 +21,7 @@ import pytest
 from conftest import free_port
 from segcore import open_dataset
 
-from test_browser import ARGS, CHROMIUM
-
 ROOT = "#canvas .sc-ws"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture(scope="module")

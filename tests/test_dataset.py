@@ -279,6 +279,7 @@ def test_items_sort_naturally_and_open_without_decoding(tmp_path):
     assert ds.names == ["img1", "img2", "img10"]
 
 
+@pytest.mark.slow
 def test_killing_a_writer_never_leaves_a_half_written_file(shared_data, tmp_path):
     """A process writes labels into a COCO file and a VOC root in a loop; at 100 random moments
     of its writing it is stopped (SIGSTOP: the files are as a kill there would leave them), then

@@ -68,6 +68,7 @@ def test_backgrounds(tmp_path):
         composite(c, "#12")
 
 
+@pytest.mark.slow
 def test_person_mask_prompts():
     rgb = load("assets/portrait.jpg")
     truth = load("assets/portrait_mask.png")[..., 0] > 127

@@ -144,6 +144,7 @@ def test_click_tool_starts_a_person_from_the_model(model_file, shared_data):
     assert iou(s.labels == 1, truth) > iou(plain.labels == 1, truth)
 
 
+@pytest.mark.slow
 def test_cutout_points_with_the_selfie_model_do_not_lower_iou(model_file, shared_data, tmp_path):
     """``segcore cutout --model selfie --points``: three clicks given at once (at the centres of
     the largest errors of the cutout without clicks) score at least as well as none on

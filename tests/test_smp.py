@@ -33,6 +33,7 @@ def test_nets_give_logits_at_the_input_size_and_count_their_parameters(name):
         assert net(torch.zeros(1, 3, 64, 96))["out"].shape == (1, 21, 64, 96)
 
 
+@pytest.mark.slow
 def test_imagenet_encoder_weights_come_from_the_cache(tmp_path, monkeypatch):
     """torchvision's ResNet-18 file in the hub cache starts the encoder; no download."""
     import torchvision
