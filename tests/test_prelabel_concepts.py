@@ -244,5 +244,29 @@ def test_ray_writes_the_same_files_as_without(shared_data, tmp_path, sam3_dir):
     assert sorted(p.relative_to(roots[1]) for p in roots[1].rglob("*") if p.is_file()) == files
     assert len([f for f in files if f.parts[0] == "SegmentationClass"]) == 6
     for f in files:
-        if f.parts[0] != "JPEGImages":
-            assert (roots[0] / f).read_bytes() == (roots[1] / f).read_bytes(), f
+        a, b = roots[0] / f, roots[1] / f
+        if f.parts[0] == "JPEGImages":
+            continue
+        if f.parts[:2] == (".segcore", "confidence"):
+            # one grey level apart at most: Ray's workers add the same floats on other threads
+            diff = np.abs(np.asarray(Image.open(a), np.int16) - np.asarray(Image.open(b), np.int16))
+            assert diff.max() <= 1, f
+        elif f.name.endswith("status.json"):
+            sa, sb = json.loads(a.read_text()), json.loads(b.read_text())
+            assert _round_floats(sa) == _round_floats(sb), f
+        elif f.name == "log.jsonl":     # the history: the same entries, written at other times
+            la, lb = ([{k: v for k, v in json.loads(line).items() if k != "time"} for line in p.read_text().splitlines()]
+                      for p in (a, b))
+            assert la == lb, f
+        else:
+            assert a.read_bytes() == b.read_bytes(), f
+
+
+def _round_floats(value, places=3):
+    if isinstance(value, float):
+        return round(value, places)
+    if isinstance(value, dict):
+        return {k: _round_floats(v, places) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_round_floats(v, places) for v in value]
+    return value
