@@ -3,6 +3,7 @@ import pytest
 
 from segcore.errors import PromptError
 from segcore.edit import EditSession
+from segcore.edit.click_rule import reach
 from segcore.edit.interactive import parse_points, scribble_segment, snap_to_superpixels
 from segcore.labels import LabelSet
 from segcore.segmentation import Segmentation
@@ -42,9 +43,18 @@ def test_click_grows_and_cuts():
     s = EditSession(rgb, Segmentation(spilled, LS4))
     s.click(90, 60, False, 3)
     cut = s.labels
-    assert (cut[30:90, 80:96] == 3).mean() < 0.1  # the negative click removed the blue strip
-    assert (cut[30:90, 80:96] == 255).mean() > 0.9  # to void: there is no background class
-    assert (cut[35:85, 105:135] == 3).mean() > 0.9  # and kept the square
+    yy, xx = np.mgrid[:120, :160]
+    near = np.hypot(xx - 90, yy - 60) <= reach((120, 160))
+    strip = np.zeros_like(square)
+    strip[30:90, 80:96] = True
+    assert (cut[strip & near] == 255).mean() > 0.9    # the negative click removed the strip near it,
+    assert (cut[strip & ~near] == 3).all()            # to void (no class is background), nothing far
+    assert (cut[35:85, 105:135] == 3).mean() > 0.9    # and kept the square
+    s.click(90, 36, False, 3)                          # the rest of the strip: two clicks more
+    s.click(90, 84, False, 3)
+    cut = s.labels
+    assert (cut[strip] == 3).mean() < 0.1 and (cut[strip] == 255).mean() > 0.9
+    assert (cut[35:85, 105:135] == 3).mean() > 0.9
     with pytest.raises(PromptError, match="off the"):
         s.click(500, 5, True, 3)
 

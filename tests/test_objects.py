@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from segcore.edit import ApplyRule, ObjectSession
+from segcore.edit.click_rule import reach
 from segcore.errors import PromptError
 from segcore.labels import LabelSet
 from segcore.models.prompters.grabcut import GrabCutPrompter
@@ -158,16 +159,21 @@ def test_clicks_give_the_prompter_the_selected_objects_own_mask():
     np.testing.assert_array_equal(masks(s)[9], before[9])
     s.undo()
     assert s.markers == [(60, 50, True)]
-    # a Remove click with nothing selected acts on the top object under it (alone, it takes the
-    # part of the object around the click that the prompter does not keep: here all of it)
+    # a Remove click with nothing selected acts on the top object under it: it takes the part of
+    # the object around the click that the prompter does not keep (on this noise photo GrabCut
+    # keeps none of it), within reach of the click: never the whole object
     s.select(None)
     p1_now = masks(s)[8]
     s.click(85, 60, False)
-    assert 9 not in s.objects.ids_list() and s.run.obj is None
+    assert s.run.obj == 9
+    gone = p2 & ~masks(s)[9]
+    yy, xx = np.mgrid[:80, :100]
+    far = np.hypot(xx - 85, yy - 60) > reach(s.shape)
+    assert gone.sum() > 100 and not (gone & far).any() and (masks(s)[9] == p2)[far].all()
     np.testing.assert_array_equal(masks(s)[8], p1_now)
     np.testing.assert_array_equal(masks(s)[7], before[7])
     s.undo()
-    assert 9 in s.objects.ids_list()
+    np.testing.assert_array_equal(masks(s)[9], p2)
     with pytest.raises(PromptError, match="no object here"):
         s.select(None)
         s.click(95, 5, False)

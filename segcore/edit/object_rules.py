@@ -3,7 +3,6 @@ add pixels: the overwrite rule per object and per class (see :mod:`.object_sessi
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 
 from ..errors import PromptError
@@ -11,16 +10,7 @@ from ..objects import Obj, ObjMask, Objects
 from ..objects.mask import union_box
 from .apply import ApplyRule
 
-__all__ = ["ObjectRules", "components_at", "pixels_between"]
-
-
-def components_at(mask: np.ndarray, points) -> np.ndarray:
-    """The connected parts of ``mask`` that hold one of ``points``."""
-    hits = [(x, y) for x, y, *_ in points if mask[y, x]]
-    if not hits:
-        return np.zeros_like(mask)
-    _, comp = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
-    return np.isin(comp, sorted({int(comp[y, x]) for x, y in hits}))
+__all__ = ["ObjectRules", "pixels_between"]
 
 
 def pixels_between(a: Obj | None, b: Obj | None) -> int:

@@ -18,7 +18,9 @@ negative click, ``region(erase=True)``) takes pixels from that object only, unco
 lies beneath; with nothing selected a negative click acts on the top visible object under it
 and the eraser on the top visible object at each pixel it covers. No tool ever takes a pixel
 from another object. A click run hands the prompter the target object's own mask as its prior
-(SAM's ``mask_input``), never the union of touching objects of its class.
+(SAM's ``mask_input``), never the union of touching objects of its class, and applies its
+answers by the rule of :mod:`.click_rule`: a positive click never takes the object's pixels, a
+negative one takes them only near itself, however poor the answer.
 
 The overwrite rule (:class:`~segcore.edit.ApplyRule`) holds per object and per class:
 ``unlocked`` keeps tools off the pixels of locked objects and of objects of locked classes, and
@@ -45,9 +47,10 @@ from ..objects import Obj, ObjMask, Objects, apply_class_map
 from ..prompts import check_box, check_points
 from ..segmentation import Segmentation
 from .apply import ApplyRule
+from .click_rule import run_result
 from .object_actions import ObjectActions
 from .object_history import ObjectHistory, Step
-from .object_rules import ObjectRules, components_at, pixels_between
+from .object_rules import ObjectRules, pixels_between
 from .object_vertices import VertexActions
 from .session import ClickRun, EditSession
 from .strokes import check_strokes, stroke_footprint
@@ -243,11 +246,10 @@ class ObjectSession(ObjectRules, ObjectActions, VertexActions, EditSession):
         result = prompter.predict(clicks, run.box, None if first else run.logits, multimask=first,
                                   prior=before if base is not None else None)
         # the run rebuilds the object from its mask before the run, so undo of a click and a
-        # changed mind (Add, then Remove) both start from there
-        new = before | (result.mask & self.writable(tid, rule))
-        negatives = [c for c in clicks if not c[2]]
-        if negatives and base is not None:
-            new &= ~components_at(before & ~result.mask, negatives)
+        # changed mind (Add, then Remove) both start from there; its labelled pixels go only to
+        # a negative click, near it (click_rule)
+        current = target.mask.full(self.shape) if target is not None else before
+        new = run_result(before, current, result.mask, click, self.writable(tid, rule))
         mask = ObjMask.from_full(new)
         objects = self.objects
         if target is not None:

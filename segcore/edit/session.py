@@ -8,9 +8,12 @@ never changes a pixel outside its candidate, and never one the overwrite rule pr
 
 Clicks form a *run* for one class: each click asks the prompter for the object with all the
 run's points (and the run's box, if it started with one; the previous answer as
-``mask_input``), and the answer is applied to the labels as they were before the run. Pixels a
-negative click gives up go back to what they were before the run; the part of the class's own
-region under a negative click goes to the erase target (void unless a class is named
+``mask_input``; at the first click the class's region near the clicks as ``prior``), and the
+answer is applied to the labels as they were before the run by the rule of
+:mod:`segcore.edit.click_rule`: the run's additions follow the latest answer; the class's
+region as it was before the run loses pixels only to a negative click, near the click, whatever
+the prompter answered elsewhere. Pixels the run gives up go back to what they were before the
+run; those that were the class's own go to the erase target (void unless a class is named
 background), never to class 0. Undo removes the last click's effect and its marker, because
 every step carries the run as its note.
 """
@@ -21,7 +24,6 @@ import zlib
 from dataclasses import dataclass, field, replace
 from typing import Callable
 
-import cv2
 import numpy as np
 
 from ..errors import PromptError
@@ -30,6 +32,7 @@ from ..models.prompters.grabcut import GrabCutPrompter
 from ..prompts import Point, check_box, check_points
 from ..segmentation import Segmentation
 from .apply import ApplyRule, apply_region, background_index
+from .click_rule import object_near, run_result
 from .history import History
 from .strokes import paint_strokes
 from .wand import auto_tolerance, check_tolerance, magic_wand
@@ -55,15 +58,6 @@ class ClickRun:
 
     def base_labels(self, shape) -> np.ndarray:
         return np.frombuffer(zlib.decompress(self.base), np.uint8).reshape(shape).copy()
-
-
-def _components_at(mask: np.ndarray, points) -> np.ndarray:
-    """The connected parts of ``mask`` that hold one of ``points``."""
-    hits = [(x, y) for x, y, *_ in points if mask[y, x]]
-    if not hits:
-        return np.zeros_like(mask)
-    _, comp = cv2.connectedComponents(mask.astype(np.uint8), connectivity=8)
-    return np.isin(comp, sorted({int(comp[y, x]) for x, y in hits}))
 
 
 @dataclass
@@ -221,17 +215,19 @@ class EditSession:
             run = ClickRun(cls, zlib.compress(self.labels.tobytes(), 1), prompter=prompter.name)
         clicks = run.clicks + (click,)
         base = run.base_labels(self.shape)
+        ls = self.label_set
         own = base == cls
-        prior = _components_at(own, clicks)
         first = len(clicks) == 1 and run.box is None
+        # the prompter starts from the class's region near the clicks (click_rule.object_near)
+        prior = object_near(own, clicks) if first or run.logits is None else None
         result = prompter.predict(clicks, run.box, None if first else run.logits, multimask=first,
-                                  prior=prior if prior.any() else None)
-        new = apply_region(base, result.mask, cls, rule, self.label_set)
-        negatives = [c for c in clicks if not c[2]]
-        if negatives:
-            # The class's own region under a negative click leaves it: to the erase target.
-            gone = _components_at(own & ~result.mask, negatives)
-            new[gone] = rule.erase_value(self.label_set)
+                                  prior=prior if prior is not None and prior.any() else None)
+        mask = run_result(own, self.labels == cls, result.mask, click, rule.writable(base, ls))
+        # the run applies to the labels as they were before it: what it gives up goes back to
+        # what it was, the class's own pixels to the erase target (never to class 0)
+        new = base.copy()
+        new[mask] = cls
+        new[own & ~mask] = rule.erase_value(ls)
         logits = None if result.logits is None else result.logits.astype(np.float16)
         return self.push(new, replace(run, clicks=clicks, logits=logits))
 

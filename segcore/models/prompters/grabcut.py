@@ -6,11 +6,12 @@ local by construction and a click costs a few tens of milliseconds at any photo 
 
 * a box: the box grown by a margin (outside the box is sure background, so the margin gives
   GrabCut the colours of the surroundings); the object is inside the box;
-* the first points on an object that is labelled (``prior``): the object stays within its
-  bounds and the points', grown by 5% a side. A first positive
+* the first points on an object that is labelled (``prior``), each positive one inside it: the
+  object stays within its bounds and the points', grown by 5% a side. A first positive
   click inside a labelled object proposes that object as it is (GrabCut would only redraw its
   edge, spilling over neighbours); the next click, where the object is missing, grows it. A
-  first negative click cuts within it;
+  first negative click cuts within it. A first positive click off the object grows it: a window
+  around the points, the object's pixels there the probable foreground;
 * points alone, or a run's later points (the previous answer ``mask_input`` is the start): a
   window around them and the start; where the answer reaches the window's edge (not the
   photo's), the window doubles and GrabCut runs again (at most ``ATTEMPTS`` runs).
@@ -102,6 +103,10 @@ class GrabCutPrompter(Prompter):
             start = np.asarray(prior, bool)
         fg, bg = click_seeds((H, W), points)
         on_labelled = mask_input is None and box is None and start is not None and start.any()
+        # a first positive point off the labelled object grows it there: GrabCut looks around the
+        # points, as for points alone, with the object's pixels in that window probable foreground
+        grows = on_labelled and not all(start[y, x] for x, y, p in points if p)
+        on_labelled = on_labelled and not grows
         if on_labelled:
             # The first click on an object that is labelled: positive points have nothing
             # to add (GrabCut would only redraw its edge); negative points cut within it.
@@ -110,8 +115,8 @@ class GrabCutPrompter(Prompter):
             fg &= start
         mask = np.zeros((H, W), bool)
         for attempt in range(ATTEMPTS):
-            win, limit = search_area((H, W), points, box, start if box is None else None, 2.0 ** attempt,
-                                     labelled=on_labelled)
+            win, limit = search_area((H, W), points, box, start if box is None and not grows else None,
+                                     2.0 ** attempt, labelled=on_labelled)
             x0, y0, x1, y1 = win
             crop = (slice(y0, y1), slice(x0, x1))
             local = None if limit is None else (limit[0] - x0, limit[1] - y0, limit[2] - x0, limit[3] - y0)
@@ -129,7 +134,8 @@ class GrabCutPrompter(Prompter):
                 inside[limit[1]:limit[3], limit[0]:limit[2]] = True
                 mask &= inside & start if on_labelled else inside
                 break
-            if not _reaches_inner_edge(sub, win, (H, W)) or win == (0, 0, W, H):
+            # (what grows, not the object it grows from, decides whether the window was too small)
+            if not _reaches_inner_edge(sub & ~init if grows else sub, win, (H, W)) or win == (0, 0, W, H):
                 break
         if box is None and any(p for *_, p in points):
             mask = _touching(mask, fg)
