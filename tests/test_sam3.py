@@ -80,9 +80,12 @@ def test_find_equals_transformers_processor_model_and_post_processing(tiny):
         dropped_some |= len(got) < len(scores)
         for inst, mask, score, box in zip(got, ref["masks"], ref["scores"], ref["boxes"]):
             assert inst.mask.shape == (90, 130) and inst.mask.dtype == bool
-            assert (inst.mask == mask.numpy().astype(bool)).all(), text
-            assert inst.score == float(score) and inst.score > threshold
-            assert inst.box == tuple(float(v) for v in box.tolist())
+            # the photo encoded once against transformers' one call: the same sums in another
+            # order can turn a pixel whose logit is ~0 (a random model has many): one in a thousand at most
+            differ = int((inst.mask != mask.numpy().astype(bool)).sum())
+            assert differ <= inst.mask.size // 1000, (text, differ)
+            assert inst.score == pytest.approx(float(score), rel=1e-5, abs=1e-6) and inst.score > threshold
+            assert inst.box == pytest.approx(tuple(float(v) for v in box.tolist()), abs=1e-3)
     assert kept_some and dropped_some
     assert any(inst.mask.any() and not inst.mask.all() for inst in cm.find(PROMPTS[0], 0.0))
 
