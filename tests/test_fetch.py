@@ -192,6 +192,7 @@ def test_a_background_download_reports_progress_and_is_shared(online, monkeypatc
     assert d.ok and d.fraction == 1.0 and path.read_bytes() == DATA and len(srv.requests) == 1
 
 
+@pytest.mark.slow      # a MobileSAM checkpoint made, served and loaded: 7 s of the default run
 def test_auto_prompter_cli_fetches_mobile_sam_on_first_use(online, monkeypatch, tmp_path):
     """``segcore prompt`` with ``auto``: MobileSAM (a random-weight checkpoint the official
     package built, served with its own checksum stated) is downloaded, checked and used."""
