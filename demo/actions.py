@@ -21,6 +21,7 @@ import gradio as gr
 from segcore.edit import OVERWRITE_RULES
 
 from . import views
+from .canvas import BIG_FIELDS, leave_out_known
 from .session import AppSession, Seed, UserError, new_session, user_errors
 
 N_OUT = 4
@@ -114,7 +115,8 @@ def on_object(app: AppSession, obj_id) -> dict:
 
 def out(app: AppSession, keep_pending=None, taken=(), ack: int | None = None):
     """``(state, canvas, files, status)`` after any change. ``taken``: the strokes of the value
-    the event took; ``ack``: the page's request it answers."""
+    the event took; ``ack``: the page's request it answers (its answer leaves out the large
+    fields the page already has: :func:`demo.canvas.leave_out_known`)."""
     for _, name, message in app.workspace.skipped:
         gr.Warning(f"Skipped {name}: {message}")
     app.workspace.skipped = []
@@ -125,7 +127,12 @@ def out(app: AppSession, keep_pending=None, taken=(), ack: int | None = None):
     state.pending = list(keep_pending or [])
     state.taken = stroke_ids(taken)
     state.ack = ack
-    return app, state.to_value(), views.files_html(app, app.only_open), views.status_md(app)
+    value = state.to_value()
+    if ack is not None:
+        value = leave_out_known(value, app.sent)
+    else:
+        app.sent = {k: value[k] for k in BIG_FIELDS}
+    return app, value, views.files_html(app, app.only_open), views.status_md(app)
 
 
 def take(app: AppSession, value, strokes: bool = True, obj_id=None) -> list:

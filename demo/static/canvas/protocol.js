@@ -7,7 +7,12 @@
 parts.protocol = (() => {
   const WATCHDOG_MS = 30000;    // an answer that never comes (a server crash) frees the queue
 
-  function setValue(patch) { props.value = Object.assign({}, val(), patch); }
+  // The value's small fields; its large ones go to S.big (state.js).
+  function setValue(patch) {
+    const next = Object.assign({}, val(), patch);
+    for (const k of BIG) { if (k in next) S.big[k] = next[k]; delete next[k]; }
+    props.value = next;
+  }
 
   // A choice the page makes (the class, the rule, an eye, the outline): in the value at once,
   // and kept when the answer to a request sent before it arrives with the old one.
@@ -77,7 +82,8 @@ parts.protocol = (() => {
 
   // A value from Python: the answer to this page's request, or to any other event of the app.
   function onValue() {
-    const v = val();
+    const v = val();      // an answer's large fields left out are the ones the page has
+    for (const k of BIG) if (k in v) S.big[k] = v[k];
     E.root.dataset.arrived = String(performance.now());
     const answer = S.inflight && v.ack === S.inflight.req ? S.inflight : null;
     const taken = new Set(v.taken || []);

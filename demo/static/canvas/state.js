@@ -44,5 +44,15 @@ const S = {
   memory: {},         // choices remembered across reloads (localStorage)
 };
 const parts = {};
-const val = () => props.value || {};
+// The value's large fields (demo/canvas.py BIG_FIELDS) are kept here, out of props.value: the
+// value the page sends with each request stays small, and an answer may leave out those that
+// did not change. val() is the whole value: these under the small fields.
+const BIG = ['mask', 'edges', 'uncertain', 'outlines', 'objects', 'selected_outline', 'polygon'];
+S.big = {};
+let rawValue = null, wholeValue = {};
+const val = () => {
+  const raw = props.value || {};
+  if (raw !== rawValue) { rawValue = raw; wholeValue = Object.assign({}, S.big, raw); }
+  return wholeValue;
+};
 const colour = (k) => { const c = (val().classes || [])[k]; return c ? c[1] : '#ffffff'; };
