@@ -230,10 +230,10 @@ def files_html(app: AppSession, only_open: bool = False) -> str:
     n = len(ds)
     if not n:
         return '<div class="sc-files"><i>No images yet.</i></div>'
-    with ws.lock:
-        statuses = [ds.status(i) for i in range(n)]
-        # the Train panel's review order, least sure first (demo/train.py), or the dataset's
-        order = least_sure_first(ds) if app.least_sure_first else range(n)
+    # read without the dataset's lock: an answer does not wait for the save an edit started
+    statuses = [ws.shown_status(i) for i in range(n)]
+    # the Train panel's review order, least sure first (demo/train.py), or the dataset's
+    order = least_sure_first(ds) if app.least_sure_first else range(n)
     rows = [i for i in order if not only_open or statuses[i] != "reviewed" or i == ws.index]
     cur = ws.index if ws.index is not None else 0
     pos = rows.index(cur) if cur in rows else next((k for k, i in enumerate(rows) if i >= cur), 0)
@@ -272,8 +272,7 @@ def status_md(app: AppSession) -> str:
     if ws.session is None:
         return "No image yet. Add images above." if app.uploads else "The dataset has no images."
     s = ws.session
-    with ws.lock:
-        status = status_note(ws.ds, ws.index)
+    status = status_note(ws.ds, ws.index, ws.shown_status(ws.index))    # (no wait for a save: files_html)
     steps = "undo available" if s.history.can_undo else "no edits yet"
     saved = "saving…" if ws.dirty else "saved"
     conflict = " · ⚠ **conflict**: Keep mine or Take theirs, above the image" if ws.conflict is not None else ""

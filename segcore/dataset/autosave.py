@@ -58,6 +58,7 @@ class Saver:
         self._cv = threading.Condition()
         self._pending: tuple | None = None
         self._busy = False
+        self._writing: str | None = None        # the status asked of the save being written
         self._error: Exception | None = None
         self._thread: threading.Thread | None = None
         self.index: int | None = None
@@ -97,6 +98,13 @@ class Saver:
                 self.digest = digest
             self.incoming = None
 
+    def status_on_the_way(self) -> str | None:
+        """The status asked of the open item's save waiting or being written (None: none)."""
+        with self._cv:
+            if self._pending is not None and self._pending[0] == self.index:
+                return self._pending[2]
+            return self._writing
+
     def state(self) -> SaverState:
         with self._cv:
             err, self._error = self._error, None
@@ -119,6 +127,7 @@ class Saver:
                 if self._pending is None or self.conflict is not None:
                     return
                 job, self._pending, self._busy = self._pending, None, True
+                self._writing = job[2] if job[0] == self.index else None
                 base = self.base
             index, labels, status, tool = job
             try:
@@ -144,7 +153,7 @@ class Saver:
                     self._error = e
             finally:
                 with self._cv:
-                    self._busy = False
+                    self._busy, self._writing = False, None
                     self._cv.notify_all()
 
     def flush(self) -> None:

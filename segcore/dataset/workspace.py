@@ -200,6 +200,13 @@ class Workspace(SharedItem):
         raise FormatError(f"no item can be read, e.g. {self.skipped[0][2]}")
 
     # -- saving --------------------------------------------------------------------------
+    def shown_status(self, i: int) -> str:
+        """Item ``i``'s status for a list, without waiting for a save being written (it does
+        not take the dataset's lock): the open item's is the one its save on the way will write."""
+        current = self.ds.status(i)
+        asked = self._saver.status_on_the_way() if i == self.index else None
+        return current if asked is None else self._status_rule(current, asked)
+
     def _status_rule(self, current: str, status: str) -> str:
         """The status a save writes, from the one on disk: correcting a reviewed item keeps it
         reviewed when a reviewer does it, and sends it back to review otherwise."""
