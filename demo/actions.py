@@ -113,9 +113,10 @@ def on_object(app: AppSession, obj_id) -> dict:
     return {"obj": k}
 
 
-def out(app: AppSession, keep_pending=None, taken=(), ack: int | None = None):
+def out(app: AppSession, keep_pending=None, taken=(), ack: int | None = None, have=None):
     """``(state, canvas, files, status)`` after any change. ``taken``: the strokes of the value
-    the event took; ``ack``: the page's request it answers (its answer leaves out the large
+    the event took; ``ack``: the page's request it answers, ``have``: the ``seq`` of the last
+    value the page shows (when that is the last one sent, the answer leaves out the large
     fields the page already has: :func:`demo.canvas.leave_out_known`)."""
     for _, name, message in app.workspace.skipped:
         gr.Warning(f"Skipped {name}: {message}")
@@ -128,10 +129,11 @@ def out(app: AppSession, keep_pending=None, taken=(), ack: int | None = None):
     state.taken = stroke_ids(taken)
     state.ack = ack
     value = state.to_value()
-    if ack is not None:
+    if ack is not None and have is not None and have == app.sent.get("seq"):
         value = leave_out_known(value, app.sent)
     else:
         app.sent = {k: value[k] for k in BIG_FIELDS}
+    app.sent["seq"] = value["seq"]
     return app, value, views.files_html(app, app.only_open), views.status_md(app)
 
 
@@ -182,13 +184,14 @@ def reply(app: AppSession, result, value, taken: list, ack: int | None = None):
     from . import team   # (it imports this module)
 
     team.after(app)
+    have = value_dict(value).get("seq") if ack is not None else None
     if isinstance(result, Kept):
         kept = set(stroke_ids(result.pending))
         dropped = [s for s in pending_of(value) if isinstance(s, dict) and s.get("id") not in kept]
-        return out(app, keep_pending=result.pending, taken=[*taken, *dropped], ack=ack)
+        return out(app, keep_pending=result.pending, taken=[*taken, *dropped], ack=ack, have=have)
     if isinstance(result, More):
-        return (*out(app, taken=taken, ack=ack), *result)
-    return out(app, taken=taken, ack=ack) if result is None else result
+        return (*out(app, taken=taken, ack=ack, have=have), *result)
+    return out(app, taken=taken, ack=ack, have=have) if result is None else result
 
 
 def action(apply_pending: bool = True, outputs: int = N_OUT):

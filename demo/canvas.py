@@ -196,7 +196,7 @@ def leave_out_known(value: dict, known: dict) -> dict:
     """``value`` without the :data:`BIG_FIELDS` equal to those in ``known`` (what the page was
     last sent); ``known`` takes the new ones."""
     out = dict(value)
-    for k in BIG_FIELDS:
+    for k in BIG_FIELDS:      # (``known`` may also hold the ``seq`` of the value it was sent with)
         if k in known and (known[k] is value[k] or known[k] == value[k]):
             del out[k]
         known[k] = value[k]

@@ -344,3 +344,36 @@ def test_objects_on_a_dataset_of_class_maps(scenes_app):
     for args, api in (((), "/objects"), ((3,), "/select_object"), ((10, 10, "add", "car", "", 3), "/click_point")):
         with pytest.raises(AppError, match="(?i)has no objects"):
             c.predict(*args, api_name=api)
+
+
+def test_an_answer_to_the_page_leaves_out_only_what_the_page_has(shared_data, tmp_path):
+    """The canvas value's large fields (demo/canvas.py BIG_FIELDS): an answer to the page's
+    request leaves out those unchanged since the value the page says it shows (its ``seq``);
+    a page behind (an answer it never got) is sent everything; API answers are always whole."""
+    import json
+
+    from demo.actions import out
+    from demo.canvas import BIG_FIELDS
+    from demo.session import new_session, serve
+
+    src = shared_data / "coco-24"
+    data = json.loads((src / "annotations.json").read_text())
+    (tmp_path / "annotations.json").write_text(json.dumps(data))
+    (tmp_path / "images").symlink_to(src / "images")
+    app = new_session(serve(tmp_path / "annotations.json"))
+    app.workspace.open(0)
+    _, whole, _, _ = out(app)                                   # an API answer, or another event's
+    assert set(BIG_FIELDS) <= set(whole) and whole["mask"] and whole["objects"]
+    _, same, _, _ = out(app, ack=1, have=whole["seq"])          # the page shows it: nothing big again
+    assert not set(BIG_FIELDS) & set(same) and same["seq"] > whole["seq"]
+    s = app.workspace.session
+    oid = s.objects.items[0].id
+    s.select(oid)
+    _, picked, _, _ = out(app, ack=2, have=same["seq"])        # a selection: its outline, not the mask
+    assert "selected_outline" in picked and picked["selected_outline"] and "mask" not in picked
+    s.delete(oid)
+    _, gone, _, _ = out(app, ack=3, have=picked["seq"])        # a change: the mask, the rows
+    assert gone["mask"] != whole["mask"] and len(gone["objects"]) == len(whole["objects"]) - 1
+    _, behind, _, _ = out(app, ack=4, have=same["seq"])         # the page missed an answer
+    assert set(BIG_FIELDS) <= set(behind) and behind["mask"] == gone["mask"]
+    app.workspace.close()

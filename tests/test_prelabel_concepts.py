@@ -243,30 +243,42 @@ def test_ray_writes_the_same_files_as_without(shared_data, tmp_path, sam3_dir):
     files = sorted(p.relative_to(roots[0]) for p in roots[0].rglob("*") if p.is_file())
     assert sorted(p.relative_to(roots[1]) for p in roots[1].rglob("*") if p.is_file()) == files
     assert len([f for f in files if f.parts[0] == "SegmentationClass"]) == 6
+    person = f"{open_dataset(roots[0]).names[1]}.png"
+    # What a person made: the same bytes. What the model predicted: the same but for pixels whose
+    # logit is about 0 (Ray's workers add the same floats on other threads; a random model has
+    # many such pixels): one in a thousand at most, the confidence one grey level apart at most.
     for f in files:
         a, b = roots[0] / f, roots[1] / f
         if f.parts[0] == "JPEGImages":
             continue
-        if f.parts[:2] == (".segcore", "confidence"):
-            # one grey level apart at most: Ray's workers add the same floats on other threads
-            diff = np.abs(np.asarray(Image.open(a), np.int16) - np.asarray(Image.open(b), np.int16))
-            assert diff.max() <= 1, f
+        if f.suffix == ".png" and f.name != person:
+            pa, pb = (np.asarray(Image.open(p), np.int16) for p in (a, b))
+            assert pa.shape == pb.shape, f
+            if f.parts[:2] == (".segcore", "confidence"):
+                assert np.abs(pa - pb).max() <= 1, f
+            else:
+                assert (pa != pb).mean() <= 0.001, (f, int((pa != pb).sum()))
         elif f.name.endswith("status.json"):
             sa, sb = json.loads(a.read_text()), json.loads(b.read_text())
-            assert _round_floats(sa) == _round_floats(sb), f
-        elif f.name == "log.jsonl":     # the history: the same entries, written at other times
-            la, lb = ([{k: v for k, v in json.loads(line).items() if k != "time"} for line in p.read_text().splitlines()]
+            assert _close(sa, sb), f
+        elif f.name == "log.jsonl":     # the history: the same entries (written at other times)
+            keep = ("file", "kind", "note", "number", "objects", "tool", "user")
+            la, lb = ([{k: e[k] for k in keep if k in e} for e in map(json.loads, p.read_text().splitlines())]
                       for p in (a, b))
             assert la == lb, f
         else:
             assert a.read_bytes() == b.read_bytes(), f
+    for root in roots:
+        assert (root / "SegmentationClass" / person).read_bytes() == (roots[0] / "SegmentationClass" / person).read_bytes()
+        assert np.array_equal(np.asarray(Image.open(root / "SegmentationClass" / person)), lab)
 
 
-def _round_floats(value, places=3):
-    if isinstance(value, float):
-        return round(value, places)
-    if isinstance(value, dict):
-        return {k: _round_floats(v, places) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_round_floats(v, places) for v in value]
-    return value
+def _close(a, b, tol=1e-3) -> bool:
+    """The same JSON, its floats within ``tol``."""
+    if isinstance(a, float) or isinstance(b, float):
+        return isinstance(a, (int, float)) and isinstance(b, (int, float)) and abs(a - b) <= tol
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_close(a[k], b[k], tol) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_close(x, y, tol) for x, y in zip(a, b))
+    return a == b
