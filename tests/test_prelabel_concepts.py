@@ -261,6 +261,9 @@ def test_ray_writes_the_same_files_as_without(shared_data, tmp_path, sam3_dir):
         elif f.name.endswith("status.json"):
             sa, sb = json.loads(a.read_text()), json.loads(b.read_text())
             assert _close(sa, sb), f
+        elif f.name == "usage.json":    # the history's size: of PNGs of those predicted labels
+            ua, ub = json.loads(a.read_text()), json.loads(b.read_text())
+            assert ua.keys() == ub.keys() and all(abs(ua[k] - ub[k]) <= 0.02 * max(ua[k], 1) for k in ua), f
         elif f.name == "log.jsonl":     # the history: the same entries (written at other times)
             keep = ("file", "kind", "note", "number", "objects", "tool", "user")
             la, lb = ([{k: e[k] for k in keep if k in e} for e in map(json.loads, p.read_text().splitlines())]
