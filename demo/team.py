@@ -66,10 +66,15 @@ def settle(app: AppSession, adopt: bool = True) -> None:
     conflict is said once (an API call raises it). An API call first waits for its own save."""
     ws = app.workspace
     api = from_api(REQUEST.get())
+    before = _selected_class(ws)
     try:
         if api:
             ws.save()
         ws.sync(adopt)
+        after_sync = _selected_class(ws)
+        if before is not None and after_sync is not None and after_sync[0] == before[0] \
+                and after_sync[1] != before[1] and app.cls == before[1]:
+            app.cls = after_sync[1]      # someone changed its class: the next tool still acts on it
     except SegcoreError as e:
         if api:
             raise
@@ -77,6 +82,15 @@ def settle(app: AppSession, adopt: bool = True) -> None:
     for note in ws.notes:
         gr.Info(note)
     ws.notes.clear()
+
+
+def _selected_class(ws) -> tuple[int, int] | None:
+    """(id, class) of the open item's selected object, or None."""
+    s = ws.session
+    if s is None or not getattr(s, "has_objects", False) or s.selected is None:
+        return None
+    o = s.objects.find(s.selected)
+    return None if o is None else (o.id, o.cls)
 
 
 def after(app: AppSession) -> None:

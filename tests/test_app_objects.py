@@ -377,3 +377,39 @@ def test_an_answer_to_the_page_leaves_out_only_what_the_page_has(shared_data, tm
     _, behind, _, _ = out(app, ack=4, have=same["seq"])         # the page missed an answer
     assert set(BIG_FIELDS) <= set(behind) and behind["mask"] == gone["mask"]
     app.workspace.close()
+
+
+def test_the_class_list_follows_the_selected_object_when_another_session_relabels_it(shared_data, tmp_path):
+    """Two sessions on one COCO item: A selected the cup; B makes it a bottle and saves. After
+    A's next action (others' changes come in) A's selected class is bottle, so A's next brush
+    stroke joins the cup-now-bottle object instead of starting a new object of the old class."""
+    import json
+
+    from demo import team
+    from demo.objects import select_object, set_object_class
+    from demo.session import new_session, serve
+
+    src = shared_data / "coco-24"
+    (tmp_path / "annotations.json").write_text((src / "annotations.json").read_text())
+    (tmp_path / "images").symlink_to(src / "images")
+    served = serve(tmp_path / "annotations.json")
+    a, b = new_session(served), new_session(served)
+    for app in (a, b):
+        app.workspace.open(0)
+    names = a.workspace.label_set.names
+    obj = a.workspace.session.objects.items[0]
+    old, new = obj.cls, next(k for k, n in enumerate(names) if k != obj.cls and n not in ("background", "__background__"))
+    select_object(a, obj.id)
+    assert a.cls == old
+    set_object_class(b, obj.id, names[new])
+    b.workspace.save()
+    team.after(a)
+    assert a.workspace.session.objects.get(obj.id).cls == new and a.cls == new
+    n = len(a.workspace.session.objects)
+    x0, y0, x1, y1 = obj.mask.box
+    cx, cy = (x0 + x1) // 2, (y0 + y1) // 2
+    a.workspace.session.paint([{"points": [[cx, cy], [cx + 2, cy]], "radius": 2, "cls": a.cls}])   # as the page sends it
+    assert len(a.workspace.session.objects) == n and a.workspace.session.objects.get(obj.id).cls == new
+    for app in (a, b):
+        app.workspace.close()
+    assert json.loads((tmp_path / "annotations.json").read_text())      # still a COCO file
