@@ -27,7 +27,7 @@ from .actions import N_OUT, action
 from .api import api_endpoints
 from .auth import protect
 from .canvas import TOOLS, make_canvas
-from .session import Seed, cleanup, serve, serve_pictures
+from .session import Seed, cleanup, page_closed, serve, serve_pictures
 from .views import md_escape
 
 KEYS = ("**Keys**: A / D prev / next · Enter apply · Ctrl+Z / Y undo, redo · R reviewed · 0-9 class · "
@@ -222,6 +222,10 @@ def build_demo(data=None, users=None, history_mb: float | None = None) -> gr.Blo
         ws_out = [state, canvas, files, status]
         both = [state, canvas]
         team.wire(state, canvas, files, status, conflict, history, api_choice)   # conflicts, history, presence
+        def closed(request: gr.Request):      # a page closed or reloaded: out of the presence at once
+            page_closed(served, request)
+
+        demo.unload(closed)
         demo.load(hu.load, [state, key], [*ws_out, key], api_visibility="private").then(
             hw.first_screen, state, first_screen, api_visibility="private").then(
             hpr.recall, prompter_mem, prompter_dd, api_visibility="private")   # after the session exists

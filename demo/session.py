@@ -53,6 +53,7 @@ class Served:
     lock: threading.RLock = field(default_factory=threading.RLock)
     root: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="app-", dir=ROOT)))
     users: object | None = None       # the accounts (segcore.accounts.Users), None: everyone is local
+    pages: dict = field(default_factory=dict)   # a browser page's Gradio session hash -> its AppSession
 
 
 def serve(data: str | os.PathLike | None, users=None) -> Served:
@@ -179,6 +180,8 @@ def cleanup(app: AppSession | None) -> None:
     Uploads go with the session; a served dataset keeps every saved correction."""
     if not isinstance(app, AppSession):
         return
+    for k in [k for k, v in app.served.pages.items() if v is app]:
+        app.served.pages.pop(k, None)
     try:
         with app.lock:
             app.workspace.close()
@@ -186,6 +189,17 @@ def cleanup(app: AppSession | None) -> None:
                 app.presence.leave()
     finally:
         shutil.rmtree(app.folder, ignore_errors=True)
+
+
+def page_closed(served: Served, request) -> None:
+    """A browser page closed or reloaded (Gradio's ``unload``): its session leaves the
+    dataset's presence at once (its state, and with it the open item's last save, goes when
+    Gradio deletes it: :func:`cleanup`), so a reloaded page is not told "another session has
+    this item open" about itself."""
+    app = served.pages.pop(getattr(request, "session_hash", None), None)
+    if isinstance(app, AppSession) and app.presence is not None:
+        with app.lock:
+            app.presence.leave()
 
 
 def dataset_key(ds) -> str:

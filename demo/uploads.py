@@ -30,6 +30,8 @@ def load(state, key, request: gr.Request = None):
         app = app_of(state)
     finally:
         REQUEST.reset(token)
+    if getattr(request, "session_hash", None):
+        app.served.pages[request.session_hash] = app      # for page_closed (demo/session.py)
     if app.uploads:
         if not (isinstance(key, str) and KEY.match(key)):
             key = secrets.token_hex(16)

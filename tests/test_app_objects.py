@@ -384,6 +384,7 @@ def test_the_class_list_follows_the_selected_object_when_another_session_relabel
     A's next action (others' changes come in) A's selected class is bottle, so A's next brush
     stroke joins the cup-now-bottle object instead of starting a new object of the old class."""
     import json
+    import time
 
     from demo import team
     from demo.objects import select_object, set_object_class
@@ -403,7 +404,11 @@ def test_the_class_list_follows_the_selected_object_when_another_session_relabel
     assert a.cls == old
     set_object_class(b, obj.id, names[new])
     b.workspace.save()
-    team.after(a)
+    deadline = time.monotonic() + 10     # others' changes come in at A's next action once A's
+    team.after(a)                        # own writer is idle (the page also asks every 5 s)
+    while a.workspace.session.objects.get(obj.id).cls != new and time.monotonic() < deadline:
+        time.sleep(0.1)
+        team.after(a)
     assert a.workspace.session.objects.get(obj.id).cls == new and a.cls == new
     n = len(a.workspace.session.objects)
     x0, y0, x1, y1 = obj.mask.box

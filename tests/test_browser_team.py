@@ -170,3 +170,23 @@ def test_two_people_conflict_presence_roles_history(team_browser_app, browser):
     finally:
         for page in pages:
             page.context.close()
+
+
+def test_a_reloaded_page_is_not_another_session(team_browser_app, browser):
+    """Reloading the page that has an item open: the page before the reload has left (Gradio's
+    unload), so opening the item again says nobody else has it open."""
+    url, root = team_browser_app
+    item = 3
+    name = open_dataset(root).names[item]
+    page = login(browser, url, "anna", Path(tempfile.mkdtemp(prefix="segcore-reload-")))
+    try:
+        open_row(page, item)
+        page.reload()
+        page.wait_for_function("() => document.querySelector('#canvas .sc-ws')?.dataset.shown", timeout=60_000)
+        page.wait_for_timeout(1500)
+        open_row(page, item)
+        page.wait_for_timeout(2500)
+        assert page.locator(f"text={name} open too").count() == 0
+        assert page.locator(f"#files .sc-file[data-i='{item}'][data-here]").count() == 0
+    finally:
+        page.context.close()
