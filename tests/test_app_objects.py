@@ -19,39 +19,26 @@ from PIL import Image
 from pycocotools.coco import COCO
 
 from camvid import camvid_voc
-from conftest import free_port, scene_dataset
+from conftest import scene_dataset
+from copies import coco24_copy, labelme_copy, serve
 from segcore import open_dataset
 
 TEDDY = "000000000612.jpg"          # coco-24: teddy bears touching each other
 
 
-def serve(path):
-    from demo.app import build_demo
-
-    demo = build_demo(path).queue(default_concurrency_limit=4)
-    port = free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
-    return demo, f"http://127.0.0.1:{port}/"
-
 
 @pytest.fixture(scope="module")
 def coco_app(shared_data, tmp_path_factory):
     """``(url, annotations.json)``: coco-24's JSON as Python's json writes it (indent 1)."""
-    src = shared_data / "coco-24"
-    folder = tmp_path_factory.mktemp("coco")
-    data = json.loads((src / "annotations.json").read_text())
-    (folder / "annotations.json").write_text(json.dumps(data, indent=1))
-    (folder / "images").symlink_to(src / "images")
-    demo, url = serve(folder / "annotations.json")
-    yield url, folder / "annotations.json"
+    path = coco24_copy(shared_data, tmp_path_factory.mktemp("coco"))
+    demo, url = serve(path)
+    yield url, path
     demo.close()
 
 
 @pytest.fixture(scope="module")
 def labelme_app(shared_data, tmp_path_factory):
-    root = tmp_path_factory.mktemp("labelme") / "lm"
-    shutil.copytree(shared_data / "labelme-voc" / "data_annotated", root)
-    shutil.copy(shared_data / "labelme-voc" / "labels.txt", root / "labels.txt")
+    root = labelme_copy(shared_data, tmp_path_factory.mktemp("labelme") / "lm")
     demo, url = serve(root)
     yield url, root
     demo.close()
@@ -350,17 +337,12 @@ def test_an_answer_to_the_page_leaves_out_only_what_the_page_has(shared_data, tm
     """The canvas value's large fields (demo/canvas.py BIG_FIELDS): an answer to the page's
     request leaves out those unchanged since the value the page says it shows (its ``seq``);
     a page behind (an answer it never got) is sent everything; API answers are always whole."""
-    import json
-
     from demo.actions import out
     from demo.canvas import BIG_FIELDS
-    from demo.session import new_session, serve
+    from demo.session import new_session
+    from demo.session import serve as serve_dataset
 
-    src = shared_data / "coco-24"
-    data = json.loads((src / "annotations.json").read_text())
-    (tmp_path / "annotations.json").write_text(json.dumps(data))
-    (tmp_path / "images").symlink_to(src / "images")
-    app = new_session(serve(tmp_path / "annotations.json"))
+    app = new_session(serve_dataset(coco24_copy(shared_data, tmp_path)))
     app.workspace.open(0)
     _, whole, _, _ = out(app)                                   # an API answer, or another event's
     assert set(BIG_FIELDS) <= set(whole) and whole["mask"] and whole["objects"]
@@ -383,17 +365,14 @@ def test_the_class_list_follows_the_selected_object_when_another_session_relabel
     """Two sessions on one COCO item: A selected the cup; B makes it a bottle and saves. After
     A's next action (others' changes come in) A's selected class is bottle, so A's next brush
     stroke joins the cup-now-bottle object instead of starting a new object of the old class."""
-    import json
     import time
 
     from demo import team
     from demo.objects import select_object, set_object_class
-    from demo.session import new_session, serve
+    from demo.session import new_session
+    from demo.session import serve as serve_dataset
 
-    src = shared_data / "coco-24"
-    (tmp_path / "annotations.json").write_text((src / "annotations.json").read_text())
-    (tmp_path / "images").symlink_to(src / "images")
-    served = serve(tmp_path / "annotations.json")
+    served = serve_dataset(coco24_copy(shared_data, tmp_path))
     a, b = new_session(served), new_session(served)
     for app in (a, b):
         app.workspace.open(0)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import io
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -19,39 +18,25 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 from pycocotools.coco import COCO
 
-from conftest import free_port
+from copies import coco24_copy, labelme_copy, serve
 from segcore import open_dataset
 from segcore.formats.coco import paint_order
 
 SEVEN = [[40.0, 20.0], [90.0, 25.0], [120.0, 60.0], [110.0, 110.0], [70.0, 130.0], [30.0, 100.0], [20.0, 55.0]]
 
 
-def serve(path):
-    from demo.app import build_demo
-
-    demo = build_demo(path).queue(default_concurrency_limit=4)
-    port = free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
-    return demo, f"http://127.0.0.1:{port}/"
-
 
 @pytest.fixture(scope="module")
 def coco_app(shared_data, tmp_path_factory):
-    src = shared_data / "coco-24"
-    folder = tmp_path_factory.mktemp("coco")
-    data = json.loads((src / "annotations.json").read_text())
-    (folder / "annotations.json").write_text(json.dumps(data, indent=1))
-    (folder / "images").symlink_to(src / "images")
-    demo, url = serve(folder / "annotations.json")
-    yield url, folder / "annotations.json"
+    path = coco24_copy(shared_data, tmp_path_factory.mktemp("coco"))
+    demo, url = serve(path)
+    yield url, path
     demo.close()
 
 
 @pytest.fixture(scope="module")
 def labelme_app(shared_data, tmp_path_factory):
-    root = tmp_path_factory.mktemp("labelme") / "lm"
-    shutil.copytree(shared_data / "labelme-voc" / "data_annotated", root)
-    shutil.copy(shared_data / "labelme-voc" / "labels.txt", root / "labels.txt")
+    root = labelme_copy(shared_data, tmp_path_factory.mktemp("labelme") / "lm")
     demo, url = serve(root)
     yield url, root
     demo.close()

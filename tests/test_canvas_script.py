@@ -36,3 +36,12 @@ def test_the_joined_script_parses(tmp_path):
     body.write_text("function onLoad(element, trigger, props, server, upload, watch) {\n" + canvas.JS + "\n}\n")
     done = subprocess.run(["node", "--check", str(body)], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_page_keeps_the_same_large_fields_python_leaves_out():
+    """demo/canvas.py's BIG_FIELDS and state.js's BIG name the same fields: one Python leaves
+    out of an answer and the page does not keep would vanish from the canvas."""
+    text = (canvas.STATIC / "state.js").read_text()
+    found = re.search(r"^const BIG = \[(.*?)\];", text, re.M)
+    assert found, "state.js declares BIG"
+    assert tuple(re.findall(r"'(\w+)'", found.group(1))) == canvas.BIG_FIELDS

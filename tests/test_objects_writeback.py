@@ -10,13 +10,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import cv2
 import numpy as np
 import pytest
 from pycocotools.coco import COCO
 
+from copies import coco24_copy
+from copies import labelme_copy as copy_labelme
 from segcore import open_dataset
 from segcore.dataset import Workspace
 from segcore.edit import ObjectSession
@@ -27,19 +28,12 @@ from segcore.models.prompters.grabcut import GrabCutPrompter
 @pytest.fixture
 def coco_copy(shared_data, tmp_path):
     """coco-24's JSON in a fresh folder (as Python's json writes it, indent 1), images linked."""
-    src = shared_data / "coco-24"
-    data = json.loads((src / "annotations.json").read_text())
-    (tmp_path / "annotations.json").write_text(json.dumps(data, indent=1))
-    (tmp_path / "images").symlink_to(src / "images")
-    return tmp_path / "annotations.json"
+    return coco24_copy(shared_data, tmp_path)
 
 
 @pytest.fixture
 def labelme_copy(shared_data, tmp_path):
-    root = tmp_path / "lm"
-    shutil.copytree(shared_data / "labelme-voc" / "data_annotated", root)
-    shutil.copy(shared_data / "labelme-voc" / "labels.txt", root / "labels.txt")
-    return root
+    return copy_labelme(shared_data, tmp_path / "lm")
 
 
 def ann_masks(coco: COCO, img_id: int) -> dict[int, np.ndarray]:

@@ -15,13 +15,14 @@ disk with pycocotools and labelme's own drawing code.
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pytest
 from pycocotools import mask as mask_utils
 from pycocotools.coco import COCO
 
+from copies import coco24_copy
+from copies import labelme_copy as copy_labelme
 from segcore import open_dataset
 from segcore.dataset import Workspace
 from segcore.edit import ObjectSession
@@ -36,19 +37,12 @@ SEVEN = [[40.0, 20.0], [90.0, 25.0], [120.0, 60.0], [110.0, 110.0], [70.0, 130.0
 @pytest.fixture
 def coco_copy(shared_data, tmp_path):
     """coco-24's JSON in a fresh folder (as Python's json writes it, indent 1), images linked."""
-    src = shared_data / "coco-24"
-    data = json.loads((src / "annotations.json").read_text())
-    (tmp_path / "annotations.json").write_text(json.dumps(data, indent=1))
-    (tmp_path / "images").symlink_to(src / "images")
-    return tmp_path / "annotations.json"
+    return coco24_copy(shared_data, tmp_path)
 
 
 @pytest.fixture
 def labelme_copy(shared_data, tmp_path):
-    root = tmp_path / "lm"
-    shutil.copytree(shared_data / "labelme-voc" / "data_annotated", root)
-    shutil.copy(shared_data / "labelme-voc" / "labels.txt", root / "labels.txt")
-    return root
+    return copy_labelme(shared_data, tmp_path / "lm")
 
 
 def labelme_utils():
