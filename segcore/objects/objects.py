@@ -112,21 +112,27 @@ class Objects:
         return np.full((y1 - y0, x1 - x0), self.label_set.unlabelled, np.uint8)
 
     def _draw(self, kind: str, visible_only: bool, box: Box | None = None) -> np.ndarray:
-        """The class map (``kind`` "class") or top-object map ("top") inside ``box``."""
+        """The class map (``kind`` "class"), top-object map ("top") or how many objects cover
+        each pixel, 0, 1 or 2 for two or more ("cover"), inside ``box``."""
+        x0, y0, x1, y1 = box if box is not None else (0, 0, self.shape[1], self.shape[0])
         if kind == "class":
             out = self._fill(box)
-        else:
-            x0, y0, x1, y1 = box if box is not None else (0, 0, self.shape[1], self.shape[0])
+        elif kind == "top":
             out = np.full((y1 - y0, x1 - x0), -1, np.int32)
+        else:
+            out = np.zeros((y1 - y0, x1 - x0), np.uint8)
         for k, o in enumerate(self.items):
             if visible_only and o.hidden:
                 continue
-            value = o.cls if kind == "class" else k
             m = o.mask
-            if box is None:
-                out[m.slices][m.crop] = value
-            elif m.meets(box):
-                out[m.within(box)] = value
+            if box is not None and not m.meets(box):
+                continue
+            where = m.crop if box is None else m.within(box)
+            sl = out[m.slices] if box is None else out
+            if kind == "cover":
+                sl[where] = np.minimum(sl[where], 1) + 1
+            else:
+                sl[where] = o.cls if kind == "class" else k
         return out
 
     def _picture(self, kind: str, visible_only: bool) -> np.ndarray:
@@ -138,19 +144,26 @@ class Objects:
         if hint is not None:
             parent, box = hint
             before = parent._cache.get(key)
-            if before is not None and box is not None:
-                out = before.copy()
+            if before is not None:
+                out = self._renumbered(parent, before) if kind == "top" else before.copy()
+            if out is not None and box is not None:
                 x0, y0, x1, y1 = box
                 out[y0:y1, x0:x1] = self._draw(kind, visible_only, box)
-            elif before is not None:
-                out = before.copy()
         if out is None:
             out = self._draw(kind, visible_only)
         out.setflags(write=False)
         self._cache[key] = out
-        if all(k in self._cache for k in (("class", False), ("class", True), ("top", True))):
-            self._hint = None
+        if hint is not None and all(k in self._cache for k in hint[0]._cache):
+            self._hint = None        # each picture the parent had is redrawn from it
         return out
+
+    def _renumbered(self, parent: "Objects", top: np.ndarray) -> np.ndarray:
+        """``parent``'s top-object map in this one's draw positions: an object removed, or added
+        or moved below others, moves those above it, also outside the changed box."""
+        moves = [self._pos.get(o.id, -1) for o in parent.items]
+        if moves == list(range(len(moves))):
+            return top.copy()
+        return np.asarray([-1, *moves], np.int32)[top + 1]
 
     def class_map(self, visible_only: bool = False) -> np.ndarray:
         """``(H, W)`` uint8 by the class-map rule (module doc); ``visible_only``: without the
@@ -173,12 +186,12 @@ class Objects:
         return [o for o in reversed(self.items) if o.mask.contains(int(x), int(y))]
 
     def overlap(self) -> np.ndarray:
-        """``(H, W)`` bool: pixels two or more objects cover."""
-        n = np.zeros(self.shape, np.uint8)
-        for o in self.items:
-            sl = n[o.mask.slices]
-            sl[o.mask.crop] = np.minimum(sl[o.mask.crop], 1) + 1
-        return n >= 2
+        """``(H, W)`` bool: pixels two or more objects cover (hidden ones too)."""
+        return self._picture("cover", False) >= 2
+
+    def overlap_count(self) -> int:
+        """How many pixels two or more objects cover: redrawn only in the box of a change."""
+        return int(np.count_nonzero(self._picture("cover", False) >= 2))
 
     def derived_from(self, other: "Objects") -> bool:
         """Whether these objects will redraw their maps from ``other``'s (a change of it)."""
