@@ -34,6 +34,25 @@ TAGS = ("published", "backbone", "trained", "user")
 META_KEYS = {"num_params", "miou", "pixel_acc", "gflops", "file_size_mb", "dataset", "categories"}
 
 
+#: Modules found installed: they stay so while the process runs, and the app asks on every
+#: answer (its status line), where a look-up on the path took 4 ms. A missing one is looked for
+#: again each time: it may be installed meanwhile.
+_FOUND: set[str] = set()
+
+
+def _installed(module: str) -> bool:
+    from importlib.util import find_spec
+
+    if module not in _FOUND:
+        try:
+            if find_spec(module) is None:
+                return False
+        except (ImportError, ValueError):
+            return False
+        _FOUND.add(module)
+    return True
+
+
 @dataclass(frozen=True)
 class Weights:
     """One weights entry, tagged by where it comes from (``tag`` in :data:`TAGS`).
@@ -160,15 +179,7 @@ class ModelSpec:
 
     def missing_packages(self) -> list[str]:
         """The pip packages its builder needs that are not installed (none are imported)."""
-        from importlib.util import find_spec
-
-        out = []
-        for module, pip in self.requires:
-            try:
-                if find_spec(module) is None:
-                    out.append(pip)
-            except (ImportError, ValueError):
-                out.append(pip)
+        out = [pip for module, pip in self.requires if not _installed(module)]
         return list(dict.fromkeys(out))
 
     def card(self) -> dict:
