@@ -21,7 +21,7 @@ import gradio as gr
 from segcore.edit import OVERWRITE_RULES
 
 from . import views
-from .canvas import BIG_FIELDS, leave_out_known
+from .canvas import BIG_FIELDS, for_page, whole
 from .session import AppSession, Seed, UserError, new_session, user_errors
 
 N_OUT = 4
@@ -117,7 +117,7 @@ def out(app: AppSession, keep_pending=None, taken=(), ack: int | None = None, ha
     """``(state, canvas, files, status)`` after any change. ``taken``: the strokes of the value
     the event took; ``ack``: the page's request it answers, ``have``: the ``seq`` of the last
     value the page shows (when that is the last one sent, the answer leaves out the large
-    fields the page already has: :func:`demo.canvas.leave_out_known`)."""
+    fields the page already has and sends the changes of the others: :func:`demo.canvas.for_page`)."""
     for _, name, message in app.workspace.skipped:
         gr.Warning(f"Skipped {name}: {message}")
     app.workspace.skipped = []
@@ -128,11 +128,12 @@ def out(app: AppSession, keep_pending=None, taken=(), ack: int | None = None, ha
     state.pending = list(keep_pending or [])
     state.taken = stroke_ids(taken)
     state.ack = ack
-    value = state.to_value()
+    value = state.fields()
     if ack is not None and have is not None and have == app.sent.get("seq"):
-        value = leave_out_known(value, app.sent)
+        value = for_page(value, app.sent)
     else:
         app.sent = {k: value[k] for k in BIG_FIELDS}
+        value = whole(value)
     app.sent["seq"] = value["seq"]
     return app, value, views.files_html(app, app.only_open), views.status_md(app)
 

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import gradio as gr
 
+from .layers import Layer
+
 TOOLS = [("add", "Add", "Q"), ("remove", "Remove", "E"), ("box", "Box", "X"), ("wand", "Wand", "W"),
          ("brush", "Brush", "B"), ("eraser", "Eraser", "N"), ("polygon", "Polygon", "P"), ("select", "Select", "V")]
 
@@ -35,7 +37,7 @@ TEMPLATE = """
     <label title="Draw only the outlines of the mask's regions (O)">outline <input class="sc-outline" type="checkbox"></label>
   </div>
   <div class="sc-body">
-    <div class="sc-stage"><div class="sc-view"><img class="sc-photo" alt=""><img class="sc-mask" alt=""><img class="sc-edges" alt=""><img class="sc-uncert" alt=""></div><canvas class="sc-draw"></canvas></div>
+    <div class="sc-stage"><div class="sc-view"><img class="sc-photo" alt=""><canvas class="sc-mask" width="0" height="0"></canvas><canvas class="sc-edges" width="0" height="0"></canvas><img class="sc-uncert" alt=""></div><canvas class="sc-draw"></canvas></div>
     <div class="sc-side">
       <label class="sc-opt" title="Which pixels a tool may change">overwrite <select class="sc-overwrite"><option value="unlocked">all but locked</option><option value="any">any pixel</option><option value="unlabelled">only unlabelled</option></select></label>
       <label class="sc-opt" title="What the eraser and Remove write">erase to <select class="sc-erase"></select></label>
@@ -120,7 +122,7 @@ input.sc-sw::-webkit-color-swatch { border: none; }
 #: The script's parts (``static/canvas/<part>.js``), in the order they are joined: gr.HTML runs
 #: one script (js_on_load), and each part is a closure over the shared state (``state.js``)
 #: that reaches the others at run time. Only ``protocol.js`` talks to Python.
-PARTS = ("state", "protocol", "view", "draw", "tools", "classes", "objects", "vertices", "settings", "messages", "keys",
+PARTS = ("state", "protocol", "layers", "view", "draw", "tools", "classes", "objects", "vertices", "settings", "messages", "keys",
          "main")
 STATIC = Path(__file__).with_name("static") / "canvas"
 
@@ -178,28 +180,86 @@ class CanvasState:
     ack: int | None = None                          # the page's request this value answers (its req)
     taken: list = field(default_factory=list)       # ids of the pending strokes it took (applied or dropped)
 
-    def to_value(self) -> dict:
+    def fields(self) -> dict:
+        """The value's fields, the pictures as :class:`demo.layers.Layer`."""
         # shallow: the lists are made for this value (dataclasses.asdict deep-copied every
         # outline and row again, 60-200 ms an answer with 300 objects)
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    def to_value(self) -> dict:
+        """The value whole, as a client reads it: the pictures as PNG data URLs."""
+        return whole(self.fields())
+
 
 #: The value's large fields (the mask and boundary PNGs, the outlines, the object list: 280 kB
 #: with 300 objects at 1 MP). The page keeps them out of the value it sends with each request,
-#: and an answer to the page's own request leaves out those it already has (the page keeps
-#: them): a value crosses the wire both ways with every request, and at that size Gradio's
-#: round trip took 0.2 s more than with a small one (measured here).
+#: and an answer to the page's own request leaves out those it already has and sends only the
+#: changes of the others (:func:`for_page`): a value crosses the wire both ways with every
+#: request, and at that size Gradio's round trip took 0.2 s more than with a small one
+#: (measured here).
 BIG_FIELDS = ("mask", "edges", "uncertain", "outlines", "objects", "selected_outline", "polygon")
+#: The fields that are pictures (:class:`demo.layers.Layer`; a PNG data URL in a value).
+LAYERS = ("mask", "edges")
 
 
-def leave_out_known(value: dict, known: dict) -> dict:
-    """``value`` without the :data:`BIG_FIELDS` equal to those in ``known`` (what the page was
-    last sent); ``known`` takes the new ones."""
+def whole(value: dict) -> dict:
+    """``value`` (:meth:`CanvasState.fields`) with its pictures as PNG data URLs."""
     out = dict(value)
+    for k in LAYERS:
+        if isinstance(out[k], Layer):
+            out[k] = out[k].url()
+    return out
+
+
+def _change(name: str, before, now):
+    """What turns the page's ``before`` of a large field into ``now``: ``{}`` nothing, None
+    the whole field; else the change: a picture's box of changed pixels (:meth:`Layer.patch`),
+    the object rows that changed (``rows``) and the new order of ids (``ids``, when it
+    changed), the outlines that changed (``set``) and the ids gone (``drop``)."""
+    if before is now:
+        return {}
+    if isinstance(now, Layer):
+        return now.patch(before) if isinstance(before, Layer) else None
+    if name == "objects" and isinstance(before, list) and isinstance(now, list):
+        had = {r["id"]: r for r in before}
+        change = {}
+        rows = [r for r in now if had.get(r["id"]) != r]
+        ids = [r["id"] for r in now]
+        if rows:
+            change["rows"] = rows
+        if ids != [r["id"] for r in before]:
+            change["ids"] = ids
+        return change
+    if name == "outlines" and isinstance(before, dict) and isinstance(now, dict):
+        change = {}
+        got = {k: v for k, v in now.items() if before.get(k) is not v and before.get(k) != v}
+        gone = [k for k in before if k not in now]
+        if got:
+            change["set"] = got
+        if gone:
+            change["drop"] = gone
+        return change
+    return {} if before == now else None
+
+
+def for_page(value: dict, known: dict) -> dict:
+    """``value`` (:meth:`CanvasState.fields`) for the page that shows ``known`` (the large
+    fields it was last sent): those unchanged left out, the changes of the others in
+    ``delta`` (``{field: change}``, see :func:`_change`) where they are smaller than the field;
+    ``known`` takes the new ones. The page applies them in ``static/canvas/protocol.js``."""
+    out, delta = dict(value), {}
     for k in BIG_FIELDS:      # (``known`` may also hold the ``seq`` of the value it was sent with)
-        if k in known and (known[k] is value[k] or known[k] == value[k]):
-            del out[k]
-        known[k] = value[k]
+        now = value[k]
+        change = _change(k, known[k], now) if k in known else None
+        known[k] = now
+        if change is None:
+            out[k] = now.url() if isinstance(now, Layer) else now
+            continue
+        del out[k]
+        if change:
+            delta[k] = change
+    if delta:
+        out["delta"] = delta
     return out
 
 

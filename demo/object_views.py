@@ -3,16 +3,13 @@ objects (so objects of one class are told apart), and the selected object's outl
 
 from __future__ import annotations
 
-import base64
-import io
-
 import cv2
 import numpy as np
-from PIL import Image
 
 from segcore.objects.polygon import rule_offset
 from segcore.render import outline_mask
 
+from .layers import Layer
 from .session import AppSession
 
 #: Object boundaries on the canvas: a dark line over the mask (the rest clear).
@@ -48,10 +45,10 @@ def polygon_offset(session) -> float:
     return rule_offset(session.objects.polygon_rule)
 
 
-def edges_png(app: AppSession, session, shape: tuple[int, int]) -> str | None:
+def edges_layer(app: AppSession, session, shape: tuple[int, int]) -> Layer:
     """The boundaries of the visible objects (between two objects, and between an object and
-    what no object covers) as a PNG data URL of ``shape`` (the mask's size), made once per
-    state of the objects."""
+    what no object covers) as a two-colour picture of ``shape`` (the mask's size), made once
+    per state of the objects."""
     objects = session.objects
     cached = app.edges_cache
     if cached[0] is objects and cached[1] == shape:
@@ -61,13 +58,10 @@ def edges_png(app: AppSession, session, shape: tuple[int, int]) -> str | None:
         top = cv2.resize(top.astype(np.float32), shape[::-1], interpolation=cv2.INTER_NEAREST).astype(np.int32)
     thick = max(1, round(max(shape) / 1000))
     edge = outline_mask((top + 1).astype(np.uint16), thick) & (top >= 0)
-    img = Image.frombytes("P", shape[::-1], edge.astype(np.uint8).tobytes())
-    img.putpalette([0, 0, 0, *EDGE_RGBA[:3]] + [0] * (768 - 6))
-    buf = io.BytesIO()
-    img.save(buf, format="PNG", compress_level=1, transparency=bytes([0, EDGE_RGBA[3]]), bits=1)   # half the bytes
-    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-    app.edges_cache = (objects, shape, url)
-    return url
+    layer = Layer(edge.view(np.uint8), [0, 0, 0, *EDGE_RGBA[:3]] + [0] * (768 - 6), bytes([0, EDGE_RGBA[3]]),
+                  bits=1)
+    app.edges_cache = (objects, shape, layer)
+    return layer
 
 
 def selected_outline(session) -> list:
@@ -105,5 +99,5 @@ def overlap_pixels(app: AppSession, session) -> int:
     """How many pixels two or more objects cover (the legend's overlap row)."""
     objects = session.objects
     if app.overlap[0] is not objects:
-        app.overlap = (objects, int(objects.overlap().sum()))
+        app.overlap = (objects, objects.overlap_count())
     return app.overlap[1]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import html
 import io
 import re
@@ -17,6 +16,7 @@ from segcore.render import outline_mask
 
 from . import object_views, prompters
 from .canvas import CanvasState
+from .layers import Layer
 from .session import AppSession, dataset_key
 
 STATUS_MARK = {"unlabelled": ("○", "#9ca3af"), "predicted": ("◐", "#d97706"),
@@ -33,18 +33,16 @@ VOID_SHOWN, VOID_ALPHA = (224, 224, 224), 140
 CLEAR = 254
 
 
-def mask_png(labels: np.ndarray, label_set, hidden=(), outline: bool = False) -> str:
-    """The label map as a palette PNG data URL: classes in their colours, void a faint grey,
-    and only a class *named* background clear (class 0 is a class like any other).
-    ``hidden``: classes drawn clear; ``outline``: only each region's edge band is drawn.
-    One byte per pixel and a fast compression level: about 10 ms at 1 MP."""
+def mask_layer(labels: np.ndarray, label_set, hidden=(), outline: bool = False) -> Layer:
+    """The label map as a palette picture: classes in their colours, void a faint grey, and
+    only a class *named* background clear (class 0 is a class like any other). ``hidden``:
+    classes drawn clear; ``outline``: only each region's edge band is drawn. One byte per
+    pixel and a fast compression level: about 10 ms at 1 MP as a whole PNG."""
     if outline:
         band = outline_mask(labels, max(1, round(max(labels.shape) / 1000)))
         labels = np.where(band, labels, np.uint8(CLEAR))
-    img = Image.frombytes("P", labels.shape[::-1], labels.tobytes())
     lut = label_set.lut()
     lut[label_set.void_index] = VOID_SHOWN
-    img.putpalette(lut.ravel().tolist())
     alpha = bytearray([255] * 256)
     alpha[label_set.void_index] = VOID_ALPHA
     bg = background_index(label_set)
@@ -52,10 +50,7 @@ def mask_png(labels: np.ndarray, label_set, hidden=(), outline: bool = False) ->
         alpha[bg] = 0
     for k in (*hidden, CLEAR):
         alpha[int(k)] = 0
-    alpha = bytes(alpha)
-    buf = io.BytesIO()
-    img.save(buf, format="PNG", compress_level=1, transparency=alpha)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+    return Layer(labels, lut.ravel().tolist(), bytes(alpha))
 
 
 #: The canvas is sent the photo at most this many pixels on its longer side, which opens a big
@@ -127,6 +122,7 @@ def canvas_state(app: AppSession) -> CanvasState:
         app.cls = 1            # the classes came (a model's, or one added): select the first
     app.cls, app.n_classes = min(app.cls, n - 1), n
     photo = _photo_url(app)
+    counts = _counts(seg.labels)
     shown = s.shown_labels if s.has_objects else seg.labels     # hidden objects are not drawn
     if app.photo_scale < 1 and not app.full_mask:
         # A big photo's mask at the canvas photo's size until the user zooms past it (then the
@@ -139,7 +135,7 @@ def canvas_state(app: AppSession) -> CanvasState:
                        selected_outline=object_views.selected_outline(s),
                        polygon=object_views.selected_polygon(s), polygon_offset=object_views.polygon_offset(s),
                        outlines=object_views.outlines(app, s),
-                       edges=object_views.edges_png(app, s, shown.shape))
+                       edges=object_views.edges_layer(app, s, shown.shape))
     return CanvasState(
         item=item_key(app), seq=app.counter, w=w, h=h,
         photo=photo, mask=_mask(app, shown, seg.label_set),
@@ -147,22 +143,22 @@ def canvas_state(app: AppSession) -> CanvasState:
         photo_full=_full_url(app), photo_scale=app.photo_scale,
         markers=[[x, y, int(p)] for x, y, p in s.markers],
         box=list(run.box) if run and run.box else None,
-        classes=_classes(seg.label_set, seg.labels), cls=app.cls,
+        classes=_classes(seg.label_set, seg.labels, counts), cls=app.cls,
         brush=max(2, int(round(np.hypot(h, w) / 100))),
         tolerance=s.default_tolerance(), **rule_value(app),
-        legend=_legend(app, s), uncertain=_uncertain_png(app), **objects,
+        legend=_legend(app, s, counts), uncertain=_uncertain_png(app), **objects,
     )
 
 
-def _mask(app: AppSession, shown: np.ndarray, label_set) -> str:
-    """:func:`mask_png` of ``shown``, made again only when the labels, the classes or what is
+def _mask(app: AppSession, shown: np.ndarray, label_set) -> Layer:
+    """:func:`mask_layer` of ``shown``, made again only when the labels, the classes or what is
     drawn changed (a selection, a hidden object's row, a lock send the same mask again)."""
     key = (frozenset(app.hidden), app.outline)
-    labels, ls, drawn, url = app.mask_cache
+    labels, ls, drawn, layer = app.mask_cache
     if labels is not shown or ls is not label_set or drawn != key:
-        url = mask_png(shown, label_set, app.hidden, app.outline)
-        app.mask_cache = (shown, label_set, key, url)
-    return url
+        layer = mask_layer(shown, label_set, app.hidden, app.outline)
+        app.mask_cache = (shown, label_set, key, layer)
+    return layer
 
 
 #: Uncertain pixels on the canvas: magenta, half opaque (the rest clear).
@@ -183,11 +179,8 @@ def _uncertain_png(app: AppSession) -> str | None:
             mask = uncertain_pixels(ws.ds, ws.index, float(below))
         url = None
         if mask is not None and mask.shape == ws.session.shape:
-            img = Image.frombytes("P", mask.shape[::-1], mask.astype(np.uint8).tobytes())
-            img.putpalette([0, 0, 0, *UNCERTAIN_RGBA[:3]] + [0] * (768 - 6))
-            buf = io.BytesIO()
-            img.save(buf, format="PNG", compress_level=1, transparency=bytes([0, UNCERTAIN_RGBA[3]]))
-            url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+            url = Layer(mask.astype(np.uint8), [0, 0, 0, *UNCERTAIN_RGBA[:3]] + [0] * (768 - 6),
+                        bytes([0, UNCERTAIN_RGBA[3]])).url()
         app.uncertain_cache = cached = (key, url)
     return cached[1]
 
@@ -200,11 +193,19 @@ def rule_value(app: AppSession) -> dict:
             "void": ls.void_index, "background": background_index(ls)}
 
 
-def _legend(app: AppSession, s) -> list:
+def _counts(labels) -> np.ndarray:
+    """Pixels per label value (256), by OpenCV's histogram: 20 ms at 48 MP where np.bincount
+    (int64 on the way) took 0.6 s."""
+    if labels is None:
+        return np.zeros(256, np.int64)
+    return cv2.calcHist([labels], [0], None, [256], [0, 256]).ravel().astype(np.int64)
+
+
+def _legend(app: AppSession, s, counts: np.ndarray) -> list:
     """Rows under the classes: unlabelled pixels, and pixels two objects cover."""
     seg = s.seg
     total = seg.labels.size
-    void = int((seg.labels == seg.label_set.void_index).sum())
+    void = int(counts[seg.label_set.void_index])
     rows = [["unlabelled", "#%02x%02x%02x" % VOID_SHOWN, f"{void / total * 100:.1f}%" if void else ""]]
     n = object_views.overlap_pixels(app, s) if s.has_objects else 0
     if n:
@@ -212,10 +213,8 @@ def _legend(app: AppSession, s) -> list:
     return rows
 
 
-def _classes(label_set, labels) -> list:
-    # OpenCV's histogram: 20 ms at 48 MP where np.bincount (int64 on the way) took 0.6 s
-    counts = cv2.calcHist([labels], [0], None, [256], [0, 256]).ravel().astype(np.int64) \
-        if labels is not None else np.zeros(256, int)
+def _classes(label_set, labels, counts: np.ndarray | None = None) -> list:
+    counts = _counts(labels) if counts is None else counts
     total = max(1, 0 if labels is None else labels.size)
     rows = []
     for k, name in enumerate(label_set.names):

@@ -194,15 +194,10 @@ def test_polygon_api(dataset_app):
     assert (labels == 1).sum() == labels.size - (labels == 2).sum()
 
 
-MASK_ALPHA = """([x, y]) => new Promise((done) => {
-  const img = document.querySelector('#canvas .sc-mask'), c = document.createElement('canvas');
-  const go = () => { c.width = img.naturalWidth; c.height = img.naturalHeight;
-    const g = c.getContext('2d'); g.drawImage(img, 0, 0); done(g.getImageData(x, y, 1, 1).data[3]); };
-  img.complete ? go() : img.addEventListener('load', go, {once: true});
-})"""
-
-
-MASK_RGB = MASK_ALPHA.replace("done(g.getImageData(x, y, 1, 1).data[3])", "done([...g.getImageData(x, y, 1, 1).data.slice(0, 3)])")
+#: A pixel of the mask as drawn (its canvas is the mask's size; read once data-shown says drawn).
+MASK_PIXEL = "([x, y]) => [...document.querySelector('#canvas .sc-mask').getContext('2d').getImageData(x, y, 1, 1).data]"
+MASK_ALPHA = MASK_PIXEL.replace(".data]", ".data][3]")
+MASK_RGB = MASK_PIXEL.replace(".data]", ".data].slice(0, 3)")
 
 
 @pytest.mark.slow

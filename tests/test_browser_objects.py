@@ -15,16 +15,9 @@ import numpy as np
 import pytest
 
 from segcore import open_dataset
-from test_browser_canvas import View, open_page
+from test_browser_canvas import MASK_PIXEL as MASK_RGBA, View, open_page
 
 TEDDY = "000000000612.jpg"          # teddy bears touching each other
-
-MASK_RGBA = """([x, y]) => new Promise((done) => {
-  const img = document.querySelector('#canvas .sc-mask'), c = document.createElement('canvas');
-  const go = () => { c.width = img.naturalWidth; c.height = img.naturalHeight;
-    const g = c.getContext('2d'); g.drawImage(img, 0, 0); done([...g.getImageData(x, y, 1, 1).data]); };
-  img.complete ? go() : img.addEventListener('load', go, {once: true});
-})"""
 
 
 @pytest.fixture(scope="module")

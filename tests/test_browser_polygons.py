@@ -104,6 +104,16 @@ def annotation(kind: str, path: Path, oid: int, position: int | None = None):
     return pts, [s for k, s in enumerate(shapes) if k != position]
 
 
+#: The mask and boundary canvases as drawn: {name: [width, height, a digest of their RGBA]}.
+LAYERS = """() => Object.fromEntries(['mask', 'edges'].map((name) => {
+  const c = document.querySelector('#canvas .sc-' + name);
+  const px = new Uint32Array(c.getContext('2d').getImageData(0, 0, c.width, c.height).data.buffer);
+  let h = 2166136261;
+  for (let i = 0; i < px.length; i++) h = Math.imul(h ^ px[i], 16777619) >>> 0;
+  return [name, [c.width, c.height, h]];
+}))"""
+
+
 def wait_file(path: Path, before: str, timeout=20.0) -> str:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -235,6 +245,18 @@ def test_drag_insert_delete_vertices_at_400_percent(served, browser, shots):
         _, rest_orig = annotation(kind, Path(original_file(path, original)), top.id, position)
         assert rest6 == rest_orig                       # every other annotation as it was
         page.screenshot(path=str(shots / f"{kind}-moved.png"))
+
+        # The mask and the boundaries the page drew from the answers' changed boxes are, pixel for
+        # pixel, what a page opening the item now draws from the whole pictures.
+        patched = page.evaluate(LAYERS)
+        page.reload()
+        page.wait_for_function("() => document.querySelector('#canvas .sc-ws')?.dataset.shown", timeout=60_000)
+        if kind == "labelme":
+            before = v.shown()
+            page.locator("#files .sc-file", has_text="2011_000003").click()
+            v.wait_update(before)
+        whole = page.evaluate(LAYERS)
+        assert patched == whole and patched["mask"][0] == w
     except Exception:
         page.screenshot(path=str(shots / f"{kind}-failure.png"))
         raise

@@ -40,8 +40,12 @@ def test_the_joined_script_parses(tmp_path):
 
 def test_the_page_keeps_the_same_large_fields_python_leaves_out():
     """demo/canvas.py's BIG_FIELDS and state.js's BIG name the same fields: one Python leaves
-    out of an answer and the page does not keep would vanish from the canvas."""
+    out of an answer and the page does not keep would vanish from the canvas; and LAYERS the
+    same pictures: a patch of one the page does not draw would be lost."""
     text = (canvas.STATIC / "state.js").read_text()
     found = re.search(r"^const BIG = \[(.*?)\];", text, re.M)
     assert found, "state.js declares BIG"
     assert tuple(re.findall(r"'(\w+)'", found.group(1))) == canvas.BIG_FIELDS
+    found = re.search(r"^const LAYERS = \[(.*?)\];", text, re.M)
+    assert found, "state.js declares LAYERS"
+    assert tuple(re.findall(r"'(\w+)'", found.group(1))) == canvas.LAYERS

@@ -1,4 +1,5 @@
-"""A vertex drag in Chromium at 1 MP: from mouse-up to the polygon object's new mask drawn.
+"""A vertex drag in Chromium at 1 MP: from mouse-up to the frame that shows the polygon object's
+new mask.
 
 Run: python -m pytest -s tests/bench/bench_polygon.py
 (goal: median under 0.15 s at 1 MP)
@@ -7,11 +8,13 @@ The COCO file of bench_objects (one 1152x864 photo, 300 overlapping polygon anno
 1:1 with the Select tool, the object with the deepest visible pixel is selected, then one of its
 vertices is dragged 4 pixels and back, 12 times; each drag is one request at mouse-up
 (``move_vertex``: the polygon rasterised by pycocotools, one undoable step, the class map
-redrawn in the changed box, the mask PNG, the object boundaries and the object list sent back). Timed in the page: the pointerup to the
-value's arrival and to the mask image decoded and drawn; and the handler on the server.
+redrawn in the changed box; sent back, the changed box of the mask and of the object boundaries
+and the object's row and outline). Timed in the page: the pointerup to the value's arrival, to
+the mask drawn on its canvas and to the start of the next frame (the one that paints it); and
+the handler on the server.
 
 Baselines in the same run: the fix this replaces, a brush stroke along the same edge applied
-with Enter (Enter to the new mask drawn; undone after each, which brings the polygon back), and
+with Enter (Enter to the frame that shows the new mask; undone after each, which brings the polygon back), and
 a Select click on the object (``select_at``, which changes no pixel: the transport's floor, to
 the value's arrival).
 """
@@ -67,14 +70,18 @@ def _screen(page, x, y):
     return box["x"] + float(d["offsetX"]) + x * z, box["y"] + float(d["offsetY"]) + y * z
 
 
-def _times(page, before, start="up"):
-    """(drawn, arrived) in ms after the last pointerup (``start`` "up") or after the request
-    left the page ("sent")."""
+def _times(page, before, start="up", mask=True):
+    """(painted: the frame that shows the new mask began, drawn: on its canvas, arrived,
+    rendered: the lists and outlines) in ms after the last pointerup (``start`` "up") or after
+    the request left the page ("sent"); ``mask``: the action changes the mask."""
     page.wait_for_function("b => document.querySelector('#canvas .sc-ws').dataset.shown !== b", arg=before,
                            timeout=60_000)
+    if mask:
+        page.wait_for_function("() => { const d = document.querySelector('#canvas .sc-ws').dataset; "
+                               "return +d.painted >= +d.drawn && +d.drawn >= +d.arrived; }", timeout=60_000)
     d = page.evaluate("() => ({...document.querySelector('#canvas .sc-ws').dataset, up: window.__up})")
     t0 = float(d[start])
-    return float(d["drawn"]) - t0, float(d["arrived"]) - t0
+    return tuple(float(d[k]) - t0 for k in ("painted", "drawn", "arrived", "rendered"))
 
 
 def _shown(page):
@@ -137,7 +144,7 @@ def test_vertex_drag_round_trip(tmp_path):
                 page.wait_for_timeout(SETTLE)
                 before, n = _shown(page), len(server)
                 page.mouse.click(*_screen(page, inside[0] + .5, inside[1] + .5))
-                clicks.append(_times(page, before, "sent"))
+                clicks.append(_times(page, before, "sent", mask=False))
                 srv_click += server[n:]
                 # baseline: the same fix with the brush (a stroke over the vertex, Enter), then undone
                 page.keyboard.press("b")
@@ -167,18 +174,19 @@ def test_vertex_drag_round_trip(tmp_path):
     objects = open_dataset(path).read_objects(0)
     assert objects.find(top.id).polygon.n_vertices == len(verts)     # the drags are on disk
     med = lambda rows: [statistics.median(c) / 1000 for c in zip(*rows[1:])]     # noqa: E731 (the first warms up)
-    drawn, arrived = med(drags)
-    brush, brush_arrived = med(brushes)
-    _, click = med(clicks)
+    painted, drawn, arrived, rendered = med(drags)
+    brush, _, brush_arrived, _ = med(brushes)
+    _, _, click, _ = med(clicks)
     srv = lambda t: statistics.median(t[1:])                                   # noqa: E731
-    print(f"\n1 MP ({objects.shape[1]}x{objects.shape[0]}, {len(objects)} objects) vertex drag, mouse-up to the new "
-          f"mask drawn, median of {len(drags) - 1}: {drawn:.3f} s (value arrived {arrived:.3f} s; handler "
-          f"{srv(srv_drag):.3f} s; the page's drawing {drawn - arrived:.3f} s).\nBaselines, from the request "
-          f"leaving the page: the brush fix (a stroke, Enter) to drawn {brush:.3f} s (arrived {brush_arrived:.3f} s; "
-          f"handler {srv(srv_brush):.3f} s): ratio {drawn / brush:.2f}x; a Select click (no pixel changed) to its "
-          f"answer {click:.3f} s (handler {srv(srv_click):.3f} s): the app's round trip, ratio {arrived / click:.2f}x."
-          f"\nGoal, median under 0.15 s: {'met' if drawn < 0.15 else 'NOT met on this machine'}")
+    print(f"\n1 MP ({objects.shape[1]}x{objects.shape[0]}, {len(objects)} objects) vertex drag, mouse-up to the frame "
+          f"that shows the new mask, median of {len(drags) - 1}: {painted:.3f} s (value arrived {arrived:.3f} s; "
+          f"handler {srv(srv_drag):.3f} s; lists and outlines drawn {rendered - arrived:.3f} s and the mask "
+          f"{drawn - arrived:.3f} s after arrival; the frame began {painted - drawn:.3f} s after that).\nBaselines, "
+          f"from the request leaving the page: the brush fix (a stroke, Enter) to its frame {brush:.3f} s (arrived "
+          f"{brush_arrived:.3f} s; handler {srv(srv_brush):.3f} s): ratio {painted / brush:.2f}x; a Select click (no "
+          f"pixel changed) to its answer {click:.3f} s (handler {srv(srv_click):.3f} s): the app's round trip, ratio "
+          f"{arrived / click:.2f}x.\nGoal, median under 0.15 s: {'met' if painted < 0.15 else 'NOT met on this machine'}")
     # The goal's absolute figure depends on the machine's load; what the vertex edit itself costs
     # is held against the same run: no more than the brush fix it replaces (with a margin for
     # the noise of a loaded machine).
-    assert drawn < 0.15 or drawn <= 1.5 * brush
+    assert painted < 0.15 or painted <= 1.5 * brush

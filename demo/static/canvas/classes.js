@@ -59,13 +59,35 @@ parts.classes = (() => {
     const want = E.filter.value.trim().toLowerCase();
     // The rows are made again only when what they show changed.
     const sig = JSON.stringify([v.classes, cls, v.locked, v.hidden, want]);
-    if (E.classes.dataset.sig !== sig) {
+    const changed = E.classes.dataset.sig !== sig;
+    if (changed) {
       E.classes.dataset.sig = sig;
       E.classes.innerHTML = '';
       (v.classes || []).forEach(([name, col, share], k) => {
         if (!want || name.toLowerCase().includes(want)) E.classes.appendChild(row(k, name, col, share, locked, hidden, cls));
       });
     }
+    const legendSig = JSON.stringify(v.legend || []);
+    if (E.legend.dataset.sig !== legendSig) legend(v, legendSig);
+    // The erase target: void, or one of the classes.
+    const opts = [[v.void ?? 255, 'unlabelled (void)'], ...(v.classes || []).map(([name], k) => [k, name])];
+    const optsSig = JSON.stringify(opts);
+    if (E.erase.dataset.sig !== optsSig) {
+      E.erase.innerHTML = '';
+      for (const [k, name] of opts) { const o = document.createElement('option'); o.value = String(k); o.textContent = name; E.erase.appendChild(o); }
+      E.erase.dataset.sig = optsSig;
+    }
+    if (v.erase_to !== undefined) E.erase.value = String(v.erase_to);
+    if (v.overwrite) E.overwrite.value = v.overwrite;
+    E.outline.checked = !!v.outline;
+    // (scrolling reads the page's layout: only when the rows changed)
+    const on = changed && E.classes.querySelector('.sc-on');
+    if (on) on.scrollIntoView({block: 'nearest'});
+  }
+
+  // The rows under the classes (unlabelled, overlap).
+  function legend(v, sig) {
+    E.legend.dataset.sig = sig;
     E.legend.innerHTML = '';
     for (const [name, col, share] of v.legend || []) {
       if (!share) continue;
@@ -78,19 +100,6 @@ parts.classes = (() => {
       r.querySelector('.sc-n').textContent = share;
       E.legend.appendChild(r);
     }
-    // The erase target: void, or one of the classes.
-    const opts = [[v.void ?? 255, 'unlabelled (void)'], ...(v.classes || []).map(([name], k) => [k, name])];
-    const optsSig = JSON.stringify(opts);
-    if (E.erase.dataset.sig !== optsSig) {
-      E.erase.innerHTML = '';
-      for (const [k, name] of opts) { const o = document.createElement('option'); o.value = String(k); o.textContent = name; E.erase.appendChild(o); }
-      E.erase.dataset.sig = optsSig;
-    }
-    if (v.erase_to !== undefined) E.erase.value = String(v.erase_to);
-    if (v.overwrite) E.overwrite.value = v.overwrite;
-    E.outline.checked = !!v.outline;
-    const on = E.classes.querySelector('.sc-on');
-    if (on) on.scrollIntoView({block: 'nearest'});
   }
 
   // The class list scrolls within the stage's height (h), however many classes there are;

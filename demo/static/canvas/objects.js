@@ -104,9 +104,12 @@ parts.objects = (() => {
     E.objbar.classList.toggle('sc-shown', !!sel);
     if (sel) options(E.objclass, names.map((n, k) => [k, n]), sel.cls);
     E.simp.style.display = sel && !sel.vertices ? '' : 'none';       // a mask can become a polygon
-    const cur = E.objlist.querySelector('.sc-on');
-    if (cur) cur.scrollIntoView({block: 'nearest'});
+    // (scrolling reads the page's layout: only when the list or the mark changed)
+    const cur = E.objlist.querySelector('.sc-on'), at = `${E.objlist.dataset.ids}|${marked()}`;
+    if (cur && at !== scrolledAt) cur.scrollIntoView({block: 'nearest'});
+    scrolledAt = at;
   }
+  let scrolledAt = null;
 
   // The object list scrolls within what is left of the stage's height (h).
   function fitList(h) {

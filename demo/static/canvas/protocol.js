@@ -7,11 +7,31 @@
 parts.protocol = (() => {
   const WATCHDOG_MS = 30000;    // an answer that never comes (a server crash) frees the queue
 
-  // The value's small fields; its large ones go to S.big (state.js).
+  // The value's small fields; its large ones go to S.big (state.js), its changes were applied.
   function setValue(patch) {
     const next = Object.assign({}, val(), patch);
     for (const k of BIG) { if (k in next) S.big[k] = next[k]; delete next[k]; }
+    delete next.delta;
     props.value = next;
+  }
+
+  // An answer's changes of the large fields the page has (demo/canvas.py for_page): the object
+  // rows and outlines that changed, the box of a picture's changed pixels. A patched picture is
+  // a new one (`patched`) the next whole one replaces.
+  function applyDelta(d) {
+    if (d.objects) {
+      const had = S.big.objects || [], by = new Map(had.map((r) => [r.id, r]));
+      for (const r of d.objects.rows || []) by.set(r.id, r);
+      S.big.objects = (d.objects.ids || had.map((r) => r.id)).map((id) => by.get(id));
+    }
+    if (d.outlines) {
+      const o = Object.assign({}, S.big.outlines || {}, d.outlines.set || {});
+      for (const k of d.outlines.drop || []) delete o[k];
+      S.big.outlines = o;
+    }
+    for (const k of LAYERS) {
+      if (d[k]) { parts.layers.patch(k, d[k]); S.big[k] = S.shown[k] = {patched: d[k]}; }
+    }
   }
 
   // A choice the page makes (the class, the rule, an eye, the outline): in the value at once,
@@ -82,9 +102,11 @@ parts.protocol = (() => {
 
   // A value from Python: the answer to this page's request, or to any other event of the app.
   function onValue() {
-    const v = val();      // an answer's large fields left out are the ones the page has
-    for (const k of BIG) if (k in v) S.big[k] = v[k];
     E.root.dataset.arrived = String(performance.now());
+    const raw = props.value || {};
+    if (raw.delta && raw.seq !== S.deltaSeq) { S.deltaSeq = raw.seq; applyDelta(raw.delta); }
+    for (const k of BIG) if (k in raw) S.big[k] = raw[k];
+    const v = fresh();    // an answer's large fields left out are the ones the page has
     const answer = S.inflight && v.ack === S.inflight.req ? S.inflight : null;
     const taken = new Set(v.taken || []);
     S.pending = S.pending.filter((s) => !taken.has(s.id) && s.item === v.item);
@@ -101,11 +123,13 @@ parts.protocol = (() => {
     if (v.seq !== shown.seq) shown.seq = v.seq;
     E.root.dataset.markers = String((v.markers || []).length);   // for tests: the run's clicks shown
     if (v.photo !== shown.photo) { E.photo.src = v.photo || ''; shown.photo = v.photo; shown.full = null; E.root.dataset.full = '0'; }
-    if (v.mask !== shown.mask) { E.mask.src = v.mask || ''; shown.mask = v.mask; }
-    if (v.edges !== shown.edges) { E.edges.src = v.edges || ''; shown.edges = v.edges; }   // object boundaries
+    if (v.mask !== shown.mask) { parts.layers.whole('mask', v.mask); shown.mask = v.mask; }
+    if (v.edges !== shown.edges) { parts.layers.whole('edges', v.edges); shown.edges = v.edges; }   // object boundaries
     // The pre-labelling model's uncertain pixels (Train tab), over the mask.
     if (v.uncertain !== shown.uncertain) { E.uncert.src = v.uncertain || ''; shown.uncertain = v.uncertain; }
-    else E.root.dataset.shown = String(v.seq ?? '');
+    // data-shown: the value whose pictures are all drawn (tests wait for it)
+    const mine = ++S.values;
+    parts.layers.ready().then(() => { if (mine === S.values) E.root.dataset.shown = String(v.seq ?? ''); });
     if (v.item !== shown.item) {
       shown.item = v.item;
       S.view.fitted = true;                               // a new photo opens fitted
@@ -116,7 +140,7 @@ parts.protocol = (() => {
     parts.vertices.onValue();
     parts.classes.render();
     parts.objects.render();
-    parts.view.fit();
+    parts.view.onValue();
     tell();
     E.root.dataset.rendered = String(performance.now());   // lists, outlines and overlays drawn
     pump();

@@ -35,11 +35,9 @@ parts.settings = (() => {
 
   function toggleOutline() { parts.protocol.setView({outline: !E.outline.checked}); }
 
-  // data-photo-drawn / data-drawn / data-edges-drawn: when the photo, the mask and the object
-  // boundaries were drawn (for benchmarks; data-rendered in protocol.js: the rest).
+  // data-photo-drawn: when the photo was drawn (for benchmarks; layers.js: the mask and the
+  // object boundaries; protocol.js: data-rendered, the rest).
   E.photo.addEventListener('load', () => { E.root.dataset.photoDrawn = String(performance.now()); });
-  E.mask.addEventListener('load', () => { E.root.dataset.drawn = String(performance.now()); E.root.dataset.shown = String(val().seq ?? ''); });
-  E.edges.addEventListener('load', () => { E.root.dataset.edgesDrawn = String(performance.now()); });
 
   return {remember, newPhoto, size, toggleOutline};
 })();

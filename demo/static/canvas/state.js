@@ -40,7 +40,9 @@ const S = {
   outbox: [], inflight: null, req: 0,
   // Choices the page made (class, rule, eyes...): field -> {at, value}; `stamp` counts them.
   chosen: {}, stamp: 0,
-  shown: {},          // what is on screen: seq, item, photo, mask, uncertain, full
+  shown: {},          // what is on screen: seq, item, photo, mask, edges, uncertain, full
+  deltaSeq: null,     // the value whose changes (`delta`) were applied
+  values: 0,          // values shown so far
   memory: {},         // choices remembered across reloads (localStorage)
 };
 const parts = {};
@@ -48,11 +50,14 @@ const parts = {};
 // value the page sends with each request stays small, and an answer may leave out those that
 // did not change. val() is the whole value: these under the small fields.
 const BIG = ['mask', 'edges', 'uncertain', 'outlines', 'objects', 'selected_outline', 'polygon'];
+// Of them, the pictures an answer may change in part (demo/canvas.py LAYERS; layers.js draws them).
+const LAYERS = ['mask', 'edges'];
 S.big = {};
 let rawValue = null, wholeValue = {};
 const val = () => {
   const raw = props.value || {};
-  if (raw !== rawValue) { rawValue = raw; wholeValue = Object.assign({}, S.big, raw); }
+  if (raw !== rawValue) { rawValue = raw; wholeValue = Object.assign({}, S.big, raw); delete wholeValue.delta; }
   return wholeValue;
 };
+const fresh = () => { rawValue = null; return val(); };     // val() after S.big changed
 const colour = (k) => { const c = (val().classes || [])[k]; return c ? c[1] : '#ffffff'; };

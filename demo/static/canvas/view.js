@@ -78,6 +78,16 @@ parts.view = (() => {
   const X = (x) => ((x + .5) * view.z + view.ox) * devicePixelRatio;
   const Y = (y) => ((y + .5) * view.z + view.oy) * devicePixelRatio;
 
+  // A new value: fitted again where another photo opened (that reads the page's layout), else
+  // drawn where it is; the lists' heights follow at the next frame.
+  let fittedTo = null;
+  function onValue() {
+    const v = val(), photo = `${v.item}|${v.w}x${v.h}`;
+    if (photo !== fittedTo) { fittedTo = photo; fit(); return; }
+    place();
+    requestAnimationFrame(() => { if (view.sh) { parts.classes.fitList(view.sh); parts.objects.fitList(view.sh); } });
+  }
+
   // Fit again when the window changes, or when panels above the canvas come and go (the first
   // screen) or the column's width changes: observed, not polled.
   let lastTop = null, lastWidth = null;
@@ -92,5 +102,5 @@ parts.view = (() => {
     watcher.observe(E.body);
   }
 
-  return {fit, place, zoomAt, zoomKey, panBy, point, X, Y};
+  return {fit, onValue, place, zoomAt, zoomKey, panBy, point, X, Y};
 })();
