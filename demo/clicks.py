@@ -230,7 +230,7 @@ def _downloading(app):
 def encoding(app) -> bool:
     """Whether the current item's embedding is still being made (a click now would wait)."""
     ws = app.workspace
-    if ws.session is None or app.prompter_state is None:
+    if ws.session is None or app.prompter_state is None or not _loaded:     # (no model loaded: none encodes)
         return False
     try:
         c, _ = answer(app, None, tell=False, start=False)

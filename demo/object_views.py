@@ -7,6 +7,7 @@ import cv2
 import numpy as np
 
 from segcore.objects.polygon import rule_offset
+from segcore.objects.rows import row_of
 from segcore.render import outline_mask
 
 from .layers import Layer
@@ -16,15 +17,32 @@ from .session import AppSession
 EDGE_RGBA = (17, 24, 39, 200)
 
 
-def rows(session) -> list[dict] | None:
+def rows(session, known: dict | None = None) -> list[dict] | None:
     """An item's objects, top first (None: an item without objects): id, class (its name), cls
     (its index), area (pixels), share (of the image, 0-1), bbox (COCO x, y, w, h), order (draw
-    order, 0 at the bottom), hidden, locked, selected, vertices (a polygon object's; 0: a mask)."""
+    order, 0 at the bottom), hidden, locked, selected, vertices (a polygon object's; 0: a mask).
+    ``known``: the rows made before, by id (a session's; updated): an object unchanged since
+    keeps its row (the same dict), which the answers to the page then leave out."""
     if session is None or not session.has_objects:
         return None
-    return [{"id": r.id, "class": r.name, "cls": r.cls, "area": r.area, "share": round(r.share, 6),
-             "bbox": [round(float(v), 2) for v in r.bbox], "order": r.order, "hidden": r.hidden,
-             "locked": r.locked, "selected": r.selected, "vertices": r.vertices} for r in session.object_rows()]
+    objects, selected = session.objects, session.selected
+    known = {} if known is None else known
+    out, made = [], {}
+    top = len(objects) - 1
+    for k in range(top, -1, -1):
+        o = objects.items[k]
+        key = (o, objects.label_set, k, o.id == selected)    # the object and classes as they are, its place
+        got = known.get(o.id)
+        if got is None or got[0][0] is not o or got[0][1] is not key[1] or got[0][2:] != key[2:]:
+            r = row_of(objects, o, k, selected)
+            got = (key, {"id": r.id, "class": r.name, "cls": r.cls, "area": r.area, "share": round(r.share, 6),
+                         "bbox": [round(float(v), 2) for v in r.bbox], "order": r.order, "hidden": r.hidden,
+                         "locked": r.locked, "selected": r.selected, "vertices": r.vertices})
+        made[o.id] = got
+        out.append(got[1])
+    known.clear()
+    known.update(made)
+    return out
 
 
 def selected_polygon(session) -> dict | None:

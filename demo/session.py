@@ -95,6 +95,7 @@ class AppSession:
     mask_cache: tuple = (None, None, None, None)   # (labels, label set, what is drawn, PNG data URL)
     outlines_cache: tuple = (None, None)   # (the objects, their simplified outlines by id)
     outline_parts: dict = field(default_factory=dict)   # id -> (object, its simplified outlines)
+    rows_known: dict = field(default_factory=dict)   # id -> (what its row shows, the row) (demo/object_views.rows)
     sent: dict = field(default_factory=dict)   # the canvas's large fields the page was last sent (demo/canvas.py)
     # -- the photo served to the canvas (demo/views.py, photo_response) -------------------------
     key: str = field(default_factory=lambda: secrets.token_urlsafe(24))   # the pictures' key

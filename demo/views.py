@@ -131,7 +131,7 @@ def canvas_state(app: AppSession) -> CanvasState:
         shown = cv2.resize(shown, (pw, ph), interpolation=cv2.INTER_NEAREST)
     objects = {}
     if s.has_objects:
-        objects = dict(objects=object_views.rows(s), selected=s.selected, new_object=s.new_pending,
+        objects = dict(objects=object_views.rows(s, app.rows_known), selected=s.selected, new_object=s.new_pending,
                        selected_outline=object_views.selected_outline(s),
                        polygon=object_views.selected_polygon(s), polygon_offset=object_views.polygon_offset(s),
                        outlines=object_views.outlines(app, s),

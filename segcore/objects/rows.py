@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass
 
 from .objects import Objects
 
-__all__ = ["ObjectRow", "object_rows"]
+__all__ = ["ObjectRow", "object_rows", "row_of"]
 
 
 @dataclass(frozen=True)
@@ -33,15 +33,15 @@ class ObjectRow:
         return asdict(self)
 
 
-def object_rows(objects: Objects, selected: int | None = None) -> list[ObjectRow]:
-    """A row per object, the top one first (the order of a layer list)."""
+def row_of(objects: Objects, o, k: int, selected: int | None = None) -> ObjectRow:
+    """The row of object ``o``, at draw position ``k`` of ``objects``."""
     total = max(1, objects.shape[0] * objects.shape[1])
     ls = objects.label_set
-    rows = []
-    for k in range(len(objects) - 1, -1, -1):
-        o = objects.items[k]
-        rows.append(ObjectRow(o.id, o.cls, objects.name_of(o), ls.hex_color(o.cls) if o.cls < len(ls) or
-                              o.cls == ls.void_index else "#000000", o.area, o.area / total, o.bbox, k,
-                              o.hidden, o.locked, o.id == selected, o.score,
-                              0 if o.polygon is None else o.polygon.n_vertices))
-    return rows
+    return ObjectRow(o.id, o.cls, objects.name_of(o), ls.hex_color(o.cls) if o.cls < len(ls) or
+                     o.cls == ls.void_index else "#000000", o.area, o.area / total, o.bbox, k,
+                     o.hidden, o.locked, o.id == selected, o.score, 0 if o.polygon is None else o.polygon.n_vertices)
+
+
+def object_rows(objects: Objects, selected: int | None = None) -> list[ObjectRow]:
+    """A row per object, the top one first (the order of a layer list)."""
+    return [row_of(objects, objects.items[k], k, selected) for k in range(len(objects) - 1, -1, -1)]
