@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import free_port
+from copies import coco24_copy, labelme_copy, serve
 from segcore import open_dataset
 
 ROOT = "#canvas .sc-ws"
@@ -31,30 +30,15 @@ def shots():
     print(f"screenshots in {folder}")
 
 
-def serve(path):
-    from demo.app import build_demo
-
-    demo = build_demo(path).queue(default_concurrency_limit=4)
-    port = free_port()
-    demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
-    return demo, f"http://127.0.0.1:{port}/"
-
-
 @pytest.fixture(params=["coco", "labelme"])
 def served(request, shared_data, tmp_path):
     """``(kind, url, the item's label file, its dataset path)``."""
     if request.param == "coco":
-        src = shared_data / "coco-24"
-        data = json.loads((src / "annotations.json").read_text())
-        path = tmp_path / "annotations.json"
-        path.write_text(json.dumps(data, indent=1))
-        (tmp_path / "images").symlink_to(src / "images")
+        path = coco24_copy(shared_data, tmp_path)
         demo, url = serve(path)
         yield "coco", url, path, path
     else:
-        root = tmp_path / "lm"
-        shutil.copytree(shared_data / "labelme-voc" / "data_annotated", root)
-        shutil.copy(shared_data / "labelme-voc" / "labels.txt", root / "labels.txt")
+        root = labelme_copy(shared_data, tmp_path / "lm")
         demo, url = serve(root)
         yield "labelme", url, root / "2011_000003.json", root
     demo.close()
