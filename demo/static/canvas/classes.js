@@ -57,8 +57,9 @@ parts.classes = (() => {
   function render() {
     const v = val(), cls = v.cls ?? 1, locked = new Set(v.locked || []), hidden = new Set(v.hidden || []);
     const want = E.filter.value.trim().toLowerCase();
-    // The rows are made again only when what they show changed.
-    const sig = JSON.stringify([v.classes, cls, v.locked, v.hidden, want]);
+    // The rows are made again only when what they show changed; an edit changes only the
+    // shares, written into the rows there are.
+    const sig = JSON.stringify([(v.classes || []).map(([name, col]) => [name, col]), cls, v.locked, v.hidden, want]);
     const changed = E.classes.dataset.sig !== sig;
     if (changed) {
       E.classes.dataset.sig = sig;
@@ -66,6 +67,11 @@ parts.classes = (() => {
       (v.classes || []).forEach(([name, col, share], k) => {
         if (!want || name.toLowerCase().includes(want)) E.classes.appendChild(row(k, name, col, share, locked, hidden, cls));
       });
+    } else {
+      for (const r of E.classes.children) {
+        const n = r.querySelector('.sc-n'), share = ((v.classes || [])[+r.dataset.k] || [])[2] ?? '';
+        if (n.textContent !== share) n.textContent = share;
+      }
     }
     const legendSig = JSON.stringify(v.legend || []);
     if (E.legend.dataset.sig !== legendSig) legend(v, legendSig);
