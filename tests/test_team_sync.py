@@ -384,3 +384,41 @@ def test_coco_same_pixels_two_new_objects_clash(coco):
     a.sync()
     np.testing.assert_array_equal(a.session.labels, mine)
     assert (theirs[20:60, 20:80] == 4).all()
+
+
+@pytest.mark.parametrize("fmt", ["coco", "labelme"])
+def test_an_undone_delete_comes_back_where_it_was_drawn(fmt, shared_data, tmp_path):
+    """Delete the bottom object, save, undo, save: the file draws it at the bottom again, as the
+    session does (it came back on top of the others, covering them: a new-user run)."""
+    if fmt == "coco":
+        shutil.copytree(shared_data / "coco-24", tmp_path / "coco")
+        path, i = tmp_path / "coco" / "annotations.json", None
+    else:
+        shutil.copytree(shared_data / "labelme-voc" / "data_annotated", tmp_path / "lm")
+        shutil.copy(shared_data / "labelme-voc" / "labels.txt", tmp_path / "lm" / "labels.txt")
+        path, i = tmp_path / "lm", "2011_000003"
+    ds = open_dataset(path)
+    i = 0 if i is None else ds.index_of(i)
+    if fmt == "coco":       # an item whose bottom object lies under another
+        i = next(k for k in range(len(ds)) if _bottom_is_covered(ds.read_objects(k)))
+    ws = Workspace(ds)
+    ws.open(i)
+    before = ws.session.objects
+    bottom = before.items[0]
+    assert _bottom_is_covered(before)
+    ws.session.delete(bottom.id)
+    ws.changed(tool="delete")
+    ws.save()
+    ws.session.undo()
+    ws.changed(tool="undo")
+    ws.save()
+    assert ws.session.objects.ids_list() == before.ids_list()
+    disk = open_dataset(path).read_objects(i)
+    assert disk.ids_list() == before.ids_list()
+    np.testing.assert_array_equal(disk.class_map(), before.class_map())
+    ws.close()
+
+
+def _bottom_is_covered(objects) -> bool:
+    b = objects.items[0]
+    return len(objects) > 1 and any(o.mask.overlaps(b.mask) for o in objects.items[1:])

@@ -143,11 +143,12 @@ def merge_objects(base, mine, theirs, prefer: str | None = None) -> ObjectMerge:
     :class:`~segcore.objects.Objects`), object by object: an object only one side changed
     (class or pixels; added, deleted) takes that side's version; one both changed takes, per
     pixel of its mask, the side that changed the pixel, and either side's change of class (two
-    different changes of class clash, and so does a deletion against a change). New objects of both sides are all kept (a new one of mine whose id theirs took
-    gets another). The draw order is theirs, with mine's new objects on top, unless mine changed
-    the order (then mine's, with theirs' new objects on top). Pixels an object of mine and
-    another of theirs both gained with different classes (two people gave one region different
-    classes) clash too."""
+    different changes of class clash, and so does a deletion against a change). New objects of
+    both sides are all kept (a new one of mine whose id theirs took gets another). The draw
+    order is theirs, with mine's new objects on top, unless theirs has the objects of ``base``
+    in its order (then mine's: an object mine brought back, an undone delete, stays where mine
+    draws it) or mine changed the order (then mine's, with theirs' new objects on top). Pixels an object of mine and another of theirs both gained with
+    different classes (two people gave one region different classes) clash too."""
     if prefer is not None and prefer not in PREFER:
         raise ValueError(f"prefer is one of {PREFER}, not {prefer!r}")
     if not base.shape == mine.shape == theirs.shape:
@@ -177,9 +178,10 @@ def merge_objects(base, mine, theirs, prefer: str | None = None) -> ObjectMerge:
         if pick is not None and m is not None and pick is not m:
             pick = pick.replace(hidden=m.hidden, locked=m.locked)    # the session's view of it stays
         result[oid] = pick
-    common = [i for i in base.ids_list() if mine.find(i) is not None]
-    mine_reordered = [i for i in mine.ids_list() if i in set(common)] != common
-    first, second = (mine, theirs) if mine_reordered else (theirs, mine)
+    # mine's order where theirs left the list as it was (an object mine brought back, an undone
+    # delete, stays where mine draws it) or mine reordered it; else theirs, mine's new on top
+    theirs_same = theirs.ids_list() == base.ids_list()
+    first, second = (mine, theirs) if theirs_same or _reordered(base, mine) else (theirs, mine)
     order = [i for i in first.ids_list() if result.get(i) is not None]
     order += [i for i in second.ids_list() if result.get(i) is not None and i not in set(order)]
     order += [i for i, o in result.items() if o is not None and i not in set(order)]
@@ -197,6 +199,12 @@ def merge_objects(base, mine, theirs, prefer: str | None = None) -> ObjectMerge:
         want[pixels] = (mine if prefer == "mine" else theirs).class_map()[pixels]
         merged = apply_class_map(merged, want)
     return ObjectMerge(merged, clash, pixels, changed_m, changed_t, renumber)
+
+
+def _reordered(base, side) -> bool:
+    """Whether ``side`` draws the objects it shares with ``base`` in another order."""
+    common = [i for i in base.ids_list() if side.find(i) is not None]
+    return [i for i in side.ids_list() if i in set(common)] != common
 
 
 def _gains(base, objects, ids) -> list:
