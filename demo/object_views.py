@@ -66,19 +66,25 @@ def polygon_offset(session) -> float:
 def edges_layer(app: AppSession, session, shape: tuple[int, int]) -> Layer:
     """The boundaries of the visible objects (between two objects, and between an object and
     what no object covers) as a two-colour picture of ``shape`` (the mask's size), made once
-    per state of the objects."""
+    per state of the objects and of the classes hidden by their eyes (their objects' boundary
+    pixels are not drawn, as their pixels are not)."""
     objects = session.objects
+    hidden = frozenset(app.hidden)
     cached = app.edges_cache
-    if cached[0] is objects and cached[1] == shape:
+    if cached[0] is objects and cached[1] == (shape, hidden):
         return cached[2]
     top = objects.top_map(visible_only=True)
     if top.shape != shape:
         top = cv2.resize(top.astype(np.float32), shape[::-1], interpolation=cv2.INTER_NEAREST).astype(np.int32)
     thick = max(1, round(max(shape) / 1000))
-    edge = outline_mask((top + 1).astype(np.uint16), thick) & (top >= 0)
+    drawn = top >= 0
+    if hidden:
+        of_hidden = np.asarray([o.cls in hidden for o in objects.items] + [False])     # (-1: the last)
+        drawn &= ~of_hidden[top]
+    edge = outline_mask((top + 1).astype(np.uint16), thick) & drawn
     layer = Layer(edge.view(np.uint8), [0, 0, 0, *EDGE_RGBA[:3]] + [0] * (768 - 6), bytes([0, EDGE_RGBA[3]]),
                   bits=1)
-    app.edges_cache = (objects, shape, layer)
+    app.edges_cache = (objects, (shape, hidden), layer)
     return layer
 
 

@@ -90,7 +90,7 @@ class AppSession:
     hidden: frozenset = frozenset()   # classes the canvas does not draw (the eyes in the list)
     outline: bool = False             # the canvas draws the mask's outlines only
     overlap: tuple = (None, 0)        # (the objects, pixels two of them cover) for the legend
-    edges_cache: tuple = (None, None, None)   # (the objects, shape, PNG data URL) of their boundaries
+    edges_cache: tuple = (None, None, None)   # (the objects, (shape, hidden classes), Layer) of their boundaries
     polygon_noted: tuple = ()         # (edit session, version) whose polygon notice was shown (demo/polygons.py)
     mask_cache: tuple = (None, None, None, None)   # (labels, label set, what is drawn, PNG data URL)
     outlines_cache: tuple = (None, None)   # (the objects, their simplified outlines by id)

@@ -464,3 +464,27 @@ def test_the_class_list_follows_the_selected_object_when_another_session_relabel
     for app in (a, b):
         app.workspace.close()
     assert json.loads((tmp_path / "annotations.json").read_text())      # still a COCO file
+
+
+def test_a_class_hidden_by_its_eye_hides_its_objects_boundaries(shared_data, tmp_path):
+    """The object boundaries drawn over the mask leave out the objects of a class whose eye is
+    off, as the mask does (their lines stayed: a new-user run); the other objects' stay."""
+    from demo.object_views import edges_layer
+    from demo.session import new_session
+    from demo.session import serve as serve_dataset
+
+    app = new_session(serve_dataset(coco24_copy(shared_data, tmp_path)))
+    ws = app.workspace
+    ws.open(ws.ds.index_of(TEDDY))
+    s = ws.session
+    top = s.objects.top_map(visible_only=True)
+    cls = s.objects.items[-1].cls
+    of_cls = np.isin(top, [k for k, o in enumerate(s.objects.items) if o.cls == cls])
+    before = edges_layer(app, s, top.shape).pixels.astype(bool)
+    assert before[of_cls].any() and before[~of_cls].any()
+    app.hidden = frozenset({cls})
+    after = edges_layer(app, s, top.shape).pixels.astype(bool)
+    assert not after[of_cls].any() and np.array_equal(after[~of_cls], before[~of_cls])
+    app.hidden = frozenset()
+    assert np.array_equal(edges_layer(app, s, top.shape).pixels.astype(bool), before)
+    ws.close()
