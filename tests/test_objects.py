@@ -235,14 +235,22 @@ def test_object_actions_are_undoable_steps_and_keep_ids():
         s.reorder(7, "up")
     with pytest.raises(PromptError, match="no object 42"):
         s.set_class(42, "car")
-    # consecutive selections fold into one step
+    # selecting is not a step: Ctrl+Z after selections undoes the last edit (the class change)
     n = len(s.history._past)
     s.select_next()
     s.select_next()
     s.select_next()
-    assert len(s.history._past) == n + 1
+    assert len(s.history._past) == n and s.selected is not None
     s.undo()
-    assert s.selected is None
+    assert s.objects.get(9).cls == 2
+    # select and delete two objects, then two undos bring both back (a selection took one)
+    s.select(7)
+    s.delete(7)
+    s.select(8)
+    s.delete(8)
+    s.undo()
+    s.undo()
+    assert s.objects.ids_list() == [7, 8, 9]
 
 
 def test_add_objects_many_at_once_with_scores_one_step():

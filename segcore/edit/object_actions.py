@@ -46,14 +46,15 @@ class ObjectActions:
     # -- selection -------------------------------------------------------------------------
     def select(self, obj_id, new: bool = False) -> int | None:
         """Select an object (None: nothing; a click then acts on the object of its class it
-        lands on, other tools start a new object)."""
+        lands on, other tools start a new object). Not an undoable step (as in labelme and
+        CVAT): it changes the current step's selection, so Ctrl+Z undoes the last edit, not a
+        click on a row."""
         if obj_id is not None:
             obj_id = self.objects.get(obj_id).id
         new = bool(new) and obj_id is None
         if obj_id == self.selected and new == self.history.new:
             return obj_id
-        fold = self.history.note is _SELECT
-        self._commit(self.objects, obj_id, _SELECT, changed=0, fold=fold, new=new)
+        self._commit(self.objects, obj_id, _SELECT, changed=0, fold=True, new=new)
         return obj_id
 
     def select_at(self, x, y) -> int | None:
