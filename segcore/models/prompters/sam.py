@@ -23,9 +23,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ...errors import ModelError, PromptError
+from ...errors import ModelError
 from ..weights import digests
-from .base import Prompter, PromptResult
+from .base import EncodedPrompter, PromptResult
 
 __all__ = ["SamPrompter", "SamEmbedding", "sam_prompter", "load_sam"]
 
@@ -76,8 +76,10 @@ class SamEmbedding:
     input_size: tuple[int, int]
 
 
-class SamPrompter(Prompter):
+class SamPrompter(EncodedPrompter):
     """A SAM-family prompter; ``name`` is its registry name."""
+
+    embedding_type = SamEmbedding
 
     def __init__(self, name: str, engine: _Engine, weights: Path):
         super().__init__()
@@ -87,8 +89,6 @@ class SamPrompter(Prompter):
         self.weights = weights
         self._engine = engine
         self._transform = ResizeLongestSide(engine.img_size)
-        self._embedding: SamEmbedding | None = None
-        self._buffer: np.ndarray | None = None
 
     # -- the encoder: thread-safe, no state (a background thread may run it) --------------
     def encode(self, rgb: np.ndarray) -> SamEmbedding:
@@ -100,19 +100,6 @@ class SamPrompter(Prompter):
         x[0, :, :h, :w] = ((resized.astype(np.float32) - e.pixel_mean) / e.pixel_std).transpose(2, 0, 1)
         features = e.encoder.run(["image_embeddings"], {"image": x})[0]
         return SamEmbedding(features, (int(rgb.shape[0]), int(rgb.shape[1])), (h, w))
-
-    def _set_image(self, rgb: np.ndarray) -> None:
-        self._embedding = self.encode(rgb)
-
-    def _set_embedding(self, rgb: np.ndarray, embedding) -> None:
-        if not isinstance(embedding, SamEmbedding) or embedding.original_size != tuple(rgb.shape[:2]):
-            raise PromptError("this embedding was made from another image; encode this image again")
-        self._embedding = embedding
-
-    def reset_image(self) -> None:
-        with self._lock:
-            super().reset_image()
-            self._embedding = self._buffer = None
 
     # -- the decoder ----------------------------------------------------------------------
     def _predict(self, points, box, mask_input, multimask: bool, prior) -> PromptResult:
@@ -158,11 +145,7 @@ class SamPrompter(Prompter):
         size = self._engine.img_size
         up = cv2.resize(low, (size, size), interpolation=cv2.INTER_LINEAR)
         h, w = emb.input_size
-        H, W = emb.original_size
-        if self._buffer is None or self._buffer.shape != (H, W):
-            self._buffer = np.empty((H, W), np.float32)
-        cv2.resize(up[:h, :w], (W, H), dst=self._buffer, interpolation=cv2.INTER_LINEAR)
-        np.greater(self._buffer, self._engine.mask_threshold, out=out)
+        self._threshold(up[:h, :w], out, self._engine.mask_threshold)
 
 
 def sam_prompter(name: str, arch: str, package: str, path: Path) -> SamPrompter:

@@ -18,12 +18,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-import cv2
 import numpy as np
 
-from ...errors import ModelError, PromptError
+from ...errors import ModelError
 from ..weights import digests
-from .base import Prompter, PromptResult
+from .base import EncodedPrompter, PromptResult
 from .sam2_export import ENCODER_OUTPUTS
 
 __all__ = ["Sam2Prompter", "Sam2Embedding", "sam2_prompter", "select_masks"]
@@ -99,35 +98,22 @@ class Sam2Embedding:
     original_size: tuple[int, int]
 
 
-class Sam2Prompter(Prompter):
+class Sam2Prompter(EncodedPrompter):
     """A SAM 2.1 prompter; ``name`` is its registry name."""
+
+    embedding_type = Sam2Embedding
 
     def __init__(self, name: str, engine: _Engine, weights: Path):
         super().__init__()
         self.name = name
         self.weights = weights
         self._engine = engine
-        self._embedding: Sam2Embedding | None = None
-        self._buffer: np.ndarray | None = None
 
     # -- the encoder: thread-safe, no state (a background thread may run it) --------------
     def encode(self, rgb: np.ndarray) -> Sam2Embedding:
         e = self._engine
         feats = e.encoder.run(list(ENCODER_OUTPUTS), {"pixel_values": e.pixel_values(np.ascontiguousarray(rgb))})
         return Sam2Embedding(tuple(feats), (int(rgb.shape[0]), int(rgb.shape[1])))
-
-    def _set_image(self, rgb: np.ndarray) -> None:
-        self._embedding = self.encode(rgb)
-
-    def _set_embedding(self, rgb: np.ndarray, embedding) -> None:
-        if not isinstance(embedding, Sam2Embedding) or embedding.original_size != tuple(rgb.shape[:2]):
-            raise PromptError("this embedding was made from another image; encode this image again")
-        self._embedding = embedding
-
-    def reset_image(self) -> None:
-        with self._lock:
-            super().reset_image()
-            self._embedding = self._buffer = None
 
     # -- the decoder ----------------------------------------------------------------------
     def _predict(self, points, box, mask_input, multimask: bool, prior) -> PromptResult:
@@ -163,14 +149,9 @@ class Sam2Prompter(Prompter):
                             masks=masks if multimask else None, scores=scores.copy() if multimask else None)
 
     def _upscale(self, low: np.ndarray, out: np.ndarray) -> None:
-        """``post_process_masks``: ``(256, 256)`` logits bilinearly to the photo's size (cv2's
-        resize is torch's ``interpolate(..., align_corners=False)``), then ``> 0``; the
-        photo-size float buffer is kept between clicks."""
-        H, W = out.shape
-        if self._buffer is None or self._buffer.shape != (H, W):
-            self._buffer = np.empty((H, W), np.float32)
-        cv2.resize(low, (W, H), dst=self._buffer, interpolation=cv2.INTER_LINEAR)
-        np.greater(self._buffer, self._engine.mask_threshold, out=out)
+        """``post_process_masks``: ``(256, 256)`` logits bilinearly to the photo's size, then
+        the threshold."""
+        self._threshold(low, out, self._engine.mask_threshold)
 
 
 def sam2_prompter(name: str, size: str, path: Path) -> Sam2Prompter:
