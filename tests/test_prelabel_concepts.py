@@ -285,3 +285,30 @@ def _close(a, b, tol=1e-3) -> bool:
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_close(x, y, tol) for x, y in zip(a, b))
     return a == b
+
+
+def test_a_person_labelling_an_item_while_the_model_runs_keeps_their_labels(tmp_path):
+    """A concept model takes seconds to minutes an item: where a person labels the item
+    meanwhile (another session saves it), the prediction is not written over it; the step
+    fails in one line and the person's labels are the file's."""
+    from segcore import open_dataset
+    from segcore.dataset.prelabel_concepts import prelabel_concepts
+
+    root = tmp_path / "voc"
+    (root / "JPEGImages").mkdir(parents=True)
+    Image.fromarray(textured_image(48, 64)).save(root / "JPEGImages" / "a.jpg")
+    (root / "labels.txt").write_text("background\ncar\nperson\n")
+    person = np.zeros((48, 64), np.uint8)
+    person[10:30, 10:40] = 2
+
+    class Model:          # finds a car everywhere, while a person labels the item in another session
+        def instances(self, rgb, texts, threshold):
+            other = open_dataset(root)
+            other.write_labels(0, person, status="edited")
+            return [[type("I", (), {"mask": np.ones(rgb.shape[:2], bool), "score": 0.9})()] if t == "car" else []
+                    for t in texts]
+
+    ds = open_dataset(root)
+    (step,) = list(prelabel_concepts(ds, Model()))
+    assert step.outcome == "failed" and "labelled by someone else meanwhile" in step.message
+    assert np.array_equal(open_dataset(root).read_labels(0), person) and open_dataset(root).status(0) == "edited"

@@ -183,14 +183,20 @@ def _concepts(ds, args) -> int:
 def _ray_concepts(ds, indices, prompts, choice, args):
     """The concept model on Ray actors (the weights found, or fetched, here first); each item
     written back here, as the local path does."""
-    from ..dataset.prelabel import PrelabelStep
+    from ..dataset.prelabel import PrelabelStep, writable_statuses
     from ..dataset.prelabel_concepts import write_found
+    from ..errors import SegcoreError
     from ..models.ray_concepts import concepts_with_ray
 
+    allowed = writable_statuses(args.overwrite == "predicted")
     for i, shape, found, err in concepts_with_ray(ds, indices, prompts, model=choice.spec.name, weights=choice.path,
                                                   threshold=args.threshold, device=args.device, address=args.ray):
+        if not err:
+            try:
+                score = write_found(ds, i, found, shape, choice.name, allowed)
+            except SegcoreError as e:      # labelled by a person meanwhile: left as it is
+                err = str(e)
         if err:
             yield PrelabelStep(i, ds[i].name, "failed", err)
             continue
-        score = write_found(ds, i, found, shape, choice.name)
         yield PrelabelStep(i, ds[i].name, "predicted", confidence=score)

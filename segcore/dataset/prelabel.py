@@ -15,6 +15,7 @@ none, GrabCut, record no confidence). The per-pixel confidence is kept as a grey
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -55,10 +56,36 @@ def class_mapping(model: LabelSet, dataset: LabelSet) -> tuple[np.ndarray, list[
     return lut, missing
 
 
+def writable_statuses(overwrite_predicted: bool = False) -> tuple[str, ...]:
+    """The statuses of the items pre-labelling writes."""
+    return ("unlabelled", "predicted") if overwrite_predicted else ("unlabelled",)
+
+
 def todo(ds: Dataset, overwrite_predicted: bool = False) -> list[int]:
     """Indices pre-labelling would write."""
-    wanted = ("unlabelled", "predicted") if overwrite_predicted else ("unlabelled",)
+    wanted = writable_statuses(overwrite_predicted)
     return [i for i in range(len(ds)) if ds.status(i) in wanted]
+
+
+def pending(ds: Dataset, overwrite_predicted: bool = False, indices=None) -> Iterator[tuple[int, object]]:
+    """``(index, item)`` of the items a pre-labelling run writes (of ``indices`` where given)."""
+    allowed = writable_statuses(overwrite_predicted)
+    for i in (todo(ds, overwrite_predicted) if indices is None else indices):
+        item = ds[i]
+        if item.status in allowed:
+            yield i, item
+
+
+@contextmanager
+def still_to_label(ds: Dataset, i: int, allowed=("unlabelled",)):
+    """Under the dataset's lock, with item ``i`` read again: a one-line FormatError where a
+    person labelled it while the model ran (a model takes seconds to minutes an item), so a
+    prediction never overwrites what a person made."""
+    with ds.lock:
+        ds.refresh(i)
+        if ds.status(i) not in allowed:
+            raise FormatError(f"{ds[i].name} was labelled by someone else meanwhile; left as it is")
+        yield
 
 
 def item_confidence(seg) -> float | None:
@@ -154,18 +181,12 @@ def prelabel(ds: Dataset, model, *, overwrite_predicted: bool = False, indices=N
     if model_name is None:
         spec = getattr(model, "spec", None)
         model_name = getattr(spec, "name", None) or type(model).__name__
-    allowed = ("unlabelled", "predicted") if overwrite_predicted else ("unlabelled",)
-    for i in (todo(ds, overwrite_predicted) if indices is None else indices):
-        item = ds[i]
-        if item.status not in allowed:
-            continue
+    allowed = writable_statuses(overwrite_predicted)
+    for i, item in pending(ds, overwrite_predicted, indices):
         try:
             seg = model.predict(ds.read_image(i), **predict_kw)
             score = item_confidence(seg)
-            with ds.lock:        # another session may have labelled it while the model ran
-                ds.refresh(i)
-                if ds.status(i) not in allowed:
-                    raise FormatError(f"{item.name} was labelled by someone else meanwhile; left as it is")
+            with still_to_label(ds, i, allowed):
                 ds.write_labels(i, lut[seg.labels], status="predicted", by=by,
                                 tool=f"model {model_name}")
                 keep_confidence(ds, i, seg.confidence)

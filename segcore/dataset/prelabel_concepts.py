@@ -27,7 +27,7 @@ from ..errors import FormatError, SegcoreError
 from ..labels import LabelSet
 from .base import Dataset
 from .concept_prompts import concept_prompts, prompted_classes
-from .prelabel import PrelabelStep, keep_confidence, todo
+from .prelabel import PrelabelStep, keep_confidence, pending, still_to_label, writable_statuses
 
 __all__ = ["Found", "class_prompts", "find_classes", "paint_found", "found_objects", "write_found",
            "prelabel_concepts"]
@@ -90,17 +90,21 @@ def found_objects(objects, found: list[Found]):
     return objects.add_many(new)
 
 
-def write_found(ds: Dataset, i: int, found: list[Found], shape: tuple[int, int], model_name: str) -> float:
+def write_found(ds: Dataset, i: int, found: list[Found], shape: tuple[int, int], model_name: str,
+                allowed=("unlabelled",)) -> float:
     """Write the instances found in item ``i`` (its image ``shape`` ``(H, W)``) as its labels
-    (status ``predicted``), record the model and the confidence; returns the item's confidence."""
+    (status ``predicted``), record the model and the confidence; returns the item's confidence.
+    A one-line FormatError, nothing written, where the item's status is no longer one of
+    ``allowed`` (a person labelled it while the model ran)."""
     labels, conf = paint_found(found, tuple(shape), ds.label_set)
     score = float(np.mean(conf, dtype=np.float64)) if conf.size else 0.0
-    if ds.has_objects:
-        ds.write_objects(i, found_objects(ds.read_objects(i), found), status="predicted")
-    else:
-        ds.write_labels(i, labels, status="predicted")
-    keep_confidence(ds, i, conf)
-    ds.set_item_info(i, model=model_name, confidence=score)
+    with still_to_label(ds, i, allowed):
+        if ds.has_objects:
+            ds.write_objects(i, found_objects(ds.read_objects(i), found), status="predicted")
+        else:
+            ds.write_labels(i, labels, status="predicted")
+        keep_confidence(ds, i, conf)
+        ds.set_item_info(i, model=model_name, confidence=score)
     return score
 
 
@@ -109,15 +113,11 @@ def prelabel_concepts(ds: Dataset, model, *, threshold: float = 0.5, overwrite_p
     """Find every class of ``ds`` in the items that have no labels (or ``indices``) with a
     :class:`~segcore.models.sam3.ConceptModel`; yields one step per item."""
     prompts = class_prompts(ds)
-    allowed = ("unlabelled", "predicted") if overwrite_predicted else ("unlabelled",)
-    for i in (todo(ds, overwrite_predicted) if indices is None else indices):
-        item = ds[i]
-        if item.status not in allowed:
-            continue
+    for i, item in pending(ds, overwrite_predicted, indices):
         try:
             rgb = ds.read_image(i)
             found = find_classes(model, rgb, prompts, threshold)
-            score = write_found(ds, i, found, rgb.shape[:2], model_name)
+            score = write_found(ds, i, found, rgb.shape[:2], model_name, writable_statuses(overwrite_predicted))
         except SegcoreError as e:
             yield PrelabelStep(i, item.name, "failed", str(e))
             continue
