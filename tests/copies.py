@@ -7,6 +7,8 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
+
 from conftest import free_port
 
 
@@ -36,3 +38,22 @@ def serve(path):
     port = free_port()
     demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", server_port=port, quiet=True)
     return demo, f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture(scope="module")
+def coco_app(shared_data, tmp_path_factory):
+    """``(url, annotations.json)``: the app on a coco-24 copy (its JSON as Python's json writes
+    it, indent 1), one per test module that imports this fixture."""
+    path = coco24_copy(shared_data, tmp_path_factory.mktemp("coco"))
+    demo, url = serve(path)
+    yield url, path
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def labelme_app(shared_data, tmp_path_factory):
+    """``(url, folder)``: the app on a copy of labelme's example folder."""
+    root = labelme_copy(shared_data, tmp_path_factory.mktemp("labelme") / "lm")
+    demo, url = serve(root)
+    yield url, root
+    demo.close()

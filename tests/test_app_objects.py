@@ -20,28 +20,10 @@ from pycocotools.coco import COCO
 
 from camvid import camvid_voc
 from conftest import scene_dataset
-from copies import coco24_copy, labelme_copy, serve
+from copies import coco24_copy, coco_app, labelme_app, serve  # noqa: F401 (fixtures)
 from segcore import open_dataset
 
 TEDDY = "000000000612.jpg"          # coco-24: teddy bears touching each other
-
-
-
-@pytest.fixture(scope="module")
-def coco_app(shared_data, tmp_path_factory):
-    """``(url, annotations.json)``: coco-24's JSON as Python's json writes it (indent 1)."""
-    path = coco24_copy(shared_data, tmp_path_factory.mktemp("coco"))
-    demo, url = serve(path)
-    yield url, path
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def labelme_app(shared_data, tmp_path_factory):
-    root = labelme_copy(shared_data, tmp_path_factory.mktemp("labelme") / "lm")
-    demo, url = serve(root)
-    yield url, root
-    demo.close()
 
 
 @pytest.fixture(scope="module")

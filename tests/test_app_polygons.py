@@ -18,28 +18,11 @@ from gradio_client.exceptions import AppError
 from PIL import Image
 from pycocotools.coco import COCO
 
-from copies import coco24_copy, labelme_copy, serve
+from copies import coco_app, labelme_app  # noqa: F401 (fixtures)
 from segcore import open_dataset
 from segcore.formats.coco import paint_order
 
 SEVEN = [[40.0, 20.0], [90.0, 25.0], [120.0, 60.0], [110.0, 110.0], [70.0, 130.0], [30.0, 100.0], [20.0, 55.0]]
-
-
-
-@pytest.fixture(scope="module")
-def coco_app(shared_data, tmp_path_factory):
-    path = coco24_copy(shared_data, tmp_path_factory.mktemp("coco"))
-    demo, url = serve(path)
-    yield url, path
-    demo.close()
-
-
-@pytest.fixture(scope="module")
-def labelme_app(shared_data, tmp_path_factory):
-    root = labelme_copy(shared_data, tmp_path_factory.mktemp("labelme") / "lm")
-    demo, url = serve(root)
-    yield url, root
-    demo.close()
 
 
 def canvas_classes(canvas) -> np.ndarray:
