@@ -245,8 +245,8 @@ def _change(name: str, before, now):
 def for_page(value: dict, known: dict) -> dict:
     """``value`` (:meth:`CanvasState.fields`) for the page that shows ``known`` (the large
     fields it was last sent): those unchanged left out, the changes of the others in
-    ``delta`` (``{field: change}``, see :func:`_change`) where they are smaller than the field;
-    ``known`` takes the new ones. The page applies them in ``static/canvas/protocol.js``."""
+    ``delta`` (``{field: change}``, see :func:`_change`), a picture whole where its changed box
+    is large; ``known`` takes the new ones. The page applies them in ``static/canvas/protocol.js``."""
     out, delta = dict(value), {}
     for k in BIG_FIELDS:      # (``known`` may also hold the ``seq`` of the value it was sent with)
         now = value[k]
